@@ -1,0 +1,135 @@
+// Package activities holds the steps of the flows: one struct per flow direction holding
+// its dependencies, each method one activity that talks to at most one vendor API. This
+// file is the contract with the workflows: the typed inputs and outputs, and the error
+// type that turns a data problem into needs_fix.
+package activities
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"fortspeed/mapping"
+)
+
+// ErrorTypeNeedsFix is the ApplicationError type of a data problem that only a change at
+// the source can fix: the record becomes needs_fix and waits for a retry signal. The vendor
+// error kinds Validation and NotFound (clients.Kind) lead to needs_fix as well.
+const ErrorTypeNeedsFix = "NeedsFix"
+
+// NeedsFixError returns the non-retryable error an activity returns for bad data. reason
+// is one line a shop owner can act on ("SKU TS-RED-M is not in Fortnox"); it becomes the
+// record's needs_fix reason and the notification text, so it holds no tokens and no more
+// personal data than needed to find the record.
+func NeedsFixError(reason string) error {
+	return temporal.NewNonRetryableApplicationError(reason, ErrorTypeNeedsFix, nil)
+}
+
+// FetchInput asks the source for one page of orders changed at or after Since. The fetch
+// overlaps the previous run on purpose (at, not after), so records with equal timestamps
+// are never lost; the per-record workflow ids dedupe them.
+type FetchInput struct {
+	Tenant    string    `json:"tenant"`
+	Since     time.Time `json:"since"`
+	PageToken string    `json:"page_token,omitempty"` // "" for the first page
+	PageSize  int       `json:"page_size"`
+}
+
+// FetchResult is one page of source orders in the neutral shape.
+type FetchResult struct {
+	Records []mapping.SourceOrder `json:"records"`
+	// NextPageToken is "" on the last page.
+	NextPageToken string `json:"next_page_token,omitempty"`
+	// Cursor is the newest change timestamp on this page (zero when the page is empty): the
+	// parent keeps the maximum and returns it for the next run.
+	Cursor time.Time `json:"cursor"`
+}
+
+// EnrichInput maps one source order to a target draft. Refetch re-reads the record from
+// the source first: it is set after a needs_fix retry, because the data was fixed there.
+type EnrichInput struct {
+	Tenant  string              `json:"tenant"`
+	Source  mapping.SourceOrder `json:"source"`
+	Refetch bool                `json:"refetch"`
+}
+
+// EnrichResult is the validated target draft.
+type EnrichResult struct {
+	Draft   mapping.OrderDraft `json:"draft"`
+	Summary string             `json:"summary"`
+}
+
+// CheckExistsInput looks the draft up in the target by its idempotency key, Draft.Reference.
+type CheckExistsInput struct {
+	Tenant string             `json:"tenant"`
+	Draft  mapping.OrderDraft `json:"draft"`
+}
+
+// CheckExistsResult says whether the target already has the record, and its id there.
+type CheckExistsResult struct {
+	Exists   bool   `json:"exists"`
+	TargetID string `json:"target_id,omitempty"`
+	Summary  string `json:"summary"`
+}
+
+// UpsertCustomerInput finds the customer by e-mail, creates it or updates the mapped fields
+// that differ. DryRun looks up only and reports what it would write.
+type UpsertCustomerInput struct {
+	Tenant   string                `json:"tenant"`
+	Customer mapping.CustomerDraft `json:"customer"`
+	DryRun   bool                  `json:"dry_run"`
+}
+
+// UpsertCustomerResult is the target customer's id (number in Fortnox, customerID in
+// Lightspeed); empty in a dry run that would create one.
+type UpsertCustomerResult struct {
+	CustomerID string `json:"customer_id"`
+	Created    bool   `json:"created"`
+	Updated    bool   `json:"updated"`
+	Summary    string `json:"summary"`
+}
+
+// VerifyProductsInput lists the SKUs the order needs in the target; the activity looks them
+// up in one batched call.
+type VerifyProductsInput struct {
+	Tenant string   `json:"tenant"`
+	SKUs   []string `json:"skus"`
+}
+
+// VerifyProductsResult lists the SKUs the target does not have, in input order. A missing
+// product is not an error: the workflow waits for the product flow and asks again.
+type VerifyProductsResult struct {
+	Missing []string `json:"missing,omitempty"`
+	Summary string   `json:"summary"`
+}
+
+// CommitInput creates the target record. The activity re-checks the idempotency key in the
+// same attempt before it writes, so a retry after a lost response never duplicates. DryRun
+// writes nothing and says what it would create.
+type CommitInput struct {
+	Tenant     string             `json:"tenant"`
+	Draft      mapping.OrderDraft `json:"draft"`
+	CustomerID string             `json:"customer_id"`
+	DryRun     bool               `json:"dry_run"`
+}
+
+// CommitResult is the id of the created (or, after a lost response, found) target record.
+type CommitResult struct {
+	TargetID string `json:"target_id,omitempty"`
+	Summary  string `json:"summary"`
+}
+
+// NotifyInput is the needs_fix notification of one record. It names the record by ids, not
+// by personal data, because webhook channels are read by many.
+type NotifyInput struct {
+	Tenant     string `json:"tenant"`
+	Flow       string `json:"flow"`
+	WorkflowID string `json:"workflow_id"`
+	SourceID   string `json:"source_id"`
+	Reason     string `json:"reason"`
+}
+
+// NotifyResult says where the notification went.
+type NotifyResult struct {
+	Summary string `json:"summary"`
+}
