@@ -80,7 +80,7 @@ type OrderDraft struct {
 	Total            decimal.Decimal `json:"total"`
 
 	PaymentMethod  string `json:"payment_method,omitempty"`  // the source's name
-	ModeOfPayment  string `json:"mode_of_payment,omitempty"` // Fortnox code, or Lightspeed paymentTypeID
+	ModeOfPayment  string `json:"mode_of_payment,omitempty"` // Fortnox code, or Lightspeed payment type name
 	TermsOfPayment string `json:"terms_of_payment,omitempty"`
 	WayOfDelivery  string `json:"way_of_delivery,omitempty"`
 	PriceList      string `json:"price_list,omitempty"`

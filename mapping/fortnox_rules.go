@@ -1,0 +1,77 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// fortnoxPunct is the punctuation Fortnox accepts in text besides letters and digits; any
+// other character is refused with error 2000359 ("Värdet innehåller ej tillåtna tecken").
+const fortnoxPunct = "–:.,;^¤#%§£$€¢¥©™°&/()=+-*_!?²³®½@ \u00a0\n\r"
+
+// fortnoxRefusedRune returns the first character Fortnox would refuse.
+func fortnoxRefusedRune(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(fortnoxPunct, r) {
+			continue
+		}
+		return r, true
+	}
+	return 0, false
+}
+
+// fortnoxClean drops the characters Fortnox refuses and turns tabs into spaces.
+func fortnoxClean(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			b.WriteRune(' ')
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(fortnoxPunct, r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+type fortnoxText struct {
+	field string
+	value string
+	max   int // characters; Fortnox's maxLength for the field the draft feeds
+}
+
+// validateForFortnox checks what Fortnox would refuse, so the record becomes needs_fix with a
+// reason naming the field instead of failing at commit. Reasons name the character, never
+// the value, as values may be personal data.
+func validateForFortnox(d *OrderDraft) error {
+	texts := []fortnoxText{
+		{"customer.email", d.Customer.Email, 1024}, {"customer.name", d.Customer.Name, 1024},
+		{"customer.company", d.Customer.Company, 1024}, {"customer.org_number", d.Customer.OrgNumber, 30},
+		{"customer.phone", d.Customer.Phone, 1024}, {"remarks", d.Remarks, 1024},
+	}
+	for _, a := range []struct {
+		name string
+		addr Address
+	}{{"billing", d.Billing}, {"shipping", d.Shipping}} {
+		texts = append(texts,
+			fortnoxText{a.name + ".name", a.addr.Name, 1024}, fortnoxText{a.name + ".street", a.addr.Street, 1024},
+			fortnoxText{a.name + ".street2", a.addr.Street2, 1024}, fortnoxText{a.name + ".postal_code", a.addr.PostalCode, 10},
+			fortnoxText{a.name + ".city", a.addr.City, 1024})
+	}
+	for i, l := range d.Lines {
+		texts = append(texts,
+			fortnoxText{fmt.Sprintf("lines[%d].sku", i), l.SKU, 200},
+			fortnoxText{fmt.Sprintf("lines[%d].description", i), l.Description, 0})
+	}
+	for _, t := range texts {
+		if r, bad := fortnoxRefusedRune(t.value); bad {
+			return dataError(t.field, "Fortnox refuses the character %q (U+%04X); fix it at the source or map it away with regex_replace", r, r)
+		}
+		if n := utf8.RuneCountInString(t.value); t.max > 0 && n > t.max {
+			return dataError(t.field, "%d characters, Fortnox takes at most %d", n, t.max)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,454 @@
+package mapping
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Flow ids, as used in settings, workflow ids and schedules.
+const (
+	FlowOrdersToFortnox    = "orders-to-fortnox"
+	FlowOrdersToLightspeed = "orders-to-lightspeed"
+	FlowProducts           = "products"
+	FlowStock              = "stock"
+)
+
+// FlowIDs lists every flow id in a stable order.
+func FlowIDs() []string {
+	return []string{FlowOrdersToFortnox, FlowOrdersToLightspeed, FlowProducts, FlowStock}
+}
+
+//go:embed defaults.yaml
+var defaultsYAML []byte
+
+// DefaultsYAML returns the embedded default settings file, documented, so `starter` can
+// print it as a starting point for a user's own file.
+func DefaultsYAML() []byte { return append([]byte(nil), defaultsYAML...) }
+
+// Settings is the whole datamapper file: flows, their settings and the field mappings.
+type Settings struct {
+	Tenants  map[string]Tenant            `yaml:"tenants"`
+	Flows    map[string]Flow              `yaml:"flows"`
+	Orders   OrderSettings                `yaml:"orders"`
+	Products ProductSettings              `yaml:"products"`
+	Stock    StockSettings                `yaml:"stock"`
+	Tables   map[string]map[string]string `yaml:"tables"`
+	// Mappings holds per order flow the expression of each draft field.
+	Mappings map[string]map[string]string `yaml:"mappings"`
+
+	compiled map[string]*flowPrograms
+}
+
+// Tenant is one further retailer; it names where its secrets are, never the secrets.
+type Tenant struct {
+	Fortnox    FortnoxCredentials    `yaml:"fortnox"`
+	Lightspeed LightspeedCredentials `yaml:"lightspeed"`
+}
+
+// FortnoxCredentials says where a tenant's Fortnox secrets are.
+type FortnoxCredentials struct {
+	ClientID     SecretRef `yaml:"client_id"`
+	ClientSecret SecretRef `yaml:"client_secret"`
+	TenantID     SecretRef `yaml:"tenant_id"`
+}
+
+// LightspeedCredentials says where a tenant's Lightspeed secrets are.
+type LightspeedCredentials struct {
+	ClientID     SecretRef `yaml:"client_id"`
+	ClientSecret SecretRef `yaml:"client_secret"`
+	AccountID    SecretRef `yaml:"account_id"`
+}
+
+// SecretRef points at a secret: an environment variable or a file, exactly one.
+type SecretRef struct {
+	Env  string `yaml:"env"`
+	File string `yaml:"file"`
+}
+
+// IsSet reports whether the reference points anywhere.
+func (r SecretRef) IsSet() bool { return r.Env != "" || r.File != "" }
+
+func (r *SecretRef) decodeSetting(node any) error {
+	m, ok := node.(map[string]any)
+	if !ok {
+		return fmt.Errorf("want {env: VARIABLE} or {file: /path}, got %s (secrets are never written in the settings file)", describe(node))
+	}
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("%s: want a text value, got %s", k, describe(v))
+		}
+		switch k {
+		case "env":
+			r.Env = s
+		case "file":
+			r.File = s
+		default:
+			return fmt.Errorf("%s: unknown key (known: env, file)", k)
+		}
+	}
+	if r.Env != "" && r.File != "" {
+		return fmt.Errorf("give env or file, not both")
+	}
+	return nil
+}
+
+// Flow says whether a flow runs and how often its schedule fires.
+type Flow struct {
+	Enabled  bool     `yaml:"enabled"`
+	Schedule Duration `yaml:"schedule"`
+}
+
+// PerTarget holds one value per target system.
+type PerTarget struct {
+	Fortnox    string `yaml:"fortnox"`
+	Lightspeed string `yaml:"lightspeed"`
+}
+
+// VAT modes for the prices on a draft.
+const (
+	VATSource   = "source"   // keep the source's prices as they are
+	VATIncluded = "included" // target prices include VAT
+	VATExcluded = "excluded" // target prices exclude VAT
+)
+
+// OrderSettings apply to both order flows after the field mappings.
+type OrderSettings struct {
+	// DefaultCustomer is the Fortnox CustomerNumber and the Lightspeed customerID used when
+	// a record has no e-mail, or always when ForceDefaultCustomer is on.
+	DefaultCustomer      PerTarget `yaml:"default_customer"`
+	ForceDefaultCustomer bool      `yaml:"force_default_customer"`
+	// PaymentMethods maps a Lightspeed payment type name to a Fortnox mode of payment.
+	PaymentMethods       map[string]string `yaml:"payment_methods"`
+	DefaultModeOfPayment string            `yaml:"default_mode_of_payment"`
+	// ModesOfPayment maps a Fortnox mode of payment to a Lightspeed payment type name.
+	ModesOfPayment     map[string]string `yaml:"modes_of_payment"`
+	DefaultPaymentType string            `yaml:"default_payment_type"`
+	TermsOfPayment     string            `yaml:"terms_of_payment"`
+	WayOfDelivery      string            `yaml:"way_of_delivery"`
+	PriceList          string            `yaml:"price_list"`
+	Currency           string            `yaml:"currency"`
+	VATIncluded        string            `yaml:"vat_included"`
+	// Countries maps an ISO 3166-1 alpha-2 code to the country name Fortnox uses.
+	Countries map[string]string `yaml:"countries"`
+	// CountryAliases maps further country names (Swedish, common spellings) to a code.
+	CountryAliases map[string]string  `yaml:"country_aliases"`
+	ProductWait    Duration           `yaml:"product_wait"`
+	NeedsFixWait   Duration           `yaml:"needs_fix_wait"`
+	Lightspeed     LightspeedSaleSite `yaml:"lightspeed"`
+}
+
+// LightspeedSaleSite is where sales created in Lightspeed are booked.
+type LightspeedSaleSite struct {
+	ShopID     string `yaml:"shop_id"`
+	RegisterID string `yaml:"register_id"`
+	EmployeeID string `yaml:"employee_id"`
+}
+
+// productFields lists the names usable in create_fields and update_fields.
+func productFields() []string {
+	return []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat", "unit"}
+}
+
+// ProductSettings drive the products flow.
+type ProductSettings struct {
+	CreateFields      []string          `yaml:"create_fields"`
+	UpdateFields      []string          `yaml:"update_fields"`
+	UpdateDescription bool              `yaml:"update_description"`
+	VariantGrouping   VariantGrouping   `yaml:"variant_grouping"`
+	Attributes        map[string]string `yaml:"attributes"` // Fortnox field → Lightspeed attribute1|2|3
+	Features          map[string]string `yaml:"features"`   // feature name → Lightspeed custom field
+	CategorySource    string            `yaml:"category_source"`
+	PriceIncludesVAT  bool              `yaml:"price_includes_vat"`
+	PriceLevel        string            `yaml:"price_level"`
+	Currency          string            `yaml:"currency"`
+}
+
+// VariantGrouping says which Fortnox articles become one Lightspeed item matrix.
+type VariantGrouping struct {
+	Rule      string `yaml:"rule"`      // none | sku_prefix
+	Separator string `yaml:"separator"` // for sku_prefix: the group is the SKU before the last separator
+}
+
+// Stock calculations.
+const (
+	StockAvailable = "available" // in stock − reserved
+	StockPhysical  = "physical"  // in stock
+)
+
+// StockSettings drive the stock flow.
+type StockSettings struct {
+	Calculation  string            `yaml:"calculation"`
+	SafetyBuffer int64             `yaml:"safety_buffer"`
+	FloorAtZero  bool              `yaml:"floor_at_zero"`
+	Managed      bool              `yaml:"managed"`
+	StockPoints  map[string]string `yaml:"stock_points"` // Fortnox stock point code → Lightspeed shopID
+}
+
+// Load reads the settings: the embedded defaults, with the file at path (if any) merged over
+// them, validated and with every expression compiled. Errors are one line naming the file,
+// the key path and what is wrong.
+func Load(path string) (*Settings, error) {
+	if path == "" {
+		return Parse("defaults.yaml (embedded)", nil)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for a settings file already in memory; name labels its errors.
+func Parse(name string, data []byte) (*Settings, error) {
+	var s Settings
+	if err := s.merge("defaults.yaml (embedded)", defaultsYAML); err != nil {
+		return nil, err
+	}
+	if err := s.merge(name, data); err != nil {
+		return nil, err
+	}
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := s.compile(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &s, nil
+}
+
+func (s *Settings) merge(name string, data []byte) error {
+	var tree any
+	if err := yaml.Unmarshal(data, &tree); err != nil {
+		return fmt.Errorf("%s: not valid YAML: %s", name, oneLine(err.Error()))
+	}
+	if tree == nil {
+		return nil
+	}
+	if err := decodeInto("", tree, reflect.ValueOf(s).Elem()); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return first
+}
+
+// Flow returns the settings of a flow id.
+func (s *Settings) Flow(id string) (Flow, bool) {
+	f, ok := s.Flows[id]
+	return f, ok
+}
+
+// validTenantName keeps tenant names safe inside workflow and schedule ids.
+func validTenantName(name string) bool {
+	if name == "" || len(name) > 40 || name[0] == '-' {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Settings) validate() error {
+	for _, name := range sortedStringKeys(s.Tenants) {
+		p := mapKeyPath("tenants", name)
+		if name == "default" {
+			return pathError(p, "the default tenant is configured by the environment, not listed here")
+		}
+		if !validTenantName(name) {
+			return pathError(p, "tenant names are 1–40 lower-case letters, digits or '-' (they are part of workflow ids)")
+		}
+		t := s.Tenants[name]
+		refs := []struct {
+			key string
+			ref SecretRef
+		}{
+			{"fortnox.client_id", t.Fortnox.ClientID}, {"fortnox.client_secret", t.Fortnox.ClientSecret},
+			{"lightspeed.client_id", t.Lightspeed.ClientID}, {"lightspeed.client_secret", t.Lightspeed.ClientSecret},
+			{"lightspeed.account_id", t.Lightspeed.AccountID},
+		}
+		for _, r := range refs {
+			if !r.ref.IsSet() {
+				return pathError(joinPath(p, r.key), "missing: name the env variable or file that holds it")
+			}
+		}
+	}
+	known := FlowIDs()
+	for _, id := range sortedStringKeys(s.Flows) {
+		p := mapKeyPath("flows", id)
+		if !contains(known, id) {
+			return pathError(p, "unknown flow (known: "+strings.Join(known, ", ")+")")
+		}
+		if s.Flows[id].Schedule.D() < time.Second {
+			return pathError(joinPath(p, "schedule"), "must be at least 1s")
+		}
+	}
+	if err := s.Orders.validate(s.Flows); err != nil {
+		return err
+	}
+	if err := s.Products.validate(); err != nil {
+		return err
+	}
+	if err := s.Stock.validate(); err != nil {
+		return err
+	}
+	for _, name := range sortedStringKeys(s.Tables) {
+		if contains(builtinTables(), name) {
+			return pathError(mapKeyPath("tables", name), "name is taken by a built-in table")
+		}
+	}
+	for _, flow := range sortedStringKeys(s.Mappings) {
+		if flow != FlowOrdersToFortnox && flow != FlowOrdersToLightspeed {
+			return pathError(mapKeyPath("mappings", flow), "field mappings exist for orders-to-fortnox and orders-to-lightspeed only")
+		}
+	}
+	return nil
+}
+
+func (o *OrderSettings) validate(flows map[string]Flow) error {
+	for _, k := range sortedStringKeys(o.PaymentMethods) {
+		if strings.TrimSpace(o.PaymentMethods[k]) == "" {
+			return pathError(mapKeyPath("orders.payment_methods", k), "mode of payment must not be empty")
+		}
+	}
+	for _, k := range sortedStringKeys(o.ModesOfPayment) {
+		if strings.TrimSpace(o.ModesOfPayment[k]) == "" {
+			return pathError(mapKeyPath("orders.modes_of_payment", k), "Lightspeed payment type must not be empty")
+		}
+	}
+	for _, k := range sortedStringKeys(o.Countries) {
+		p := mapKeyPath("orders.countries", k)
+		if len(k) != 2 || strings.ToUpper(k) != k {
+			return pathError(p, "want an ISO 3166-1 alpha-2 code in capitals, such as SE")
+		}
+		if strings.TrimSpace(o.Countries[k]) == "" {
+			return pathError(p, "country name must not be empty")
+		}
+	}
+	for _, k := range sortedStringKeys(o.CountryAliases) {
+		if c := o.CountryAliases[k]; len(c) != 2 || strings.ToUpper(c) != c {
+			return pathError(mapKeyPath("orders.country_aliases", k), fmt.Sprintf("want an ISO 3166-1 alpha-2 code in capitals, such as SE, got %q", c))
+		}
+	}
+	if len(o.Currency) != 3 || strings.ToUpper(o.Currency) != o.Currency {
+		return pathError("orders.currency", fmt.Sprintf("want a three-letter ISO 4217 code such as SEK, got %q", o.Currency))
+	}
+	if !contains([]string{VATSource, VATIncluded, VATExcluded}, o.VATIncluded) {
+		return pathError("orders.vat_included", fmt.Sprintf("want source, included or excluded, got %q", o.VATIncluded))
+	}
+	if o.ProductWait < 0 {
+		return pathError("orders.product_wait", "must not be negative")
+	}
+	if o.NeedsFixWait.D() < time.Minute {
+		return pathError("orders.needs_fix_wait", "must be at least 1m")
+	}
+	if o.ForceDefaultCustomer {
+		if flows[FlowOrdersToFortnox].Enabled && o.DefaultCustomer.Fortnox == "" {
+			return pathError("orders.default_customer.fortnox", "must be set when force_default_customer is on")
+		}
+		if flows[FlowOrdersToLightspeed].Enabled && o.DefaultCustomer.Lightspeed == "" {
+			return pathError("orders.default_customer.lightspeed", "must be set when force_default_customer is on")
+		}
+	}
+	if flows[FlowOrdersToLightspeed].Enabled {
+		if o.Lightspeed.ShopID == "" {
+			return pathError("orders.lightspeed.shop_id", "must be set while orders-to-lightspeed is enabled")
+		}
+		if o.Lightspeed.RegisterID == "" {
+			return pathError("orders.lightspeed.register_id", "must be set while orders-to-lightspeed is enabled")
+		}
+		if o.Lightspeed.EmployeeID == "" {
+			return pathError("orders.lightspeed.employee_id", "must be set while orders-to-lightspeed is enabled")
+		}
+	}
+	return nil
+}
+
+func (p *ProductSettings) validate() error {
+	for name, list := range map[string][]string{"products.create_fields": p.CreateFields, "products.update_fields": p.UpdateFields} {
+		for i, f := range list {
+			if !contains(productFields(), f) {
+				return pathError(fmt.Sprintf("%s[%d]", name, i), fmt.Sprintf("unknown product field %q (known: %s)", f, strings.Join(productFields(), ", ")))
+			}
+		}
+	}
+	if !contains(p.CreateFields, "sku") {
+		return pathError("products.create_fields", "must include sku: it is the key that pairs articles and items")
+	}
+	switch p.VariantGrouping.Rule {
+	case "none":
+	case "sku_prefix":
+		if p.VariantGrouping.Separator == "" {
+			return pathError("products.variant_grouping.separator", "must be set for rule sku_prefix")
+		}
+	default:
+		return pathError("products.variant_grouping.rule", fmt.Sprintf("want none or sku_prefix, got %q", p.VariantGrouping.Rule))
+	}
+	for _, k := range sortedStringKeys(p.Attributes) {
+		if !contains([]string{"attribute1", "attribute2", "attribute3"}, p.Attributes[k]) {
+			return pathError(mapKeyPath("products.attributes", k), fmt.Sprintf("want attribute1, attribute2 or attribute3, got %q", p.Attributes[k]))
+		}
+	}
+	for _, k := range sortedStringKeys(p.Features) {
+		if strings.TrimSpace(p.Features[k]) == "" {
+			return pathError(mapKeyPath("products.features", k), "custom field name must not be empty")
+		}
+	}
+	sources := []string{"none", "article_group", "manufacturer", "supplier_name", "type"}
+	if !contains(sources, p.CategorySource) {
+		return pathError("products.category_source", fmt.Sprintf("want one of %s, got %q", strings.Join(sources, ", "), p.CategorySource))
+	}
+	if p.PriceLevel == "" {
+		return pathError("products.price_level", "must not be empty")
+	}
+	if len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency {
+		return pathError("products.currency", fmt.Sprintf("want a three-letter ISO 4217 code such as SEK, got %q", p.Currency))
+	}
+	return nil
+}
+
+func (st *StockSettings) validate() error {
+	if st.Calculation != StockAvailable && st.Calculation != StockPhysical {
+		return pathError("stock.calculation", fmt.Sprintf("want available or physical, got %q", st.Calculation))
+	}
+	if st.SafetyBuffer < 0 {
+		return pathError("stock.safety_buffer", "must not be negative")
+	}
+	for _, k := range sortedStringKeys(st.StockPoints) {
+		if st.StockPoints[k] == "" {
+			return pathError(mapKeyPath("stock.stock_points", k), "Lightspeed shop id must not be empty")
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedStringKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
