@@ -7,8 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -352,25 +350,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-// SortedKeys lists a map's keys in order, for deterministic state dumps.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// IDPattern replaces the path segments at the given indexes with "{id}", for Endpoint.
-func IDPattern(path string, isID func(seg string) bool) string {
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		if s != "" && isID(s) {
-			segs[i] = "{id}"
-		}
-	}
-	return strings.Join(segs, "/")
 }
