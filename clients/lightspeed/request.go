@@ -1,0 +1,100 @@
+package lightspeed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"fortspeed/clients"
+)
+
+// listAll reads every page of a list query, following @attributes.next verbatim until it is
+// empty; the API's cursor (after=…) is opaque and never built here.
+func listAll[T any](ctx context.Context, c *Client, op, entity, key string, q url.Values) ([]T, error) {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("limit", fmt.Sprint(pageLimit))
+	req := call{op: op, method: http.MethodGet, path: entity, query: q, list: true}
+	var out []T
+	seen := map[string]bool{}
+	for {
+		body, err := c.do(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		items, next, err := decodeList[T](body, key)
+		if err != nil {
+			return nil, c.decodeError(op, err)
+		}
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		if seen[next] {
+			return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+				Message: "the API returned the same next-page link twice"}
+		}
+		seen[next] = true
+		req = call{op: op, method: http.MethodGet, rawURL: next, list: true}
+	}
+}
+
+// getOne reads one record by id.
+func getOne[T any](ctx context.Context, c *Client, op, path, key string, q url.Values) (T, error) {
+	var zero T
+	body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path, query: q})
+	if err != nil {
+		return zero, err
+	}
+	v, err := decodeOne[T](body, key)
+	if err != nil {
+		return zero, c.decodeError(op, err)
+	}
+	return v, nil
+}
+
+// write POSTs or PUTs body and decodes the record the API answers with.
+func write[T any](ctx context.Context, c *Client, op, method, path, key string, body any) (T, error) {
+	var zero T
+	resp, err := c.do(ctx, call{op: op, method: method, path: path, body: body})
+	if err != nil {
+		return zero, err
+	}
+	v, err := decodeOne[T](resp, key)
+	if err != nil {
+		return zero, c.decodeError(op, err)
+	}
+	return v, nil
+}
+
+// relations encodes a load_relations value: a JSON array of relation names.
+func relations(names ...string) string {
+	b, _ := json.Marshal(names) // a []string always marshals
+	return string(b)
+}
+
+// after is a "changed since" filter: timeStamp strictly after since.
+func after(since time.Time) string {
+	return ">," + since.UTC().Format(time.RFC3339)
+}
+
+// invalid is the error for bad input to a client method.
+func invalid(op, format string, args ...any) error {
+	return &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: fmt.Sprintf(format, args...)}
+}
+
+// idPath joins an entity and an id into a path, rejecting ids that cannot exist.
+func idPath(op, entity string, id int64) (string, error) {
+	if id <= 0 {
+		return "", invalid(op, "%s id %d is not a valid id", entity, id)
+	}
+	return entity + "/" + itoa(id), nil
+}
+
+// trimmed reports whether s is blank.
+func blank(s string) bool { return strings.TrimSpace(s) == "" }

@@ -1,0 +1,167 @@
+package lightspeed
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// saleRelations loads everything the orders flow reads from a sale.
+func saleRelations() string {
+	return relations("SaleLines", "SaleLines.Item", "SalePayments", "SalePayments.PaymentType", "Customer", "Customer.Contact")
+}
+
+// CompletedSalesChangedSince returns every completed sale whose timeStamp is after since,
+// oldest first, with lines, payments and the customer's contact.
+func (c *Client) CompletedSalesChangedSince(ctx context.Context, since time.Time) ([]Sale, error) {
+	q := url.Values{}
+	q.Set("completed", "true")
+	q.Set("timeStamp", after(since))
+	q.Set("sort", "timeStamp")
+	q.Set("load_relations", saleRelations())
+	return listAll[Sale](ctx, c, "list completed sales", "Sale", "Sale", q)
+}
+
+// SalesByReference returns the sales whose referenceNumber is ref, the idempotency key of
+// orders from other systems; callers check ReferenceNumberSource.
+func (c *Client) SalesByReference(ctx context.Context, ref string) ([]Sale, error) {
+	const op = "find sales by reference"
+	if blank(ref) {
+		return nil, invalid(op, "reference number is empty")
+	}
+	q := url.Values{}
+	q.Set("referenceNumber", ref)
+	q.Set("load_relations", relations("SaleLines", "SalePayments"))
+	return listAll[Sale](ctx, c, op, "Sale", "Sale", q)
+}
+
+// Sale returns one sale with lines, payments and customer contact.
+func (c *Client) Sale(ctx context.Context, id int64) (Sale, error) {
+	const op = "get sale"
+	path, err := idPath(op, "Sale", id)
+	if err != nil {
+		return Sale{}, err
+	}
+	q := url.Values{}
+	q.Set("load_relations", saleRelations())
+	return getOne[Sale](ctx, c, op, path, "Sale", q)
+}
+
+// SaleInput is a new sale. Without payments and Completed it stays open, as the orders flow
+// wants: the customer pays and collects in the store.
+type SaleInput struct {
+	ShopID                int64
+	RegisterID            int64
+	EmployeeID            int64
+	CustomerID            int64 // 0: anonymous
+	ReferenceNumber       string
+	ReferenceNumberSource string
+	// Completed closes the sale; the payments must then equal its total.
+	Completed bool
+	Lines     []SaleLineInput
+	Payments  []SalePaymentInput
+}
+
+// SaleLineInput is one line: ItemID, or ItemCode (item id, UPC or EAN).
+type SaleLineInput struct {
+	ItemID       int64
+	ItemCode     string
+	UnitQuantity decimal.Decimal
+	// UnitPrice overrides the item's price when set.
+	UnitPrice      *decimal.Decimal
+	DiscountAmount *decimal.Decimal
+	Tax            *bool
+	TaxClassID     int64
+}
+
+// SalePaymentInput is one payment.
+type SalePaymentInput struct {
+	PaymentTypeID int64
+	Amount        decimal.Decimal
+}
+
+func (in SaleInput) wire(op string) (map[string]any, error) {
+	switch {
+	case in.ShopID <= 0:
+		return nil, invalid(op, "shop id is required")
+	case in.RegisterID <= 0:
+		return nil, invalid(op, "register id is required")
+	case in.EmployeeID <= 0:
+		return nil, invalid(op, "employee id is required")
+	case in.CustomerID < 0:
+		return nil, invalid(op, "customer id %d is not valid", in.CustomerID)
+	case len(in.Lines) == 0:
+		return nil, invalid(op, "a sale needs at least one line")
+	case in.ReferenceNumberSource != "" && blank(in.ReferenceNumber):
+		return nil, invalid(op, "reference number source %q given without a reference number", in.ReferenceNumberSource)
+	}
+	lines := make([]map[string]any, 0, len(in.Lines))
+	for i, l := range in.Lines {
+		m := map[string]any{"unitQuantity": Dec(l.UnitQuantity)}
+		switch {
+		case l.ItemID > 0:
+			m["itemID"] = l.ItemID
+		case !blank(l.ItemCode):
+			m["itemCode"] = l.ItemCode
+		default:
+			return nil, invalid(op, "line %d has neither an item id nor an item code", i+1)
+		}
+		if l.UnitQuantity.IsZero() {
+			return nil, invalid(op, "line %d has quantity 0", i+1)
+		}
+		if l.UnitPrice != nil {
+			if l.UnitPrice.IsNegative() {
+				return nil, invalid(op, "line %d has a negative unit price", i+1)
+			}
+			m["unitPrice"] = Dec(*l.UnitPrice)
+		}
+		if l.DiscountAmount != nil {
+			m["discountAmount"] = Dec(*l.DiscountAmount)
+		}
+		if l.Tax != nil {
+			m["tax"] = *l.Tax
+		}
+		if l.TaxClassID > 0 {
+			m["taxClassID"] = l.TaxClassID
+		}
+		lines = append(lines, m)
+	}
+	body := map[string]any{
+		"shopID": in.ShopID, "registerID": in.RegisterID, "employeeID": in.EmployeeID,
+		"completed": in.Completed,
+		"SaleLines": map[string]any{"SaleLine": lines},
+	}
+	if in.CustomerID > 0 {
+		body["customerID"] = in.CustomerID
+	}
+	if in.ReferenceNumber != "" {
+		body["referenceNumber"] = in.ReferenceNumber
+	}
+	if in.ReferenceNumberSource != "" {
+		body["referenceNumberSource"] = in.ReferenceNumberSource
+	}
+	if len(in.Payments) > 0 {
+		pays := make([]map[string]any, 0, len(in.Payments))
+		for i, p := range in.Payments {
+			if p.PaymentTypeID <= 0 {
+				return nil, invalid(op, "payment %d has no payment type", i+1)
+			}
+			pays = append(pays, map[string]any{"paymentTypeID": p.PaymentTypeID, "amount": Dec(p.Amount)})
+		}
+		body["SalePayments"] = map[string]any{"SalePayment": pays}
+	}
+	return body, nil
+}
+
+// CreateSale creates a sale with its lines (and payments, if any).
+func (c *Client) CreateSale(ctx context.Context, in SaleInput) (Sale, error) {
+	const op = "create sale"
+	body, err := in.wire(op)
+	if err != nil {
+		return Sale{}, err
+	}
+	return write[Sale](ctx, c, op, http.MethodPost, "Sale", "Sale", body)
+}
