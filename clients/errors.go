@@ -17,7 +17,7 @@ const (
 	NotFound     Kind = "NotFound"     // the record does not exist
 	Conflict     Kind = "Conflict"     // duplicate or state conflict (e.g. number in use)
 	Unauthorized Kind = "Unauthorized" // token rejected even after one refresh
-	InvalidGrant Kind = "InvalidGrant" // refresh token dead: re-authorization needed
+	InvalidGrant Kind = "InvalidGrant" // refresh token dead or scope missing: re-authorization needed
 	RateLimited  Kind = "RateLimited"  // 429; RetryAfter says when to try again
 	Transient    Kind = "Transient"    // 5xx, timeouts, connection resets: retry
 )

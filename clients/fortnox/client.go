@@ -283,8 +283,11 @@ func (cl *Client) statusErr(op string, resp *resty.Response) error {
 		}
 	case status >= 500:
 		e.Kind = clients.Transient
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == http.StatusUnauthorized:
 		e.Kind = clients.Unauthorized
+	case status == http.StatusForbidden:
+		// A missing scope or licence: only a new authorization fixes it, so no retry.
+		e.Kind = clients.InvalidGrant
 	case status == http.StatusNotFound:
 		e.Kind = clients.NotFound
 	case status == http.StatusConflict, e.Code == codeCustomerNumberInUse, e.Code == codeArticleNumberInUse,

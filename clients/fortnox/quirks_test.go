@@ -157,7 +157,7 @@ func TestErrorEnvelopes(t *testing.T) {
 			clients.Conflict, "2000013", `Artikelnummer "x" används redan`, 0},
 		{"409", answer{status: 409, body: `{"message":"conflict"}`}, clients.Conflict, "", "conflict", 0},
 		{"403 scope", answer{status: 403, body: `{"ErrorInformation":{"Error":1,"Message":"Har inte behörighet för scope","Code":2000663}}`},
-			clients.Unauthorized, "2000663", "Har inte behörighet för scope", 0},
+			clients.InvalidGrant, "2000663", "Har inte behörighet för scope", 0},
 		{"warehouse alreadyexists", answer{status: 400, body: `{"error":"alreadyexists","id":"9f1c","message":"Stock point exists"}`},
 			clients.Conflict, "alreadyexists", "Stock point exists", 0},
 		{"warehouse invalid", answer{status: 400, body: `{"error":"invalidparameter","id":"9f1d","message":"bad state"}`},
