@@ -265,9 +265,11 @@ func (h *Harness) wrap(v Vendor, api http.Handler) http.Handler {
 			return
 		}
 		if !drop {
-			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+			// Count before the answer leaves, so a client that reads the stats right after
+			// its response sees its own request.
+			rec := &statusRecorder{ResponseWriter: w, record: func(status int) { h.record(endpoint, status) }}
 			api.ServeHTTP(rec, r)
-			h.record(endpoint, rec.status)
+			rec.settle(http.StatusOK)
 			return
 		}
 		// Commit the write, then close the connection without an answer: the client cannot
@@ -294,19 +296,25 @@ func (h *Harness) wrap(v Vendor, api http.Handler) http.Handler {
 
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	record func(status int)
 	wrote  bool
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
+// settle records status once, on the first header or body write.
+func (s *statusRecorder) settle(status int) {
 	if !s.wrote {
-		s.status, s.wrote = code, true
+		s.wrote = true
+		s.record(status)
 	}
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.settle(code)
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
-	s.wrote = true
+	s.settle(http.StatusOK)
 	return s.ResponseWriter.Write(b)
 }
 
