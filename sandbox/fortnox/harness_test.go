@@ -81,7 +81,7 @@ func TestSeeds(t *testing.T) {
 	_, _, body := sb.raw("GET", "/_sandbox/state", "", "")
 	st := decode(t, body)
 	counts := obj(st["counts"])
-	for k, want := range map[string]string{"articles": "246", "customers": "50", "orders": "30", "prices": "246",
+	for k, want := range map[string]string{"articles": "246", "customers": "51", "orders": "30", "prices": "246",
 		"termsofpayments": "6", "modesofpayments": "5", "wayofdeliveries": "2", "units": "3"} {
 		if counts[k].(json.Number).String() != want {
 			t.Fatalf("demo %s = %v, want %s", k, counts[k], want)

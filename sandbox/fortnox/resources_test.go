@@ -30,7 +30,7 @@ func TestPagingAndMetaInformation(t *testing.T) {
 		t.Fatalf("limit 500: %d", len(list(m["Articles"])))
 	}
 	m = sb.json("GET", "/3/customers?limit=10&offset=45", "", 200)
-	if total, pages, _ := meta(t, m); total != "50" || pages != "1" || len(list(m["Customers"])) != 5 {
+	if total, pages, _ := meta(t, m); total != "51" || pages != "1" || len(list(m["Customers"])) != 6 {
 		t.Fatalf("offset: %s %s %d", total, pages, len(list(m["Customers"])))
 	}
 	// Empty result: @TotalPages 0, @CurrentPage 1, an empty array.
@@ -126,7 +126,7 @@ func TestSearchFiltersAndSorting(t *testing.T) {
 	if total, _, _ := meta(t, sb.json("GET", "/3/customers?filter=inactive", "", 200)); total != "1" {
 		t.Fatalf("filter=inactive: %s", total)
 	}
-	if total, _, _ := meta(t, sb.json("GET", "/3/customers?filter=active", "", 200)); total != "49" {
+	if total, _, _ := meta(t, sb.json("GET", "/3/customers?filter=active", "", 200)); total != "50" {
 		t.Fatalf("filter=active: %s", total)
 	}
 	body := sb.wantError("GET", "/3/orders?filter=bogus", "", 400, "2000587")
@@ -138,7 +138,7 @@ func TestSearchFiltersAndSorting(t *testing.T) {
 	// sortby + sortorder (both spellings).
 	for _, order := range []string{"descending", "desc"} {
 		m = sb.json("GET", "/3/customers?sortby=customernumber&sortorder="+order+"&limit=2", "", 200)
-		if first := obj(list(m["Customers"])[0])["CustomerNumber"]; first != "50" {
+		if first := obj(list(m["Customers"])[0])["CustomerNumber"]; first != "51" {
 			t.Fatalf("sortorder=%s: first %v", order, first)
 		}
 	}
@@ -231,25 +231,25 @@ func TestCreateUpdateDeleteAndEnvelopes(t *testing.T) {
 		t.Fatalf("create customer: %d %q %s", status, hdr.Get("Location"), body)
 	}
 	c := obj(decode(t, body)["Customer"])
-	if c["CustomerNumber"] != "51" || c["Country"] != "Norway" || c["Currency"] != "SEK" || c["Type"] != "COMPANY" ||
+	if c["CustomerNumber"] != "52" || c["Country"] != "Norway" || c["Currency"] != "SEK" || c["Type"] != "COMPANY" ||
 		c["VATType"] != "SEVAT" || c["PriceList"] != "A" || c["Active"] != true || obj(c["DefaultDeliveryTypes"])["Invoice"] != "PRINT" {
 		t.Fatalf("server defaults: %v", c)
 	}
 	if !strings.Contains(string(body), `"Name":"\u00c5sa \u00d6berg"`) {
 		t.Fatalf("non-ASCII is not \\u-escaped: %s", body)
 	}
-	upd := obj(sb.json("PUT", "/3/customers/51", `{"Customer":{"City":"Oslo"}}`, 200)["Customer"])
+	upd := obj(sb.json("PUT", "/3/customers/52", `{"Customer":{"City":"Oslo"}}`, 200)["Customer"])
 	if upd["City"] != "Oslo" || upd["Email"] != "asa@example.se" {
 		t.Fatalf("partial PUT: %v", upd)
 	}
-	if s, _, b := sb.call("DELETE", "/3/customers/51", ""); s != 204 || len(b) != 0 {
+	if s, _, b := sb.call("DELETE", "/3/customers/52", ""); s != 204 || len(b) != 0 {
 		t.Fatalf("delete: %d %s", s, b)
 	}
-	body = sb.wantError("GET", "/3/customers/51", "", 404, "2000433")
+	body = sb.wantError("GET", "/3/customers/52", "", 404, "2000433")
 	if string(body) != `{"ErrorInformation":{"Code":2000433,"Error":1,"Message":"Kan inte hitta kunden."}}` {
 		t.Fatalf("404 envelope: %s", body)
 	}
-	sb.wantError("POST", "/3/customers", `{"Customer":{"Name":"X","CustomerNumber":"51"}}`, 400, "2000637")
+	sb.wantError("POST", "/3/customers", `{"Customer":{"Name":"X","CustomerNumber":"52"}}`, 400, "2000637")
 	sb.wantError("GET", "/3/articles/NOPE", "", 404, "2000428")
 	sb.wantError("GET", "/3/orders/999", "", 404, "2000430")
 

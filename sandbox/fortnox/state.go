@@ -93,6 +93,15 @@ func (s *Server) Reset(req testapi.ResetRequest) error {
 	if err := s.seedOrders(rand.New(rand.NewPCG(uint64(seed), 0x0fde)), orders); err != nil {
 		return fmt.Errorf("reset %s: %w", req.Seed, err)
 	}
+	if req.Seed == "demo" || req.Seed == "" {
+		c, err := s.newCustomer(record{"Name": "Kontantkund", "Type": "PRIVATE", "CountryCode": "SE"})
+		if err != nil {
+			return fmt.Errorf("reset %s: walk-in customer: %w", req.Seed, err)
+		}
+		if n := c.str("CustomerNumber"); n != WalkInCustomerNumber {
+			return fmt.Errorf("reset %s: walk-in customer got number %s, want %s", req.Seed, n, WalkInCustomerNumber)
+		}
+	}
 	return nil
 }
 
@@ -173,11 +182,27 @@ func (s *Server) seedCatalogue(cat demo.Catalogue) error {
 	return nil
 }
 
+// WalkInCustomerNumber is the demo store's walk-in customer ("Kontantkund", no e-mail), on
+// which a shop books anonymous till sales: the default customer of the demo settings.
+const WalkInCustomerNumber = "51"
+
+// buyers are the customers orders are seeded for: the ones with an e-mail address, as
+// webshop and phone orders have.
+func (s *Server) buyers() []*entry {
+	var out []*entry
+	for _, e := range sortedEntries(s.st.customers) {
+		if e.rec.str("Email") != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // seedOrders creates n orders over the last weeks; every fifth has no external reference
 // (entered in Fortnox by hand), the rest look like webshop or POS orders.
 func (s *Server) seedOrders(rng *rand.Rand, n int) error {
 	arts := sortedEntries(s.st.articles)
-	custs := sortedEntries(s.st.customers)
+	custs := s.buyers()
 	if len(arts) == 0 || len(custs) == 0 {
 		return nil
 	}
@@ -254,7 +279,7 @@ func (s *Server) DemoTick(rng *rand.Rand) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	arts := sortedEntries(s.st.articles)
-	custs := sortedEntries(s.st.customers)
+	custs := s.buyers()
 	if len(arts) == 0 {
 		return
 	}
