@@ -51,6 +51,10 @@ func validateForFortnox(d *OrderDraft) error {
 		{"customer.company", d.Customer.Company, 1024}, {"customer.org_number", d.Customer.OrgNumber, 30},
 		{"customer.phone", d.Customer.Phone, 1024}, {"remarks", d.Remarks, 1024},
 	}
+	if d.Customer.IsCompany() {
+		// A company's contact person becomes the Fortnox customer's YourReference.
+		texts = append(texts, fortnoxText{"customer.name", d.Customer.Name, 50})
+	}
 	for _, a := range []struct {
 		name string
 		addr Address

@@ -1,0 +1,631 @@
+package activities
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"go.temporal.io/sdk/activity"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+
+	"fortspeed/clients/fortnox"
+	"fortspeed/clients/lightspeed"
+	"fortspeed/mapping"
+)
+
+// Cache sizes of one worker process. Ten minutes lets a change made in Fortnox's UI show
+// within a few schedule runs while a steady stream of orders costs no customer or article
+// reads.
+const (
+	toFortnoxCacheTTL      = 10 * time.Minute
+	toFortnoxCustomerCache = 10_000
+	toFortnoxArticleCache  = 50_000
+	toFortnoxPageSize      = 100
+)
+
+// OrdersToFortnox holds the steps of the orders-to-fortnox flow: completed Lightspeed sales
+// become Fortnox orders. Fetch and Enrich talk to Lightspeed, the others to Fortnox. Build
+// it with NewOrdersToFortnox and register it with OrdersToFortnoxPrefix.
+type OrdersToFortnox struct {
+	tenant     string
+	lightspeed *lightspeed.Client
+	fortnox    *fortnox.Client
+	mapper     *mapping.Mapper
+	location   *time.Location
+
+	// customers maps a lower-cased e-mail to the Fortnox customer and its mapped fields as
+	// last seen or written, so an order of a known, unchanged customer costs no call.
+	customers *Cache[fortnoxCustomerSnapshot]
+	// articles holds the article numbers known to exist in Fortnox.
+	articles *Cache[bool]
+}
+
+// NewOrdersToFortnox builds the activities of one tenant. location is the shop's time zone
+// for order dates (UTC when nil).
+func NewOrdersToFortnox(tenant string, ls *lightspeed.Client, fx *fortnox.Client, mapper *mapping.Mapper, location *time.Location) (*OrdersToFortnox, error) {
+	switch {
+	case strings.TrimSpace(tenant) == "":
+		return nil, errors.New("orders-to-fortnox activities: tenant is empty")
+	case ls == nil || fx == nil:
+		return nil, fmt.Errorf("orders-to-fortnox activities of tenant %s: both vendor clients are required", tenant)
+	case mapper == nil:
+		return nil, fmt.Errorf("orders-to-fortnox activities of tenant %s: mapper is required", tenant)
+	}
+	if location == nil {
+		location = time.UTC
+	}
+	return &OrdersToFortnox{
+		tenant: tenant, lightspeed: ls, fortnox: fx, mapper: mapper, location: location,
+		customers: NewCache[fortnoxCustomerSnapshot](toFortnoxCacheTTL, toFortnoxCustomerCache),
+		articles:  NewCache[bool](toFortnoxCacheTTL, toFortnoxArticleCache),
+	}, nil
+}
+
+// invalidInput is the non-retryable error of an input no retry can fix: a workflow bug or
+// a record meant for another tenant.
+func (a *OrdersToFortnox) invalidInput(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), "InvalidInput", nil)
+}
+
+func (a *OrdersToFortnox) checkTenant(step, tenant string) error {
+	if tenant != a.tenant {
+		return a.invalidInput("%s: input is for tenant %q but this worker serves tenant %q", step, tenant, a.tenant)
+	}
+	return nil
+}
+
+// salePosition is where a fetch page ended: sales sort by timeStamp, then id.
+type salePosition struct {
+	Time time.Time `json:"t"`
+	ID   int64     `json:"id"`
+}
+
+func (p salePosition) before(q salePosition) bool {
+	if c := p.Time.Compare(q.Time); c != 0 {
+		return c < 0
+	}
+	return p.ID < q.ID
+}
+
+func encodeSalePosition(p salePosition) string {
+	b, _ := json.Marshal(p) // a time and an int always marshal
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeSalePosition(token string) (salePosition, error) {
+	var p salePosition
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err == nil {
+		err = json.Unmarshal(b, &p)
+	}
+	if err != nil || p.Time.IsZero() || p.ID <= 0 {
+		return salePosition{}, fmt.Errorf("page token %q is not one this activity returned", token)
+	}
+	return p, nil
+}
+
+// Fetch returns one page of completed sales changed at or after in.Since, with lines,
+// items, payment types and customer contacts loaded, so Enrich needs no call. Voided sales
+// are skipped. The Lightspeed client reads a query to its end, so each page re-reads from
+// the previous page's last position: a steady-state run (less than a page of changes) is one
+// read.
+func (a *OrdersToFortnox) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
+	if err := a.checkTenant("fetch", in.Tenant); err != nil {
+		return FetchResult{}, err
+	}
+	size := in.PageSize
+	if size <= 0 {
+		size = toFortnoxPageSize
+	}
+	// Lightspeed timestamps have whole seconds and its filter is "after": one second earlier
+	// makes it "at or after".
+	since := in.Since.UTC().Truncate(time.Second)
+	from := since
+	var after *salePosition
+	if in.PageToken != "" {
+		p, err := decodeSalePosition(in.PageToken)
+		if err != nil {
+			return FetchResult{}, a.invalidInput("fetch: %v", err)
+		}
+		after = &p
+		from = p.Time
+	}
+	from = from.Add(-time.Second)
+	if epoch := time.Unix(0, 0).UTC(); from.Before(epoch) {
+		from = epoch // a zero Since means everything; keep the filter a real date
+	}
+	sales, err := a.lightspeed.CompletedSalesChangedSince(ctx, from)
+	if err != nil {
+		return FetchResult{}, vendorError(err)
+	}
+	position := func(s lightspeed.Sale) salePosition {
+		return salePosition{Time: s.TimeStamp.Time.UTC(), ID: int64(s.SaleID)}
+	}
+	var kept []lightspeed.Sale
+	for _, s := range sales {
+		p := position(s)
+		if p.Time.Before(since) || (after != nil && !after.before(p)) || !bool(s.Completed) {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	slices.SortFunc(kept, func(x, y lightspeed.Sale) int {
+		px, py := position(x), position(y)
+		if c := px.Time.Compare(py.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(px.ID, py.ID)
+	})
+	var res FetchResult
+	page := kept
+	if len(kept) > size {
+		page = kept[:size]
+	}
+	voided := 0
+	for _, s := range page {
+		// A voided sale still moves the cursor, so it is not read again.
+		if p := position(s); p.Time.After(res.Cursor) {
+			res.Cursor = p.Time
+		}
+		if s.Voided {
+			voided++
+			continue
+		}
+		res.Records = append(res.Records, mapping.FromLightspeedSale(s, a.location))
+	}
+	if len(kept) > size {
+		res.NextPageToken = encodeSalePosition(position(page[len(page)-1]))
+	}
+	activity.GetLogger(ctx).Info("fetched completed sales", "tenant", a.tenant, "records", len(res.Records),
+		"voided", voided, "more", res.NextPageToken != "", "cursor", res.Cursor)
+	return res, nil
+}
+
+// Enrich maps the sale to a Fortnox order draft and validates it for Fortnox. With Refetch
+// it reads the sale again first, because the shop owner fixed it in Lightspeed.
+func (a *OrdersToFortnox) Enrich(ctx context.Context, in EnrichInput) (EnrichResult, error) {
+	if err := a.checkTenant("enrich", in.Tenant); err != nil {
+		return EnrichResult{}, err
+	}
+	src := in.Source
+	log := tlog.With(activity.GetLogger(ctx), "sale", src.ID)
+	if in.Refetch {
+		id, err := strconv.ParseInt(src.ID, 10, 64)
+		if err != nil || id <= 0 {
+			return EnrichResult{}, a.invalidInput("enrich: %q is not a Lightspeed sale id", src.ID)
+		}
+		sale, err := a.lightspeed.Sale(ctx, id)
+		if err != nil {
+			return EnrichResult{}, vendorError(err)
+		}
+		src = mapping.FromLightspeedSale(sale, a.location)
+	}
+	draft, err := a.mapper.Order(mapping.FlowOrdersToFortnox, src)
+	var bad *mapping.Error
+	if errors.As(err, &bad) {
+		log.Info("sale needs fixing", "field", bad.Field)
+		return EnrichResult{}, NeedsFixError("sale " + src.ID + ": " + bad.Error())
+	}
+	if err != nil {
+		return EnrichResult{}, a.invalidInput("enrich sale %s: %v", src.ID, err)
+	}
+	customer := "customer by e-mail"
+	if draft.Customer.UseDefault {
+		customer = "default customer " + draft.Customer.DefaultID
+	}
+	payment := "no payment"
+	if draft.ModeOfPayment != "" {
+		payment = "mode of payment " + draft.ModeOfPayment
+	}
+	summary := fmt.Sprintf("enrich: sale %s → %s, %d lines, %s, %s", src.ID, draft.Reference, len(draft.Lines), customer, payment)
+	log.Info(summary)
+	return EnrichResult{Draft: draft, Summary: summary}, nil
+}
+
+// CheckExists looks the draft's reference up among Fortnox orders'
+// ExternalInvoiceReference1.
+func (a *OrdersToFortnox) CheckExists(ctx context.Context, in CheckExistsInput) (CheckExistsResult, error) {
+	if err := a.checkTenant("check-exists", in.Tenant); err != nil {
+		return CheckExistsResult{}, err
+	}
+	id, found, err := a.findOrder(ctx, in.Draft.Reference)
+	if err != nil {
+		return CheckExistsResult{}, err
+	}
+	if !found {
+		return CheckExistsResult{Summary: "check-exists: " + in.Draft.Reference + " is not in Fortnox"}, nil
+	}
+	return CheckExistsResult{Exists: true, TargetID: id,
+		Summary: fmt.Sprintf("check-exists: %s is Fortnox order %s", in.Draft.Reference, id)}, nil
+}
+
+// findOrder returns the lowest document number among the orders carrying ref.
+func (a *OrdersToFortnox) findOrder(ctx context.Context, ref string) (string, bool, error) {
+	if strings.TrimSpace(ref) == "" {
+		return "", false, a.invalidInput("the draft has no reference")
+	}
+	orders, err := a.fortnox.OrdersByExternalRef(ctx, ref)
+	if err != nil {
+		return "", false, vendorError(err)
+	}
+	if len(orders) == 0 {
+		return "", false, nil
+	}
+	ids := make([]string, 0, len(orders))
+	for _, o := range orders {
+		ids = append(ids, string(o.DocumentNumber))
+	}
+	slices.SortFunc(ids, compareFortnoxNumbers)
+	if len(ids) > 1 {
+		activity.GetLogger(ctx).Warn("several Fortnox orders carry one reference", "reference", ref, "orders", ids)
+	}
+	return ids[0], true, nil
+}
+
+// compareFortnoxNumbers orders Fortnox numbers numerically when both are numbers.
+func compareFortnoxNumbers(x, y string) int {
+	nx, ex := strconv.ParseInt(x, 10, 64)
+	ny, ey := strconv.ParseInt(y, 10, 64)
+	if ex == nil && ey == nil {
+		return cmp.Compare(nx, ny)
+	}
+	return strings.Compare(x, y)
+}
+
+// Fortnox customer types.
+const (
+	fortnoxCompany = "COMPANY"
+	fortnoxPrivate = "PRIVATE"
+)
+
+// fortnoxCustomerFields are the customer fields the flow maps; the rest of a Fortnox
+// customer (terms, addresses kept by the shop) is never touched.
+type fortnoxCustomerFields struct {
+	Type          string `json:"type"`
+	Name          string `json:"name"`
+	YourReference string `json:"your_reference"` // the contact person of a company
+	OrgNumber     string `json:"org_number"`
+	Email         string `json:"email"`
+	Phone         string `json:"phone"`
+}
+
+// fortnoxCustomerSnapshot is a cached customer: its number and its mapped fields as they
+// are in Fortnox.
+type fortnoxCustomerSnapshot struct {
+	Number string
+	Fields fortnoxCustomerFields
+}
+
+// wantedFortnoxCustomer maps the draft: a company with the person as YourReference, or a
+// private person.
+func wantedFortnoxCustomer(c mapping.CustomerDraft) fortnoxCustomerFields {
+	f := fortnoxCustomerFields{Type: fortnoxPrivate, Name: strings.TrimSpace(c.Name),
+		OrgNumber: strings.TrimSpace(c.OrgNumber), Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(c.Phone)}
+	if c.IsCompany() {
+		f.Type, f.Name, f.YourReference = fortnoxCompany, strings.TrimSpace(c.Company), strings.TrimSpace(c.Name)
+	}
+	return f
+}
+
+func fortnoxCustomerFieldsOf(c fortnox.Customer) fortnoxCustomerFields {
+	return fortnoxCustomerFields{Type: strings.ToUpper(c.Type), Name: strings.TrimSpace(c.Name),
+		YourReference: strings.TrimSpace(c.YourReference), OrgNumber: strings.TrimSpace(string(c.OrganisationNumber)),
+		Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(string(c.Phone1))}
+}
+
+func fortnoxDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// fortnoxCustomerChanges returns the partial update that brings have to want, and the changed
+// field names. Empty wanted values never blank a field in Fortnox (a sale without a phone
+// says nothing about the phone); e-mails compare without case and organisation numbers by
+// their digits, as Fortnox formats them with a dash.
+func fortnoxCustomerChanges(have, want fortnoxCustomerFields) (fortnox.CustomerInput, []string, fortnoxCustomerFields) {
+	var in fortnox.CustomerInput
+	var names []string
+	merged := have
+	set := func(name string, differs bool, value string, field **string, dst *string) {
+		if value == "" || !differs {
+			return
+		}
+		v := value
+		*field, *dst = &v, v
+		names = append(names, name)
+	}
+	set("Type", have.Type != want.Type, want.Type, &in.Type, &merged.Type)
+	set("Name", have.Name != want.Name, want.Name, &in.Name, &merged.Name)
+	set("YourReference", have.YourReference != want.YourReference, want.YourReference, &in.YourReference, &merged.YourReference)
+	set("OrganisationNumber", fortnoxDigits(have.OrgNumber) != fortnoxDigits(want.OrgNumber), want.OrgNumber, &in.OrganisationNumber, &merged.OrgNumber)
+	set("Email", !strings.EqualFold(have.Email, want.Email), want.Email, &in.Email, &merged.Email)
+	set("Phone1", have.Phone != want.Phone, want.Phone, &in.Phone1, &merged.Phone)
+	return in, names, merged
+}
+
+func newFortnoxCustomerInput(f fortnoxCustomerFields) fortnox.CustomerInput {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return fortnox.CustomerInput{Type: opt(f.Type), Name: opt(f.Name), YourReference: opt(f.YourReference),
+		OrganisationNumber: opt(f.OrgNumber), Email: opt(f.Email), Phone1: opt(f.Phone)}
+}
+
+// UpsertCustomer finds the Fortnox customer by e-mail (exact, ignoring case), creates it
+// when there is none and updates the mapped fields that differ. The default customer is
+// used without a call when the draft says so.
+func (a *OrdersToFortnox) UpsertCustomer(ctx context.Context, in UpsertCustomerInput) (UpsertCustomerResult, error) {
+	if err := a.checkTenant("upsert-customer", in.Tenant); err != nil {
+		return UpsertCustomerResult{}, err
+	}
+	c := in.Customer
+	if c.UseDefault {
+		if strings.TrimSpace(c.DefaultID) == "" {
+			return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the default customer is used but orders.default_customer.fortnox is not set")
+		}
+		why := "force_default_customer is on"
+		if strings.TrimSpace(c.Email) == "" {
+			why = "the sale has no customer e-mail"
+		}
+		return UpsertCustomerResult{CustomerID: c.DefaultID,
+			Summary: fmt.Sprintf("upsert-customer: default Fortnox customer %s (%s)", c.DefaultID, why)}, nil
+	}
+	key := strings.ToLower(strings.TrimSpace(c.Email))
+	if key == "" {
+		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has no e-mail and no default customer is set")
+	}
+	want := wantedFortnoxCustomer(c)
+	if want.Name == "" {
+		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has neither a name nor a company")
+	}
+	log := activity.GetLogger(ctx)
+	snap, cached := a.customers.Get(key)
+	how := "cached by e-mail"
+	if !cached {
+		found, ok, err := a.lookUpCustomer(ctx, key)
+		if err != nil {
+			return UpsertCustomerResult{}, err
+		}
+		if !ok {
+			kind := strings.ToLower(want.Type)
+			if in.DryRun {
+				return UpsertCustomerResult{Summary: "upsert-customer: dry run, would create a " + kind + " Fortnox customer"}, nil
+			}
+			created, err := a.fortnox.CreateCustomer(ctx, newFortnoxCustomerInput(want))
+			if err != nil {
+				return UpsertCustomerResult{}, vendorError(err)
+			}
+			number := string(created.CustomerNumber)
+			a.customers.Put(key, fortnoxCustomerSnapshot{Number: number, Fields: want})
+			log.Info("created Fortnox customer", "customer", number)
+			return UpsertCustomerResult{CustomerID: number, Created: true,
+				Summary: fmt.Sprintf("upsert-customer: created %s Fortnox customer %s", kind, number)}, nil
+		}
+		snap, how = found, "found by e-mail"
+	}
+	update, changed, merged := fortnoxCustomerChanges(snap.Fields, want)
+	if len(changed) == 0 {
+		a.customers.Put(key, snap)
+		return UpsertCustomerResult{CustomerID: snap.Number,
+			Summary: fmt.Sprintf("upsert-customer: Fortnox customer %s %s, unchanged", snap.Number, how)}, nil
+	}
+	list := strings.Join(changed, ", ")
+	if in.DryRun {
+		return UpsertCustomerResult{CustomerID: snap.Number,
+			Summary: fmt.Sprintf("upsert-customer: dry run, would update %s of Fortnox customer %s", list, snap.Number)}, nil
+	}
+	if _, err := a.fortnox.UpdateCustomer(ctx, snap.Number, update); err != nil {
+		// The cached customer may be gone or changed in Fortnox: look it up again next time.
+		a.customers.Delete(key)
+		return UpsertCustomerResult{}, vendorError(err)
+	}
+	a.customers.Put(key, fortnoxCustomerSnapshot{Number: snap.Number, Fields: merged})
+	log.Info("updated Fortnox customer", "customer", snap.Number, "fields", list)
+	return UpsertCustomerResult{CustomerID: snap.Number, Updated: true,
+		Summary: fmt.Sprintf("upsert-customer: updated %s of Fortnox customer %s", list, snap.Number)}, nil
+}
+
+// lookUpCustomer searches by e-mail and reads the match in full, since the search result
+// lacks the type and the contact person. Several matches take the lowest number, so the
+// choice is stable.
+func (a *OrdersToFortnox) lookUpCustomer(ctx context.Context, email string) (fortnoxCustomerSnapshot, bool, error) {
+	matches, err := a.fortnox.CustomersByEmail(ctx, email)
+	if err != nil {
+		return fortnoxCustomerSnapshot{}, false, vendorError(err)
+	}
+	if len(matches) == 0 {
+		return fortnoxCustomerSnapshot{}, false, nil
+	}
+	numbers := make([]string, 0, len(matches))
+	for _, m := range matches {
+		numbers = append(numbers, string(m.CustomerNumber))
+	}
+	slices.SortFunc(numbers, compareFortnoxNumbers)
+	if len(numbers) > 1 {
+		activity.GetLogger(ctx).Warn("several Fortnox customers share an e-mail; using the lowest number", "customers", numbers)
+	}
+	full, err := a.fortnox.Customer(ctx, numbers[0])
+	if err != nil {
+		return fortnoxCustomerSnapshot{}, false, vendorError(err)
+	}
+	return fortnoxCustomerSnapshot{Number: numbers[0], Fields: fortnoxCustomerFieldsOf(full)}, true, nil
+}
+
+// VerifyProducts checks that Fortnox has an article for every SKU. Known SKUs come from the
+// cache; the client has no batch lookup, so each unknown SKU costs its exact article read,
+// the cheapest lookup it offers.
+func (a *OrdersToFortnox) VerifyProducts(ctx context.Context, in VerifyProductsInput) (VerifyProductsResult, error) {
+	if err := a.checkTenant("verify-products", in.Tenant); err != nil {
+		return VerifyProductsResult{}, err
+	}
+	var skus, unknown []string
+	seen := make(map[string]bool, len(in.SKUs))
+	for _, s := range in.SKUs {
+		s = strings.TrimSpace(s)
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		skus = append(skus, s)
+		if _, ok := a.articles.Get(s); !ok {
+			unknown = append(unknown, s)
+		}
+	}
+	if len(skus) == 0 {
+		return VerifyProductsResult{}, a.invalidInput("verify-products: no SKUs given")
+	}
+	found := make(map[string]bool, len(unknown))
+	if len(unknown) > 0 {
+		arts, err := a.fortnox.ArticlesByNumber(ctx, unknown)
+		if err != nil {
+			return VerifyProductsResult{}, vendorError(err)
+		}
+		for _, art := range arts {
+			found[strings.ToUpper(string(art.ArticleNumber))] = true
+		}
+	}
+	var res VerifyProductsResult
+	for _, s := range unknown {
+		if found[strings.ToUpper(s)] {
+			a.articles.Put(s, true)
+			continue
+		}
+		res.Missing = append(res.Missing, s)
+	}
+	cached := len(skus) - len(unknown)
+	if len(res.Missing) == 0 {
+		res.Summary = fmt.Sprintf("verify-products: all %d SKUs in Fortnox (%d known, %d looked up)", len(skus), cached, len(unknown))
+		return res, nil
+	}
+	res.Summary = fmt.Sprintf("verify-products: %d of %d SKUs not in Fortnox: %s", len(res.Missing), len(skus), strings.Join(res.Missing, ", "))
+	activity.GetLogger(ctx).Info("SKUs missing in Fortnox", "skus", res.Missing)
+	return res, nil
+}
+
+// fortnoxOrderInput builds the order: rows with delivered = ordered quantity, because
+// Fortnox totals an order by its delivered quantities; country names; the draft's reference
+// as ExternalInvoiceReference1, the idempotency key. Fortnox orders have no mode of payment
+// field, so the draft's ModeOfPayment is not sent.
+func fortnoxOrderInput(d mapping.OrderDraft, customer string) fortnox.OrderInput {
+	opt := func(s string) *string {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		return &s
+	}
+	vatIncluded := d.PricesIncludeVAT
+	in := fortnox.OrderInput{
+		CustomerNumber: customer,
+		CustomerName:   opt(d.Billing.Name),
+		Address1:       opt(d.Billing.Street), Address2: opt(d.Billing.Street2),
+		ZipCode: opt(d.Billing.PostalCode), City: opt(d.Billing.City), Country: opt(d.Billing.Country),
+		DeliveryName:     opt(d.Shipping.Name),
+		DeliveryAddress1: opt(d.Shipping.Street), DeliveryAddress2: opt(d.Shipping.Street2),
+		DeliveryZipCode: opt(d.Shipping.PostalCode), DeliveryCity: opt(d.Shipping.City),
+		DeliveryCountry:           opt(d.Shipping.Country),
+		OrderDate:                 opt(d.Date),
+		Currency:                  opt(d.Currency),
+		TermsOfPayment:            opt(d.TermsOfPayment),
+		WayOfDelivery:             opt(d.WayOfDelivery),
+		PriceList:                 opt(d.PriceList),
+		ExternalInvoiceReference1: opt(d.Reference),
+		Remarks:                   opt(d.Remarks),
+		VATIncluded:               &vatIncluded,
+	}
+	percent := "PERCENT"
+	for _, l := range d.Lines {
+		sku := l.SKU
+		row := fortnox.OrderRowInput{
+			ArticleNumber:     &sku,
+			Description:       opt(l.Description),
+			OrderedQuantity:   fortnox.NumOf(l.Quantity),
+			DeliveredQuantity: fortnox.NumOf(l.Quantity),
+			Price:             fortnox.NumOf(l.UnitPrice),
+			VAT:               fortnox.NumOf(l.VATPercent),
+		}
+		if !l.Discount.IsZero() {
+			row.Discount, row.DiscountType = fortnox.NumOf(l.Discount), &percent
+		}
+		in.OrderRows = append(in.OrderRows, row)
+	}
+	return in
+}
+
+// fortnoxDraftTotal is the sum of the lines after discount, in the draft's VAT mode.
+func fortnoxDraftTotal(d mapping.OrderDraft) decimal.Decimal {
+	total := decimal.Zero
+	hundred := decimal.NewFromInt(100)
+	for _, l := range d.Lines {
+		gross := l.Quantity.Mul(l.UnitPrice)
+		total = total.Add(gross.Sub(gross.Mul(l.Discount).Div(hundred)))
+	}
+	return total.Round(2)
+}
+
+// Commit creates the Fortnox order. A retry (attempt > 1) may follow a write whose answer
+// was lost, so it first looks for the reference and returns the order it finds; the first
+// attempt follows CheckExists directly and writes at once. A dry run writes nothing.
+func (a *OrdersToFortnox) Commit(ctx context.Context, in CommitInput) (CommitResult, error) {
+	if err := a.checkTenant("commit", in.Tenant); err != nil {
+		return CommitResult{}, err
+	}
+	d := in.Draft
+	if strings.TrimSpace(d.Reference) == "" || len(d.Lines) == 0 {
+		return CommitResult{}, a.invalidInput("commit: the draft of sale %s has no reference or no lines", d.SourceID)
+	}
+	customer := in.CustomerID
+	if customer == "" && d.Customer.UseDefault {
+		customer = d.Customer.DefaultID
+	}
+	vat := "excl. VAT"
+	if d.PricesIncludeVAT {
+		vat = "incl. VAT"
+	}
+	what := fmt.Sprintf("%s: %d rows, %s %s %s", d.Reference, len(d.Lines), fortnoxDraftTotal(d).StringFixed(2), d.Currency, vat)
+	if in.DryRun {
+		who := "customer " + customer
+		if customer == "" {
+			who = "the new customer"
+		}
+		return CommitResult{Summary: fmt.Sprintf("commit: dry run, would create a Fortnox order for %s (%s)", who, what)}, nil
+	}
+	if customer == "" {
+		return CommitResult{}, a.invalidInput("commit: no Fortnox customer number for %s", d.Reference)
+	}
+	log := tlog.With(activity.GetLogger(ctx), "sale", d.SourceID)
+	if activity.GetInfo(ctx).Attempt > 1 {
+		id, found, err := a.findOrder(ctx, d.Reference)
+		if err != nil {
+			return CommitResult{}, err
+		}
+		if found {
+			log.Info("order written by an earlier attempt", "order", id)
+			return CommitResult{TargetID: id,
+				Summary: fmt.Sprintf("commit: found Fortnox order %s written by an earlier attempt (%s)", id, d.Reference)}, nil
+		}
+	}
+	order, err := a.fortnox.CreateOrder(ctx, fortnoxOrderInput(d, customer))
+	if err != nil {
+		return CommitResult{}, vendorError(err)
+	}
+	id := string(order.DocumentNumber)
+	log.Info("created Fortnox order", "order", id)
+	return CommitResult{TargetID: id,
+		Summary: fmt.Sprintf("commit: created Fortnox order %s for customer %s (%s)", id, customer, what)}, nil
+}
