@@ -52,10 +52,10 @@ func New(opts Options) *Server {
 		opts.Clock = testapi.NewClock()
 	}
 	if opts.ClientID == "" {
-		opts.ClientID = "fortspeed-demo"
+		opts.ClientID = testapi.DemoClientID
 	}
 	if opts.ClientSecret == "" {
-		opts.ClientSecret = "fortspeed-demo-secret"
+		opts.ClientSecret = testapi.DemoClientSecret
 	}
 	if opts.TenantID == "" {
 		opts.TenantID = "1234567"
