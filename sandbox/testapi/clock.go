@@ -71,9 +71,3 @@ func (c *Clock) RealDuration(d time.Duration) time.Duration {
 	s := c.Scale()
 	return time.Duration(float64(d) / s)
 }
-
-// The demo OAuth client of both sandboxes (DESIGN.md, "The sandboxes").
-const (
-	DemoClientID     = "fortspeed-demo"
-	DemoClientSecret = "fortspeed-demo-secret"
-)

@@ -11,6 +11,12 @@ import (
 	"time"
 )
 
+// The demo OAuth client of both sandboxes (DESIGN.md, "The sandboxes").
+const (
+	DemoClientID     = "fortspeed-demo"
+	DemoClientSecret = "fortspeed-demo-secret"
+)
+
 // Faults is what PUT /_sandbox/faults sets. Rates are probabilities per request (0..1).
 type Faults struct {
 	ErrorRate     float64 `json:"error_rate"`      // answer 5xx before the handler runs
