@@ -180,7 +180,9 @@ func (a *OrdersToFortnox) Fetch(ctx context.Context, in FetchInput) (FetchResult
 			voided++
 			continue
 		}
-		res.Records = append(res.Records, mapping.FromLightspeedSale(s, a.location))
+		rec := mapping.FromLightspeedSale(s, a.location)
+		rec.Created = saleCreated(s)
+		res.Records = append(res.Records, rec)
 	}
 	if len(kept) > size {
 		res.NextPageToken = encodeSalePosition(position(page[len(page)-1]))
@@ -188,6 +190,16 @@ func (a *OrdersToFortnox) Fetch(ctx context.Context, in FetchInput) (FetchResult
 	activity.GetLogger(ctx).Info("fetched completed sales", "tenant", a.tenant, "records", len(res.Records),
 		"voided", voided, "more", res.NextPageToken != "", "cursor", res.Cursor)
 	return res, nil
+}
+
+// saleCreated is the earliest time the sale is known by: its order in Fortnox is made
+// after it was completed, so never before this.
+func saleCreated(s lightspeed.Sale) time.Time {
+	created, completed := s.CreateTime.Time.UTC(), s.CompleteTime.Time.UTC()
+	if created.IsZero() || (!completed.IsZero() && completed.Before(created)) {
+		return completed
+	}
+	return created
 }
 
 // Enrich maps the sale to a Fortnox order draft and validates it for Fortnox. With Refetch
@@ -248,6 +260,81 @@ func (a *OrdersToFortnox) CheckExists(ctx context.Context, in CheckExistsInput) 
 		Summary: fmt.Sprintf("check-exists: %s is Fortnox order %s", in.Draft.Reference, id)}, nil
 }
 
+// The page-wide check-exists lists the LS- orders changed since the page's earliest sale,
+// less toFortnoxPageLookupMargin: the Lightspeed and Fortnox clocks may differ, and Fortnox
+// filters by the minute in Stockholm time. A sale made more than
+// toFortnoxPageLookupHorizon before the page's newest one (an old sale edited again) is
+// left to its child's own check, so one such sale does not stretch the listing over weeks.
+const (
+	toFortnoxPageLookupMargin  = time.Hour
+	toFortnoxPageLookupHorizon = 7 * 24 * time.Hour
+)
+
+// CheckExistsBatch answers check-exists for a whole fetched page with one listing (500
+// orders a request) of the Fortnox orders whose ExternalInvoiceReference1 starts with LS-
+// and that changed since the page's earliest sale. An order made from a sale is created
+// after the sale, so a listing from before the earliest sale sees every order of the page.
+func (a *OrdersToFortnox) CheckExistsBatch(ctx context.Context, in CheckExistsBatchInput) (CheckExistsBatchResult, error) {
+	if err := a.checkTenant("check-exists", in.Tenant); err != nil {
+		return CheckExistsBatchResult{}, err
+	}
+	if len(in.Records) == 0 {
+		return CheckExistsBatchResult{}, a.invalidInput("check-exists: no records given")
+	}
+	var newest time.Time
+	for _, r := range in.Records {
+		if !strings.HasPrefix(r.Reference, mapping.LightspeedReferencePrefix) || len(r.Reference) == len(mapping.LightspeedReferencePrefix) {
+			return CheckExistsBatchResult{}, a.invalidInput("check-exists: reference %q is not an %s<saleID> reference", r.Reference, mapping.LightspeedReferencePrefix)
+		}
+		if r.Created.After(newest) {
+			newest = r.Created
+		}
+	}
+	var res CheckExistsBatchResult
+	wanted := make(map[string]bool, len(in.Records))
+	var since time.Time
+	for _, r := range in.Records {
+		if r.Created.IsZero() || r.Created.Before(newest.Add(-toFortnoxPageLookupHorizon)) {
+			res.Unchecked = append(res.Unchecked, r.Reference)
+			continue
+		}
+		wanted[r.Reference] = true
+		if since.IsZero() || r.Created.Before(since) {
+			since = r.Created
+		}
+	}
+	if len(wanted) == 0 {
+		res.Summary = fmt.Sprintf("check-exists: none of %d sales can be looked up with the page (no sale time); each checks itself", len(in.Records))
+		return res, nil
+	}
+	since = since.Add(-toFortnoxPageLookupMargin)
+	orders, err := a.fortnox.OrdersByExternalRefPrefixChangedSince(ctx, mapping.LightspeedReferencePrefix, since)
+	if err != nil {
+		return CheckExistsBatchResult{}, vendorError(err)
+	}
+	for _, o := range orders {
+		ref := string(o.ExternalInvoiceReference1)
+		if !wanted[ref] {
+			continue
+		}
+		id := string(o.DocumentNumber)
+		if res.Existing == nil {
+			res.Existing = make(map[string]string)
+		}
+		if have, ok := res.Existing[ref]; !ok || compareFortnoxNumbers(id, have) < 0 {
+			res.Existing[ref] = id
+		}
+	}
+	res.Summary = fmt.Sprintf("check-exists: %d of %d sales already in Fortnox (one listing of %d %s orders changed since %s)",
+		len(res.Existing), len(wanted), len(orders), mapping.LightspeedReferencePrefix, since.UTC().Format(time.RFC3339))
+	if len(res.Unchecked) > 0 {
+		res.Summary += fmt.Sprintf("; %d sales check themselves", len(res.Unchecked))
+	}
+	activity.GetLogger(ctx).Info("checked a page of sales in Fortnox", "tenant", a.tenant, "records", len(in.Records),
+		"existing", len(res.Existing), "unchecked", len(res.Unchecked), "listed", len(orders))
+	return res, nil
+}
+
 // findOrder returns the lowest document number among the orders carrying ref.
 func (a *OrdersToFortnox) findOrder(ctx context.Context, ref string) (string, bool, error) {
 	if strings.TrimSpace(ref) == "" {
@@ -287,8 +374,9 @@ const (
 	fortnoxPrivate = "PRIVATE"
 )
 
-// fortnoxCustomerFields are the customer fields the flow maps; the rest of a Fortnox
-// customer (terms, addresses kept by the shop) is never touched.
+// fortnoxCustomerFields are the customer fields the flow maps: identity, contact, the
+// postal address (from the draft's billing address) and the delivery address (from its
+// shipping address). The rest of a Fortnox customer (terms, price list) is never touched.
 type fortnoxCustomerFields struct {
 	Type          string `json:"type"`
 	Name          string `json:"name"`
@@ -296,6 +384,19 @@ type fortnoxCustomerFields struct {
 	OrgNumber     string `json:"org_number"`
 	Email         string `json:"email"`
 	Phone         string `json:"phone"`
+
+	Address1    string `json:"address1"`
+	Address2    string `json:"address2"`
+	ZipCode     string `json:"zip_code"`
+	City        string `json:"city"`
+	CountryCode string `json:"country_code"`
+
+	DeliveryName        string `json:"delivery_name"`
+	DeliveryAddress1    string `json:"delivery_address1"`
+	DeliveryAddress2    string `json:"delivery_address2"`
+	DeliveryZipCode     string `json:"delivery_zip_code"`
+	DeliveryCity        string `json:"delivery_city"`
+	DeliveryCountryCode string `json:"delivery_country_code"`
 }
 
 // fortnoxCustomerSnapshot is a cached customer: its number and its mapped fields as they
@@ -306,20 +407,33 @@ type fortnoxCustomerSnapshot struct {
 }
 
 // wantedFortnoxCustomer maps the draft: a company with the person as YourReference, or a
-// private person.
-func wantedFortnoxCustomer(c mapping.CustomerDraft) fortnoxCustomerFields {
-	f := fortnoxCustomerFields{Type: fortnoxPrivate, Name: strings.TrimSpace(c.Name),
-		OrgNumber: strings.TrimSpace(c.OrgNumber), Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(c.Phone)}
+// private person, with the billing address as the customer's address and the shipping
+// address as its delivery address.
+func wantedFortnoxCustomer(c mapping.CustomerDraft, billing, shipping mapping.Address) fortnoxCustomerFields {
+	trim := strings.TrimSpace
+	f := fortnoxCustomerFields{Type: fortnoxPrivate, Name: trim(c.Name),
+		OrgNumber: trim(c.OrgNumber), Email: trim(c.Email), Phone: trim(c.Phone),
+		Address1: trim(billing.Street), Address2: trim(billing.Street2), ZipCode: trim(billing.PostalCode),
+		City: trim(billing.City), CountryCode: strings.ToUpper(trim(billing.CountryCode)),
+		DeliveryName: trim(shipping.Name), DeliveryAddress1: trim(shipping.Street), DeliveryAddress2: trim(shipping.Street2),
+		DeliveryZipCode: trim(shipping.PostalCode), DeliveryCity: trim(shipping.City),
+		DeliveryCountryCode: strings.ToUpper(trim(shipping.CountryCode))}
 	if c.IsCompany() {
-		f.Type, f.Name, f.YourReference = fortnoxCompany, strings.TrimSpace(c.Company), strings.TrimSpace(c.Name)
+		f.Type, f.Name, f.YourReference = fortnoxCompany, trim(c.Company), trim(c.Name)
 	}
 	return f
 }
 
 func fortnoxCustomerFieldsOf(c fortnox.Customer) fortnoxCustomerFields {
-	return fortnoxCustomerFields{Type: strings.ToUpper(c.Type), Name: strings.TrimSpace(c.Name),
-		YourReference: strings.TrimSpace(c.YourReference), OrgNumber: strings.TrimSpace(string(c.OrganisationNumber)),
-		Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(string(c.Phone1))}
+	trim := strings.TrimSpace
+	return fortnoxCustomerFields{Type: strings.ToUpper(c.Type), Name: trim(c.Name),
+		YourReference: trim(c.YourReference), OrgNumber: trim(string(c.OrganisationNumber)),
+		Email: trim(c.Email), Phone: trim(string(c.Phone1)),
+		Address1: trim(c.Address1), Address2: trim(c.Address2), ZipCode: trim(string(c.ZipCode)),
+		City: trim(c.City), CountryCode: strings.ToUpper(trim(c.CountryCode)),
+		DeliveryName: trim(c.DeliveryName), DeliveryAddress1: trim(c.DeliveryAddress1), DeliveryAddress2: trim(c.DeliveryAddress2),
+		DeliveryZipCode: trim(string(c.DeliveryZipCode)), DeliveryCity: trim(c.DeliveryCity),
+		DeliveryCountryCode: strings.ToUpper(trim(c.DeliveryCountryCode))}
 }
 
 func fortnoxDigits(s string) string {
@@ -331,10 +445,14 @@ func fortnoxDigits(s string) string {
 	}, s)
 }
 
+// fortnoxZip compares postal codes without spaces: "114 55" and "11455" are one code.
+func fortnoxZip(s string) string { return strings.ReplaceAll(s, " ", "") }
+
 // fortnoxCustomerChanges returns the partial update that brings have to want, and the changed
 // field names. Empty wanted values never blank a field in Fortnox (a sale without a phone
-// says nothing about the phone); e-mails compare without case and organisation numbers by
-// their digits, as Fortnox formats them with a dash.
+// or an address says nothing about them); e-mails and country codes compare without case,
+// organisation numbers by their digits (Fortnox formats them with a dash) and postal codes
+// without spaces.
 func fortnoxCustomerChanges(have, want fortnoxCustomerFields) (fortnox.CustomerInput, []string, fortnoxCustomerFields) {
 	var in fortnox.CustomerInput
 	var names []string
@@ -353,6 +471,17 @@ func fortnoxCustomerChanges(have, want fortnoxCustomerFields) (fortnox.CustomerI
 	set("OrganisationNumber", fortnoxDigits(have.OrgNumber) != fortnoxDigits(want.OrgNumber), want.OrgNumber, &in.OrganisationNumber, &merged.OrgNumber)
 	set("Email", !strings.EqualFold(have.Email, want.Email), want.Email, &in.Email, &merged.Email)
 	set("Phone1", have.Phone != want.Phone, want.Phone, &in.Phone1, &merged.Phone)
+	set("Address1", have.Address1 != want.Address1, want.Address1, &in.Address1, &merged.Address1)
+	set("Address2", have.Address2 != want.Address2, want.Address2, &in.Address2, &merged.Address2)
+	set("ZipCode", fortnoxZip(have.ZipCode) != fortnoxZip(want.ZipCode), want.ZipCode, &in.ZipCode, &merged.ZipCode)
+	set("City", have.City != want.City, want.City, &in.City, &merged.City)
+	set("CountryCode", !strings.EqualFold(have.CountryCode, want.CountryCode), want.CountryCode, &in.CountryCode, &merged.CountryCode)
+	set("DeliveryName", have.DeliveryName != want.DeliveryName, want.DeliveryName, &in.DeliveryName, &merged.DeliveryName)
+	set("DeliveryAddress1", have.DeliveryAddress1 != want.DeliveryAddress1, want.DeliveryAddress1, &in.DeliveryAddress1, &merged.DeliveryAddress1)
+	set("DeliveryAddress2", have.DeliveryAddress2 != want.DeliveryAddress2, want.DeliveryAddress2, &in.DeliveryAddress2, &merged.DeliveryAddress2)
+	set("DeliveryZipCode", fortnoxZip(have.DeliveryZipCode) != fortnoxZip(want.DeliveryZipCode), want.DeliveryZipCode, &in.DeliveryZipCode, &merged.DeliveryZipCode)
+	set("DeliveryCity", have.DeliveryCity != want.DeliveryCity, want.DeliveryCity, &in.DeliveryCity, &merged.DeliveryCity)
+	set("DeliveryCountryCode", !strings.EqualFold(have.DeliveryCountryCode, want.DeliveryCountryCode), want.DeliveryCountryCode, &in.DeliveryCountryCode, &merged.DeliveryCountryCode)
 	return in, names, merged
 }
 
@@ -364,7 +493,11 @@ func newFortnoxCustomerInput(f fortnoxCustomerFields) fortnox.CustomerInput {
 		return &s
 	}
 	return fortnox.CustomerInput{Type: opt(f.Type), Name: opt(f.Name), YourReference: opt(f.YourReference),
-		OrganisationNumber: opt(f.OrgNumber), Email: opt(f.Email), Phone1: opt(f.Phone)}
+		OrganisationNumber: opt(f.OrgNumber), Email: opt(f.Email), Phone1: opt(f.Phone),
+		Address1: opt(f.Address1), Address2: opt(f.Address2), ZipCode: opt(f.ZipCode), City: opt(f.City),
+		CountryCode: opt(f.CountryCode), DeliveryName: opt(f.DeliveryName), DeliveryAddress1: opt(f.DeliveryAddress1),
+		DeliveryAddress2: opt(f.DeliveryAddress2), DeliveryZipCode: opt(f.DeliveryZipCode), DeliveryCity: opt(f.DeliveryCity),
+		DeliveryCountryCode: opt(f.DeliveryCountryCode)}
 }
 
 // UpsertCustomer finds the Fortnox customer by e-mail (exact, ignoring case), creates it
@@ -390,7 +523,7 @@ func (a *OrdersToFortnox) UpsertCustomer(ctx context.Context, in UpsertCustomerI
 	if key == "" {
 		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has no e-mail and no default customer is set")
 	}
-	want := wantedFortnoxCustomer(c)
+	want := wantedFortnoxCustomer(c, in.Billing, in.Shipping)
 	if want.Name == "" {
 		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has neither a name nor a company")
 	}

@@ -23,11 +23,6 @@ import (
 // with referenceNumber = the Fortnox DocumentNumber it is the flow's idempotency key.
 const LightspeedReferenceSource = "Fortnox"
 
-// lsLoopPrefix starts the ExternalInvoiceReference1 of the Fortnox orders that
-// orders-to-fortnox created from Lightspeed sales: they came from Lightspeed and must not
-// go back to it as a second sale.
-const lsLoopPrefix = "LS-"
-
 // lsCursorOverlap is taken off the cursor so that a clock difference between this
 // worker and Fortnox loses nothing; Fortnox's lastmodified is per minute anyway, and the
 // per-record workflow ids dedupe what is read twice.
@@ -135,7 +130,7 @@ func (a *OrdersToLightspeed) Fetch(ctx context.Context, in FetchInput) (FetchRes
 	end := min(start+size, len(list))
 	var res FetchResult
 	for i, item := range list[start:end] {
-		if bool(item.Cancelled) || strings.HasPrefix(string(item.ExternalInvoiceReference1), lsLoopPrefix) {
+		if bool(item.Cancelled) || strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
 			continue
 		}
 		o, err := a.Fortnox.Order(ctx, string(item.DocumentNumber))
@@ -272,6 +267,58 @@ func (a *OrdersToLightspeed) CheckExists(ctx context.Context, in CheckExistsInpu
 		Summary: fmt.Sprintf("check-exists: Fortnox order %s is already Lightspeed sale %s", in.Draft.Reference, id)}, nil
 }
 
+// CheckExistsBatch answers check-exists for a whole fetched page: the sales whose
+// referenceNumber is one of the page's document numbers (IN lists of at most 100, one call
+// for a page of 100) with referenceNumberSource Fortnox.
+func (a *OrdersToLightspeed) CheckExistsBatch(ctx context.Context, in CheckExistsBatchInput) (CheckExistsBatchResult, error) {
+	if err := a.check(in.Tenant, false, true); err != nil {
+		return CheckExistsBatchResult{}, err
+	}
+	if len(in.Records) == 0 {
+		return CheckExistsBatchResult{}, temporal.NewNonRetryableApplicationError(
+			"check-exists: no records given", lsErrorTypeConfig, nil)
+	}
+	refs := make([]string, 0, len(in.Records))
+	wanted := make(map[string]bool, len(in.Records))
+	for _, r := range in.Records {
+		if strings.TrimSpace(r.Reference) == "" {
+			return CheckExistsBatchResult{}, temporal.NewNonRetryableApplicationError(
+				"check-exists: a record of the page has no Fortnox document number", lsErrorTypeConfig, nil)
+		}
+		refs = append(refs, r.Reference)
+		wanted[r.Reference] = true
+	}
+	sales, err := a.Lightspeed.SalesByReferences(ctx, refs)
+	if err != nil {
+		return CheckExistsBatchResult{}, vendorError(err)
+	}
+	var res CheckExistsBatchResult
+	for _, s := range sales {
+		ref := s.ReferenceNumber
+		if !wanted[ref] || !strings.EqualFold(strings.TrimSpace(s.ReferenceNumberSource), LightspeedReferenceSource) || s.SaleID <= 0 {
+			continue
+		}
+		if res.Existing == nil {
+			res.Existing = make(map[string]string)
+		}
+		id := strconv.FormatInt(int64(s.SaleID), 10)
+		if have, ok := res.Existing[ref]; !ok || lsLowerID(id, have) {
+			res.Existing[ref] = id
+		}
+	}
+	res.Summary = fmt.Sprintf("check-exists: %d of %d Fortnox orders already in Lightspeed (one batched lookup)", len(res.Existing), len(wanted))
+	activity.GetLogger(ctx).Info("checked a page of orders in Lightspeed", "records", len(wanted), "existing", len(res.Existing))
+	return res, nil
+}
+
+// lsLowerID reports whether sale id x is lower than y, so several sales of one reference
+// always resolve to the same one.
+func lsLowerID(x, y string) bool {
+	nx, _ := strconv.ParseInt(x, 10, 64)
+	ny, _ := strconv.ParseInt(y, 10, 64)
+	return nx < ny
+}
+
 // findSale returns the id of the sale with the reference from Fortnox, if there is one.
 func (a *OrdersToLightspeed) findSale(ctx context.Context, reference string) (string, bool, error) {
 	if strings.TrimSpace(reference) == "" {
@@ -310,7 +357,7 @@ func (a *OrdersToLightspeed) UpsertCustomer(ctx context.Context, in UpsertCustom
 	if email == "" {
 		return UpsertCustomerResult{}, NeedsFixError("the customer has no e-mail and no default customer is set")
 	}
-	want := lsCustomerFieldsOf(c)
+	want := lsCustomerFieldsOf(c, in.Billing)
 	if ref, ok := a.Customers.Get(email); ok && ref.Fingerprint == want.fingerprint() {
 		return UpsertCustomerResult{CustomerID: strconv.FormatInt(ref.CustomerID, 10),
 			Summary: fmt.Sprintf("upsert-customer: known Lightspeed customer %d (cached)", ref.CustomerID)}, nil
@@ -376,15 +423,55 @@ func lsOldestActiveCustomer(found []lightspeed.Customer) (lightspeed.Customer, b
 }
 
 // lsCustomerFields is the customer fields the flow maps: a company with the person as
-// contact, or a private person.
+// contact, or a private person, and the postal address. A Lightspeed contact's addresses
+// carry no use type (billing or delivery), so the draft's billing address is the one it
+// gets; the shipping address stays on the order.
 type lsCustomerFields struct {
 	firstName, lastName, company, orgNumber, phone string
+	address                                        lightspeed.ContactAddress
 }
 
-func lsCustomerFieldsOf(c mapping.CustomerDraft) lsCustomerFields {
+func lsCustomerFieldsOf(c mapping.CustomerDraft, billing mapping.Address) lsCustomerFields {
 	first, last := lsSplitName(c.Name)
-	return lsCustomerFields{firstName: first, lastName: last, company: strings.TrimSpace(c.Company),
-		orgNumber: strings.TrimSpace(c.OrgNumber), phone: strings.TrimSpace(c.Phone)}
+	trim := strings.TrimSpace
+	return lsCustomerFields{firstName: first, lastName: last, company: trim(c.Company),
+		orgNumber: trim(c.OrgNumber), phone: trim(c.Phone),
+		address: lightspeed.ContactAddress{Address1: trim(billing.Street), Address2: trim(billing.Street2),
+			City: trim(billing.City), Zip: trim(billing.PostalCode),
+			CountryCode: strings.ToUpper(trim(billing.CountryCode)), Country: trim(billing.Country)}}
+}
+
+// hasAddress reports whether the draft says anything about the address.
+func (c lsCustomerFields) hasAddress() bool {
+	a := c.address
+	return a.Address1 != "" || a.Address2 != "" || a.City != "" || a.Zip != "" || a.CountryCode != "" || a.Country != ""
+}
+
+// mergeAddress lays the mapped address over have: set values replace, empty ones keep what
+// the shop has. It reports the names of the parts that changed.
+func (c lsCustomerFields) mergeAddress(have lightspeed.ContactAddress) (lightspeed.ContactAddress, []string) {
+	merged := have
+	var changed []string
+	set := func(name, want string, dst *string, same func(a, b string) bool) {
+		if want != "" && !same(want, strings.TrimSpace(*dst)) {
+			*dst = want
+			changed = append(changed, name)
+		}
+	}
+	exact := func(a, b string) bool { return a == b }
+	noSpaces := func(a, b string) bool { return strings.ReplaceAll(a, " ", "") == strings.ReplaceAll(b, " ", "") }
+	set("street", c.address.Address1, &merged.Address1, exact)
+	set("street 2", c.address.Address2, &merged.Address2, exact)
+	set("postal code", c.address.Zip, &merged.Zip, noSpaces)
+	set("city", c.address.City, &merged.City, exact)
+	set("country", c.address.CountryCode, &merged.CountryCode, strings.EqualFold)
+	if len(changed) > 0 && c.address.CountryCode != "" && c.address.Country != "" {
+		merged.Country = c.address.Country // keep the name in step with the code
+	}
+	if c.address.CountryCode == "" {
+		set("country", c.address.Country, &merged.Country, strings.EqualFold)
+	}
+	return merged, changed
 }
 
 // lsSplitName splits at the last space: Lightspeed keeps first and last name apart.
@@ -413,7 +500,9 @@ func (c lsCustomerFields) phoneUse() string {
 }
 
 func (c lsCustomerFields) fingerprint() string {
-	return strings.Join([]string{c.firstName, c.lastName, c.company, c.orgNumber, c.phone}, "\x1f")
+	a := c.address
+	return strings.Join([]string{c.firstName, c.lastName, c.company, c.orgNumber, c.phone,
+		a.Address1, a.Address2, a.Zip, a.City, a.CountryCode, a.Country}, "\x1f")
 }
 
 func lsOptional(s string) *string {
@@ -429,6 +518,9 @@ func (c lsCustomerFields) createInput(email string) lightspeed.CustomerInput {
 		Emails: []lightspeed.ContactEmail{{Address: email, UseType: "Primary"}}}
 	if c.phone != "" {
 		contact.Phones = []lightspeed.ContactPhone{{Number: c.phone, UseType: c.phoneUse()}}
+	}
+	if c.hasAddress() {
+		contact.Addresses = []lightspeed.ContactAddress{c.address}
 	}
 	return lightspeed.CustomerInput{FirstName: lsOptional(c.firstName), LastName: lsOptional(c.lastName),
 		Company: lsOptional(c.company), CompanyRegistrationNumber: lsOptional(c.orgNumber), Contact: contact}
@@ -466,6 +558,26 @@ func (c lsCustomerFields) updateInput(existing lightspeed.Customer) (lightspeed.
 			// The lists replace the contact's lists: keep the other slots as they are.
 			in.Contact = &lightspeed.ContactInput{Phones: append(phones, lightspeed.ContactPhone{Number: c.phone, UseType: c.phoneUse()})}
 			changed = append(changed, "phone")
+		}
+	}
+	if c.hasAddress() {
+		// The mapped address is the contact's first; the list replaces the contact's list,
+		// so the others are sent back unchanged.
+		var have []lightspeed.ContactAddress
+		if existing.Contact != nil {
+			have = existing.Contact.Addresses
+		}
+		var first lightspeed.ContactAddress
+		if len(have) > 0 {
+			first = have[0]
+		}
+		merged, parts := c.mergeAddress(first)
+		if len(parts) > 0 {
+			if in.Contact == nil {
+				in.Contact = &lightspeed.ContactInput{}
+			}
+			in.Contact.Addresses = append([]lightspeed.ContactAddress{merged}, have[min(1, len(have)):]...)
+			changed = append(changed, "address ("+strings.Join(parts, ", ")+")")
 		}
 	}
 	return in, changed

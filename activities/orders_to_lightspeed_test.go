@@ -605,7 +605,7 @@ func BenchmarkToLightspeedCallsPerOrder(b *testing.B) {
 				continue
 			}
 			var up UpsertCustomerResult
-			require.NoError(b, f.run(OrdersToLightspeedUpsertCustomer, UpsertCustomerInput{Tenant: "default", Customer: er.Draft.Customer}, &up))
+			require.NoError(b, f.run(OrdersToLightspeedUpsertCustomer, UpsertCustomerInput{Tenant: "default", Customer: er.Draft.Customer, Billing: er.Draft.Billing, Shipping: er.Draft.Shipping}, &up))
 			var vp VerifyProductsResult
 			require.NoError(b, f.run(OrdersToLightspeedVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: er.Draft.SKUs()}, &vp))
 		}
@@ -613,16 +613,22 @@ func BenchmarkToLightspeedCallsPerOrder(b *testing.B) {
 		b.StartTimer()
 
 		res := f.fetch(FetchInput{Tenant: "default", Since: since, PageSize: 100})
+		// The parent checks the page once; the children take its answer.
+		entries := make([]CheckExistsEntry, 0, len(res.Records))
+		for _, src := range res.Records {
+			entries = append(entries, CheckExistsEntry{Reference: mapping.OrderReference(mapping.FlowOrdersToLightspeed, src.ID)})
+		}
+		var page CheckExistsBatchResult
+		require.NoError(b, f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "default", Records: entries}, &page))
+		require.Empty(b, page.Existing)
 		committed := 0
 		for _, src := range res.Records {
 			var er EnrichResult
 			if err := f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: src}, &er); err != nil {
 				continue
 			}
-			var ce CheckExistsResult
-			require.NoError(b, f.run(OrdersToLightspeedCheckExists, CheckExistsInput{Tenant: "default", Draft: er.Draft}, &ce))
 			var up UpsertCustomerResult
-			require.NoError(b, f.run(OrdersToLightspeedUpsertCustomer, UpsertCustomerInput{Tenant: "default", Customer: er.Draft.Customer}, &up))
+			require.NoError(b, f.run(OrdersToLightspeedUpsertCustomer, UpsertCustomerInput{Tenant: "default", Customer: er.Draft.Customer, Billing: er.Draft.Billing, Shipping: er.Draft.Shipping}, &up))
 			var vp VerifyProductsResult
 			require.NoError(b, f.run(OrdersToLightspeedVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: er.Draft.SKUs()}, &vp))
 			var cr CommitResult
@@ -635,7 +641,101 @@ func BenchmarkToLightspeedCallsPerOrder(b *testing.B) {
 		b.ReportMetric(float64(fx+ls)/float64(committed), "calls/order")
 		b.ReportMetric(float64(fx)/float64(committed), "fortnox-calls/order")
 		b.ReportMetric(float64(ls)/float64(committed), "lightspeed-calls/order")
-		b.Logf("%d orders committed: %d Fortnox calls (list + one GET per order), %d Lightspeed calls (check + write per order)", committed, fx, ls)
+		b.Logf("%d orders committed: %d Fortnox calls (list + one GET per order), %d Lightspeed calls (one page check + write per order)", committed, fx, ls)
 		b.StartTimer()
 	}
+}
+
+func TestToLightspeedUpsertCustomerAddress(t *testing.T) {
+	f := newToLSFixture(t, toLSSettings)
+	ctx := context.Background()
+	upsert := func(in UpsertCustomerInput) UpsertCustomerResult {
+		t.Helper()
+		in.Tenant = "default"
+		var res UpsertCustomerResult
+		require.NoError(t, f.run(OrdersToLightspeedUpsertCustomer, in, &res))
+		return res
+	}
+	customer := mapping.CustomerDraft{Email: "adress@kund.example", Name: "Adam Adress"}
+	billing := mapping.Address{Street: "Storgatan 1", Street2: "Lgh 1102", PostalCode: "114 55", City: "Stockholm", CountryCode: "SE", Country: "Sverige"}
+	shipping := mapping.Address{Street: "Industrivägen 9", City: "Solna", CountryCode: "SE"}
+
+	res := upsert(UpsertCustomerInput{Customer: customer, Billing: billing, Shipping: shipping})
+	require.True(t, res.Created)
+	id, err := strconv.ParseInt(res.CustomerID, 10, 64)
+	require.NoError(t, err)
+	got, err := f.a.Lightspeed.Customer(ctx, id)
+	require.NoError(t, err)
+	require.NotNil(t, got.Contact)
+	require.Len(t, got.Contact.Addresses, 1, "the billing address; a contact address has no delivery use type")
+	addr := got.Contact.Addresses[0]
+	assert.Equal(t, "Storgatan 1", addr.Address1)
+	assert.Equal(t, "Lgh 1102", addr.Address2)
+	assert.Equal(t, "114 55", addr.Zip)
+	assert.Equal(t, "Stockholm", addr.City)
+	assert.Equal(t, "SE", addr.CountryCode)
+
+	// A fresh worker (empty cache) finds the same address: no write.
+	var ts testsuite.WorkflowTestSuite
+	freshEnv := ts.NewTestActivityEnvironment()
+	freshEnv.RegisterActivityWithOptions(NewOrdersToLightspeed("default", f.a.Fortnox, f.a.Lightspeed, f.a.Mapper),
+		activity.RegisterOptions{Name: OrdersToLightspeedPrefix})
+	sameBilling := billing
+	sameBilling.PostalCode = "11455"
+	val, err := freshEnv.ExecuteActivity(OrdersToLightspeedUpsertCustomer,
+		UpsertCustomerInput{Tenant: "default", Customer: customer, Billing: sameBilling})
+	require.NoError(t, err)
+	var same UpsertCustomerResult
+	require.NoError(t, val.Get(&same))
+	assert.False(t, same.Updated, same.Summary)
+	assert.Contains(t, same.Summary, "unchanged")
+
+	// A move updates the differing parts; empty values keep what the shop has.
+	moved := mapping.Address{Street: "Drottninggatan 5", PostalCode: "41103", City: "Göteborg"}
+	dry := upsert(UpsertCustomerInput{Customer: customer, Billing: moved, DryRun: true})
+	assert.Contains(t, dry.Summary, "would update address (street, postal code, city)")
+	upd := upsert(UpsertCustomerInput{Customer: customer, Billing: moved})
+	assert.True(t, upd.Updated)
+	assert.Contains(t, upd.Summary, "updated address (street, postal code, city)")
+	got, err = f.a.Lightspeed.Customer(ctx, id)
+	require.NoError(t, err)
+	require.Len(t, got.Contact.Addresses, 1)
+	addr = got.Contact.Addresses[0]
+	assert.Equal(t, "Drottninggatan 5", addr.Address1)
+	assert.Equal(t, "Lgh 1102", addr.Address2, "an empty value never blanks a field")
+	assert.Equal(t, "41103", addr.Zip)
+	assert.Equal(t, "Göteborg", addr.City)
+	assert.Equal(t, "SE", addr.CountryCode)
+	require.Len(t, got.Contact.Emails, 1, "the e-mail is kept")
+	found, err := f.a.Lightspeed.CustomersByEmail(ctx, customer.Email)
+	require.NoError(t, err)
+	assert.Len(t, found, 1, "never duplicated")
+}
+
+func TestToLightspeedCheckExistsBatch(t *testing.T) {
+	f := newToLSFixture(t, toLSSettings)
+	res := f.fetch(FetchInput{Tenant: "default", Since: time.Now().Add(-time.Hour), PageSize: 100})
+	require.GreaterOrEqual(t, len(res.Records), 2)
+	first, second := res.Records[0].ID, res.Records[1].ID
+	d := f.draft(first)
+	var up UpsertCustomerResult
+	require.NoError(t, f.run(OrdersToLightspeedUpsertCustomer, UpsertCustomerInput{Tenant: "default", Customer: d.Customer, Billing: d.Billing}, &up))
+	var cr CommitResult
+	require.NoError(t, f.run(OrdersToLightspeedCommit, CommitInput{Tenant: "default", Draft: d, CustomerID: up.CustomerID}, &cr))
+
+	calls := f.lsRequests()
+	var page CheckExistsBatchResult
+	require.NoError(t, f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "default", Records: []CheckExistsEntry{
+		{Reference: first}, {Reference: second}, {Reference: "999999"},
+	}}, &page))
+	assert.Equal(t, calls+1, f.lsRequests(), "one call for the page")
+	assert.Equal(t, map[string]string{first: cr.TargetID}, page.Existing)
+	assert.Empty(t, page.Unchecked)
+	assert.Equal(t, "check-exists: 1 of 3 Fortnox orders already in Lightspeed (one batched lookup)", page.Summary)
+
+	var out CheckExistsBatchResult
+	err := f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "default", Records: []CheckExistsEntry{{Reference: " "}}}, &out)
+	assert.True(t, toLSAppError(t, err).NonRetryable())
+	err = f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "other", Records: []CheckExistsEntry{{Reference: first}}}, &out)
+	assert.True(t, toLSAppError(t, err).NonRetryable())
 }

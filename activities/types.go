@@ -72,11 +72,40 @@ type CheckExistsResult struct {
 	Summary  string `json:"summary"`
 }
 
+// CheckExistsBatchInput asks the target once for a whole fetched page which records it
+// already has, so a child needs no check-exists call of its own.
+type CheckExistsBatchInput struct {
+	Tenant  string             `json:"tenant"`
+	Records []CheckExistsEntry `json:"records"`
+}
+
+// CheckExistsEntry is one record of the page: its reference in the target
+// (mapping.OrderReference) and when the source record was made (zero when unknown), which
+// bounds a time-filtered listing.
+type CheckExistsEntry struct {
+	Reference string    `json:"reference"`
+	Created   time.Time `json:"created,omitzero"`
+}
+
+// CheckExistsBatchResult says which references the target has (reference → target id).
+// Every reference of the input that is neither in Existing nor in Unchecked was checked
+// and is not there. Unchecked lists the ones the lookup could not answer for (no creation
+// time to bound the listing by): their children check themselves.
+type CheckExistsBatchResult struct {
+	Existing  map[string]string `json:"existing,omitempty"`
+	Unchecked []string          `json:"unchecked,omitempty"`
+	Summary   string            `json:"summary"`
+}
+
 // UpsertCustomerInput finds the customer by e-mail, creates it or updates the mapped fields
-// that differ. DryRun looks up only and reports what it would write.
+// that differ. Billing and Shipping are the draft's addresses: a new customer gets them, and
+// an existing one is updated where they differ (an empty value never blanks a field).
+// DryRun looks up only and reports what it would write.
 type UpsertCustomerInput struct {
 	Tenant   string                `json:"tenant"`
 	Customer mapping.CustomerDraft `json:"customer"`
+	Billing  mapping.Address       `json:"billing,omitzero"`
+	Shipping mapping.Address       `json:"shipping,omitzero"`
 	DryRun   bool                  `json:"dry_run"`
 }
 

@@ -329,13 +329,11 @@ func setAddressField(a *Address, name, v string) {
 func (m *Mapper) applySettings(flow string, src SourceOrder, d *OrderDraft) error {
 	o := m.settings.Orders
 	toFortnox := flow == FlowOrdersToFortnox
+	d.Reference = OrderReference(flow, src.ID)
 	if toFortnox {
-		d.Reference = "LS-" + src.ID
 		d.TermsOfPayment = o.TermsOfPayment
 		d.WayOfDelivery = o.WayOfDelivery
 		d.PriceList = o.PriceList
-	} else {
-		d.Reference = src.ID
 	}
 	if d.Currency == "" {
 		d.Currency = o.Currency

@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"time"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -21,6 +23,24 @@ type SourceOrder struct {
 	VATIncl   bool            `json:"vat_included" expr:"vat_included"` // line prices include VAT
 	Note      string          `json:"note" expr:"note"`
 	Reference string          `json:"reference" expr:"reference"` // the source's own external reference, if any
+	// Created is when the source record was made, where the source says (a Lightspeed
+	// sale's createTime); zero when unknown. The target record made from it cannot be
+	// older, which bounds the page's check-exists listing.
+	Created time.Time `json:"created,omitzero" expr:"created"`
+}
+
+// LightspeedReferencePrefix starts the ExternalInvoiceReference1 of every Fortnox order made
+// from a Lightspeed sale; orders-to-lightspeed skips such orders so a sale never comes back.
+const LightspeedReferencePrefix = "LS-"
+
+// OrderReference is the idempotency key a record of flow carries in the target: LS-<saleID>
+// on Fortnox orders, the DocumentNumber on Lightspeed sales. It is the same rule enrich
+// applies to the draft, so the parent can look a page's records up before enriching them.
+func OrderReference(flow, sourceID string) string {
+	if flow == FlowOrdersToFortnox {
+		return LightspeedReferencePrefix + sourceID
+	}
+	return sourceID
 }
 
 // SourceCustomer is the buyer as the source knows it.

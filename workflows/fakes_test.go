@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type fakeSteps struct {
 	verify   func(n int, in activities.VerifyProductsInput) (activities.VerifyProductsResult, error)
 	commit   func(n int, in activities.CommitInput) (activities.CommitResult, error)
 	fetch    func(n int, in activities.FetchInput) (activities.FetchResult, error)
+	batch    func(n int, in activities.CheckExistsBatchInput) (activities.CheckExistsBatchResult, error)
 
 	mu        sync.Mutex
 	counts    map[string]int
@@ -34,6 +36,7 @@ type fakeSteps struct {
 	customIn  []activities.UpsertCustomerInput
 	commitIn  []activities.CommitInput
 	fetchIn   []activities.FetchInput
+	batchIn   []activities.CheckExistsBatchInput
 	notifyIn  []activities.NotifyInput
 	notifyErr error
 }
@@ -103,6 +106,17 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 		}
 		return activities.CheckExistsResult{Summary: in.Draft.Reference + " not found"}, nil
 	}, activity.RegisterOptions{Name: names.CheckExists})
+
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.CheckExistsBatchInput) (activities.CheckExistsBatchResult, error) {
+		n := f.record(ctx, "check-exists-batch")
+		f.mu.Lock()
+		f.batchIn = append(f.batchIn, in)
+		f.mu.Unlock()
+		if f.batch != nil {
+			return f.batch(n, in)
+		}
+		return activities.CheckExistsBatchResult{Summary: fmt.Sprintf("none of %d found", len(in.Records))}, nil
+	}, activity.RegisterOptions{Name: names.CheckExistsBatch})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.UpsertCustomerInput) (activities.UpsertCustomerResult, error) {
 		n := f.record(ctx, "upsert-customer")

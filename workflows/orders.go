@@ -189,6 +189,8 @@ func OrdersSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 		return result, fmt.Errorf("upsert search attributes: %w", err)
 	}
 
+	// Runs recorded before the page-wide check-exists replay without it.
+	checkPages := workflow.GetVersion(ctx, changePageCheckExists, workflow.DefaultVersion, 1) >= 1
 	fan := newOrderFanOut(ctx, in.MaxConcurrent, &result, logger)
 	token := in.PageToken
 	for {
@@ -200,8 +202,16 @@ func OrdersSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 		}
 		result.Pages++
 		result.Records += len(page.Records)
+		var checked map[string]PageCheck
+		if checkPages {
+			checked = checkPage(ctx, route, in, page.Records, result.Pages, logger)
+		}
 		for _, rec := range page.Records {
-			fan.start(ctx, in, route, rec)
+			var known *PageCheck
+			if c, ok := checked[rec.ID]; ok {
+				known = &c
+			}
+			fan.start(ctx, in, route, rec, known)
 		}
 		if page.Cursor.After(result.Cursor) {
 			result.Cursor = page.Cursor
@@ -252,6 +262,56 @@ func syncStart(ctx workflow.Context, in SyncInput) (time.Time, error) {
 	return workflow.Now(ctx).Add(-in.Lookback), nil
 }
 
+// changePageCheckExists is the GetVersion change id of the page-wide check-exists: version
+// 1 runs one CheckExistsBatch activity per fetched page before the page's children start.
+const changePageCheckExists = "page-check-exists"
+
+// checkPage asks the target once which of the page's records it already has, and returns
+// the answer per source id. A record left out (no usable id, or one the lookup could not
+// answer for) gets no answer, and its child checks itself. A failed lookup costs nothing
+// but the saving: every child then checks itself, as without the page lookup.
+func checkPage(ctx workflow.Context, route orderRoute, in SyncInput, recs []mapping.SourceOrder, n int, logger log.Logger) map[string]PageCheck {
+	entries := make([]activities.CheckExistsEntry, 0, len(recs))
+	seen := make(map[string]bool, len(recs))
+	for _, rec := range recs {
+		if _, err := OrderSourceKey(in.Flow, rec.ID); err != nil {
+			continue // never started, see orderFanOut.start
+		}
+		ref := mapping.OrderReference(in.Flow, rec.ID)
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		entries = append(entries, activities.CheckExistsEntry{Reference: ref, Created: rec.Created})
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	opts := VendorActivityOptions(route.targetQueue)
+	opts.Summary = fmt.Sprintf("check-exists: look up the %d %ss of page %d in %s", len(entries), route.sourceKind, n, route.target)
+	var res activities.CheckExistsBatchResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), route.names.CheckExistsBatch,
+		activities.CheckExistsBatchInput{Tenant: in.Tenant, Records: entries}).Get(ctx, &res)
+	if err != nil {
+		logger.Warn("page check-exists failed; each record checks itself", "page", n, "error", err)
+		return nil
+	}
+	unchecked := make(map[string]bool, len(res.Unchecked))
+	for _, ref := range res.Unchecked {
+		unchecked[ref] = true
+	}
+	out := make(map[string]PageCheck, len(recs))
+	for _, rec := range recs {
+		ref := mapping.OrderReference(in.Flow, rec.ID)
+		if !seen[ref] || unchecked[ref] {
+			continue
+		}
+		id, exists := res.Existing[ref]
+		out[rec.ID] = PageCheck{Reference: ref, Exists: exists, TargetID: id}
+	}
+	return out
+}
+
 func fetchPage(ctx workflow.Context, route orderRoute, in SyncInput, since time.Time, token string, n int) (activities.FetchResult, error) {
 	opts := FetchActivityOptions(route.sourceQueue)
 	opts.Summary = fmt.Sprintf("fetch: %s %ss since %s, page %d",
@@ -294,7 +354,7 @@ func newOrderFanOut(ctx workflow.Context, limit int, result *SyncResult, logger 
 	return f
 }
 
-func (f *orderFanOut) start(ctx workflow.Context, in SyncInput, route orderRoute, rec mapping.SourceOrder) {
+func (f *orderFanOut) start(ctx workflow.Context, in SyncInput, route orderRoute, rec mapping.SourceOrder, known *PageCheck) {
 	id, err := OrderWorkflowID(in.Tenant, in.Flow, rec.ID)
 	if err != nil {
 		f.result.Invalid++
@@ -324,6 +384,7 @@ func (f *orderFanOut) start(ctx workflow.Context, in SyncInput, route orderRoute
 			ProductWait:    in.ProductWait,
 			ProductRecheck: in.ProductRecheck,
 			NeedsFixWait:   in.NeedsFixWait,
+			PageCheck:      known,
 		})
 	f.result.Children++
 	f.running[id] = true
@@ -389,6 +450,19 @@ type OrderInput struct {
 	ProductWait    time.Duration `json:"product_wait,omitempty"`
 	ProductRecheck time.Duration `json:"product_recheck,omitempty"`
 	NeedsFixWait   time.Duration `json:"needs_fix_wait,omitempty"`
+
+	// PageCheck is what the parent's page-wide check-exists found for this record; nil
+	// when the child was started without it (by hand, by an older parent, or when the
+	// page lookup could not answer), and then the child looks itself.
+	PageCheck *PageCheck `json:"page_check,omitempty"`
+}
+
+// PageCheck is the page lookup's answer for one record: whether the target has Reference,
+// and under which id.
+type PageCheck struct {
+	Reference string `json:"reference"`
+	Exists    bool   `json:"exists"`
+	TargetID  string `json:"target_id,omitempty"`
 }
 
 func (in OrderInput) withDefaults() (OrderInput, error) {
@@ -546,11 +620,9 @@ func (r *orderRun) attempt(ctx workflow.Context, refetch bool) (OrderResult, err
 	}
 
 	opts = VendorActivityOptions(r.route.targetQueue)
-	opts.Summary = fmt.Sprintf("check-exists: look up %s in %s", draft.Reference, r.route.target)
-	exists, err := runStep(ctx, r, &r.checked, "check-exists", opts, r.route.names.CheckExists,
-		activities.CheckExistsInput{Tenant: tenant, Draft: draft})
+	exists, err := r.checkExists(ctx, opts, draft, refetch)
 	if err != nil {
-		return OrderResult{}, fmt.Errorf("check-exists: %w", err)
+		return OrderResult{}, err
 	}
 	if exists.Exists {
 		return OrderResult{Status: StatusSkipped, TargetID: exists.TargetID}, nil
@@ -561,7 +633,8 @@ func (r *orderRun) attempt(ctx workflow.Context, refetch bool) (OrderResult, err
 		opts.Summary = fmt.Sprintf("upsert-customer: use the default %s customer", r.route.target)
 	}
 	customer, err := runStep(ctx, r, &r.customer, "upsert-customer", opts, r.route.names.UpsertCustomer,
-		activities.UpsertCustomerInput{Tenant: tenant, Customer: draft.Customer, DryRun: dryRun})
+		activities.UpsertCustomerInput{Tenant: tenant, Customer: draft.Customer,
+			Billing: draft.Billing, Shipping: draft.Shipping, DryRun: dryRun})
 	if err != nil {
 		return OrderResult{}, fmt.Errorf("upsert-customer: %w", err)
 	}
@@ -585,6 +658,38 @@ func (r *orderRun) attempt(ctx workflow.Context, refetch bool) (OrderResult, err
 		return OrderResult{Status: StatusDryRun, TargetID: commit.TargetID}, nil
 	}
 	return OrderResult{Status: StatusCommitted, TargetID: commit.TargetID}, nil
+}
+
+// checkExists looks the draft up in the target, or takes the parent's page lookup.
+//
+// The page-time answer is safe to act on: only this record's own child creates its target
+// record (the workflow id is per record and never runs twice at once), so nothing can
+// create it between the parent's lookup and this step, and an earlier failed run's write
+// came before the lookup. A commit that still meets the record (a write whose answer was
+// lost) is caught by Commit, which re-checks on every retry attempt. After a needs_fix
+// retry the record re-reads its source, time has passed, and it looks again itself; so does
+// a draft whose reference is not the one the page looked up.
+//
+// Taking the page's answer leaves out a command, yet needs no GetVersion: the choice
+// depends only on the input, and a child recorded before PageCheck existed has none in its
+// input, so it replays through the CheckExists activity as it ran.
+func (r *orderRun) checkExists(ctx workflow.Context, opts workflow.ActivityOptions, draft mapping.OrderDraft, refetch bool) (activities.CheckExistsResult, error) {
+	if pc := r.in.PageCheck; pc != nil && !refetch && pc.Reference == draft.Reference {
+		res := activities.CheckExistsResult{Exists: pc.Exists, TargetID: pc.TargetID,
+			Summary: fmt.Sprintf("not in %s (checked with its page)", r.route.target)}
+		if pc.Exists {
+			res.Summary = fmt.Sprintf("%s is %s record %s (found with its page)", draft.Reference, r.route.target, pc.TargetID)
+		}
+		r.note(ctx, "check-exists", res.Summary)
+		return res, nil
+	}
+	opts.Summary = fmt.Sprintf("check-exists: look up %s in %s", draft.Reference, r.route.target)
+	res, err := runStep(ctx, r, &r.checked, "check-exists", opts, r.route.names.CheckExists,
+		activities.CheckExistsInput{Tenant: r.in.Tenant, Draft: draft})
+	if err != nil {
+		return res, fmt.Errorf("check-exists: %w", err)
+	}
+	return res, nil
 }
 
 // verifyProducts asks the target for the order's SKUs until all exist or ProductWait has

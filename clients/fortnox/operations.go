@@ -85,6 +85,32 @@ func (cl *Client) OrdersByExternalRef(ctx context.Context, ref string) ([]OrderL
 	return out, nil
 }
 
+// OrdersByExternalRefPrefixChangedSince lists the orders whose ExternalInvoiceReference1
+// starts with prefix and that were modified at or after since, every page of 500. One
+// listing answers "which of these references exist" for a whole batch of records. The
+// Fortnox search is a substring match, so the results are filtered to the prefix here.
+func (cl *Client) OrdersByExternalRefPrefixChangedSince(ctx context.Context, prefix string, since time.Time) ([]OrderListItem, error) {
+	const op = "list orders by external reference prefix"
+	switch {
+	case strings.TrimSpace(prefix) == "":
+		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: "external reference prefix is empty"}
+	case since.IsZero():
+		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: "modified-since time is zero"}
+	}
+	all, err := collect[OrderListItem](ctx, cl, call{op: op, method: http.MethodGet, endpoint: "GET /3/orders",
+		path: "/3/orders", query: url.Values{"externalinvoicereference1": {prefix}, "lastmodified": {cl.lastModified(since)}}}, "Orders")
+	if err != nil {
+		return nil, err
+	}
+	var out []OrderListItem
+	for _, o := range all {
+		if strings.HasPrefix(string(o.ExternalInvoiceReference1), prefix) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
 // CreateOrder creates an order and returns it as Fortnox stored it.
 func (cl *Client) CreateOrder(ctx context.Context, in OrderInput) (Order, error) {
 	const op = "create order"
@@ -142,6 +168,9 @@ func checkCustomer(op string, in CustomerInput) error {
 		maxLen{"Address1", in.Address1, 1024}, maxLen{"Address2", in.Address2, 1024},
 		maxLen{"ZipCode", in.ZipCode, 10}, maxLen{"City", in.City, 1024},
 		maxLen{"CountryCode", in.CountryCode, 2}, maxLen{"Currency", in.Currency, 3},
+		maxLen{"DeliveryName", in.DeliveryName, 1024}, maxLen{"DeliveryAddress1", in.DeliveryAddress1, 1024},
+		maxLen{"DeliveryAddress2", in.DeliveryAddress2, 1024}, maxLen{"DeliveryZipCode", in.DeliveryZipCode, 10},
+		maxLen{"DeliveryCity", in.DeliveryCity, 1024}, maxLen{"DeliveryCountryCode", in.DeliveryCountryCode, 2},
 		maxLen{"YourReference", in.YourReference, 50}, maxLen{"CustomerNumber", in.CustomerNumber, 1024})
 }
 

@@ -246,3 +246,74 @@ func TestWarehouseAgainstSandbox(t *testing.T) {
 	ce := requireKind(t, err, clients.Validation)
 	require.Equal(t, "invalidparameter", ce.Code)
 }
+
+func TestOrdersByExternalRefPrefixChangedSinceAgainstSandbox(t *testing.T) {
+	sb := newSandbox(t, fxsandbox.Options{}, "demo")
+	cl := sb.client(nil)
+	ctx := testCtx(t)
+
+	var article string
+	require.NoError(t, cl.Articles(ctx, func(page []ArticleListItem) error {
+		article = string(page[0].ArticleNumber)
+		return nil
+	}))
+	start := time.Now()
+	before, err := cl.OrdersByExternalRefPrefixChangedSince(ctx, "LS-", start.Add(-time.Hour))
+	require.NoError(t, err)
+	created := map[string]string{}
+	for _, ref := range []string{"LS-501", "LS-502", "WEB-LS-503"} {
+		o, err := cl.CreateOrder(ctx, OrderInput{CustomerNumber: "1", ExternalInvoiceReference1: ptr(ref),
+			OrderRows: []OrderRowInput{{ArticleNumber: &article, OrderedQuantity: NumOf(decimal.NewFromInt(1))}}})
+		require.NoError(t, err)
+		created[ref] = string(o.DocumentNumber)
+	}
+
+	got, err := cl.OrdersByExternalRefPrefixChangedSince(ctx, "LS-", start.Add(-time.Hour))
+	require.NoError(t, err)
+	require.Len(t, got, len(before)+2, "the substring match WEB-LS-503 is filtered out")
+	byRef := map[string]string{}
+	for _, o := range got {
+		require.True(t, strings.HasPrefix(string(o.ExternalInvoiceReference1), "LS-"))
+		byRef[string(o.ExternalInvoiceReference1)] = string(o.DocumentNumber)
+	}
+	require.Equal(t, created["LS-501"], byRef["LS-501"])
+	require.Equal(t, created["LS-502"], byRef["LS-502"])
+
+	later, err := cl.OrdersByExternalRefPrefixChangedSince(ctx, "LS-", start.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, later, "nothing modified after since")
+
+	_, err = cl.OrdersByExternalRefPrefixChangedSince(ctx, " ", start)
+	requireKind(t, err, clients.Validation)
+	_, err = cl.OrdersByExternalRefPrefixChangedSince(ctx, "LS-", time.Time{})
+	requireKind(t, err, clients.Validation)
+}
+
+func TestCustomerDeliveryAddressAgainstSandbox(t *testing.T) {
+	sb := newSandbox(t, fxsandbox.Options{}, "demo")
+	cl := sb.client(nil)
+	ctx := testCtx(t)
+
+	c, err := cl.CreateCustomer(ctx, CustomerInput{Name: ptr("Leverans AB"), Address1: ptr("Storgatan 1"), ZipCode: ptr("11455"),
+		City: ptr("Stockholm"), CountryCode: ptr("SE"), DeliveryName: ptr("Lagret"), DeliveryAddress1: ptr("Hamnen 2"),
+		DeliveryZipCode: ptr("62155"), DeliveryCity: ptr("Visby"), DeliveryCountryCode: ptr("SE")})
+	require.NoError(t, err)
+	got, err := cl.Customer(ctx, string(c.CustomerNumber))
+	require.NoError(t, err)
+	require.Equal(t, "Storgatan 1", got.Address1)
+	require.Equal(t, "SE", got.CountryCode)
+	require.Equal(t, "Lagret", got.DeliveryName)
+	require.Equal(t, "Hamnen 2", got.DeliveryAddress1)
+	require.Equal(t, "62155", string(got.DeliveryZipCode))
+	require.Equal(t, "Visby", got.DeliveryCity)
+	require.Equal(t, "SE", got.DeliveryCountryCode)
+
+	upd, err := cl.UpdateCustomer(ctx, string(c.CustomerNumber), CustomerInput{DeliveryCity: ptr("Slite")})
+	require.NoError(t, err)
+	require.Equal(t, "Slite", upd.DeliveryCity)
+	require.Equal(t, "Hamnen 2", upd.DeliveryAddress1, "a partial update keeps the rest")
+
+	_, err = cl.CreateCustomer(ctx, CustomerInput{Name: ptr("X"), DeliveryCountryCode: ptr("SWE")})
+	ce := requireKind(t, err, clients.Validation)
+	require.Contains(t, ce.Message, "DeliveryCountryCode")
+}

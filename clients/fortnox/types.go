@@ -138,23 +138,30 @@ type OrderRowInput struct {
 
 // Customer is a full customer (GET /3/customers/{CustomerNumber}).
 type Customer struct {
-	CustomerNumber     Text   `json:"CustomerNumber"`
-	Name               string `json:"Name"`
-	Type               string `json:"Type"` // PRIVATE or COMPANY
-	OrganisationNumber Text   `json:"OrganisationNumber"`
-	Email              string `json:"Email"`
-	Phone1             Text   `json:"Phone1"`
-	Address1           string `json:"Address1"`
-	Address2           string `json:"Address2"`
-	ZipCode            Text   `json:"ZipCode"`
-	City               string `json:"City"`
-	CountryCode        string `json:"CountryCode"`
-	Country            string `json:"Country"`
-	YourReference      string `json:"YourReference"` // the contact person
-	TermsOfPayment     Text   `json:"TermsOfPayment"`
-	Currency           string `json:"Currency"`
-	PriceList          Text   `json:"PriceList"`
-	Active             Bool   `json:"Active"`
+	CustomerNumber      Text   `json:"CustomerNumber"`
+	Name                string `json:"Name"`
+	Type                string `json:"Type"` // PRIVATE or COMPANY
+	OrganisationNumber  Text   `json:"OrganisationNumber"`
+	Email               string `json:"Email"`
+	Phone1              Text   `json:"Phone1"`
+	Address1            string `json:"Address1"`
+	Address2            string `json:"Address2"`
+	ZipCode             Text   `json:"ZipCode"`
+	City                string `json:"City"`
+	CountryCode         string `json:"CountryCode"`
+	Country             string `json:"Country"`
+	DeliveryName        string `json:"DeliveryName"`
+	DeliveryAddress1    string `json:"DeliveryAddress1"`
+	DeliveryAddress2    string `json:"DeliveryAddress2"`
+	DeliveryZipCode     Text   `json:"DeliveryZipCode"`
+	DeliveryCity        string `json:"DeliveryCity"`
+	DeliveryCountry     string `json:"DeliveryCountry"` // read-only, derived from the code
+	DeliveryCountryCode string `json:"DeliveryCountryCode"`
+	YourReference       string `json:"YourReference"` // the contact person
+	TermsOfPayment      Text   `json:"TermsOfPayment"`
+	Currency            string `json:"Currency"`
+	PriceList           Text   `json:"PriceList"`
+	Active              Bool   `json:"Active"`
 }
 
 // CustomerListItem is the slim customer of GET /3/customers (note Phone, not Phone1).
@@ -184,11 +191,18 @@ type CustomerInput struct {
 	ZipCode            *string `json:"ZipCode,omitempty"`
 	City               *string `json:"City,omitempty"`
 	CountryCode        *string `json:"CountryCode,omitempty"`
-	YourReference      *string `json:"YourReference,omitempty"`
-	TermsOfPayment     *string `json:"TermsOfPayment,omitempty"`
-	Currency           *string `json:"Currency,omitempty"`
-	PriceList          *string `json:"PriceList,omitempty"`
-	Active             *bool   `json:"Active,omitempty"`
+	// The delivery address; DeliveryCountryCode is ISO alpha-2 like CountryCode.
+	DeliveryName        *string `json:"DeliveryName,omitempty"`
+	DeliveryAddress1    *string `json:"DeliveryAddress1,omitempty"`
+	DeliveryAddress2    *string `json:"DeliveryAddress2,omitempty"`
+	DeliveryZipCode     *string `json:"DeliveryZipCode,omitempty"`
+	DeliveryCity        *string `json:"DeliveryCity,omitempty"`
+	DeliveryCountryCode *string `json:"DeliveryCountryCode,omitempty"`
+	YourReference       *string `json:"YourReference,omitempty"`
+	TermsOfPayment      *string `json:"TermsOfPayment,omitempty"`
+	Currency            *string `json:"Currency,omitempty"`
+	PriceList           *string `json:"PriceList,omitempty"`
+	Active              *bool   `json:"Active,omitempty"`
 }
 
 // Article is a full article (GET /3/articles/{ArticleNumber}). SalesPrice is read-only: it

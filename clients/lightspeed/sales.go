@@ -2,8 +2,10 @@ package lightspeed
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -36,6 +38,56 @@ func (c *Client) SalesByReference(ctx context.Context, ref string) ([]Sale, erro
 	q.Set("referenceNumber", ref)
 	q.Set("load_relations", relations("SaleLines", "SalePayments"))
 	return listAll[Sale](ctx, c, op, "Sale", "Sale", q)
+}
+
+// SalesByReferences returns the sales whose referenceNumber is one of refs, in batches of
+// at most 100 (referenceNumber=IN,[…]), without relations: one call answers "which of
+// these exist" for a page of records. Blanks and duplicates in refs are dropped; callers
+// check ReferenceNumberSource. A reference holding a comma is looked up on its own,
+// because the IN list is split at commas even inside quotes.
+func (c *Client) SalesByReferences(ctx context.Context, refs []string) ([]Sale, error) {
+	const op = "find sales by references"
+	seen := map[string]bool{}
+	var listed, alone []string
+	for _, r := range refs {
+		if blank(r) || seen[r] {
+			continue
+		}
+		seen[r] = true
+		if strings.Contains(r, ",") {
+			alone = append(alone, r)
+		} else {
+			listed = append(listed, r)
+		}
+	}
+	if len(listed)+len(alone) == 0 {
+		return nil, invalid(op, "no reference numbers given")
+	}
+	var out []Sale
+	for _, r := range alone {
+		q := url.Values{}
+		q.Set("referenceNumber", r)
+		sales, err := listAll[Sale](ctx, c, op, "Sale", "Sale", q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sales...)
+	}
+	for start := 0; start < len(listed); start += maxIN {
+		batch := listed[start:min(start+maxIN, len(listed))]
+		list, err := json.Marshal(batch)
+		if err != nil {
+			return nil, invalid(op, "encode reference list: %v", err)
+		}
+		q := url.Values{}
+		q.Set("referenceNumber", "IN,"+string(list))
+		sales, err := listAll[Sale](ctx, c, op, "Sale", "Sale", q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sales...)
+	}
+	return out, nil
 }
 
 // Sale returns one sale with lines, payments and customer contact.

@@ -495,3 +495,44 @@ func TestSandboxPagingReadsEveryPageOnce(t *testing.T) {
 	assert.Greater(t, len(shops), 2*len(demo.Demo().Articles), "every item has stock records in both shops")
 	assert.Equal(t, (len(shops)+pageLimit-1)/pageLimit, pages, "one request per page of 100")
 }
+
+func TestSandboxSalesByReferences(t *testing.T) {
+	sb := newSandbox(t, lssandbox.Options{}, "demo")
+	calls := 0
+	c := sb.client(clients.StaticSource(sb.tokens().AccessToken), HookFuncs{OnRequest: func(endpoint string, _ int, _ time.Duration) {
+		if strings.Contains(endpoint, "Sale") {
+			calls++
+		}
+	}})
+	ctx := context.Background()
+
+	items, err := c.ItemsBySKU(ctx, []string{demo.Demo().Articles[0].Number})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	want := map[string]Int{}
+	for _, ref := range []string{"9101", "9102", "91,03"} {
+		sale, err := c.CreateSale(ctx, SaleInput{ShopID: 1, RegisterID: 1, EmployeeID: 1,
+			ReferenceNumber: ref, ReferenceNumberSource: "Fortnox",
+			Lines: []SaleLineInput{{ItemID: int64(items[0].ItemID), UnitQuantity: decimal.NewFromInt(1)}}})
+		require.NoError(t, err)
+		want[ref] = sale.SaleID
+	}
+
+	refs := []string{"9101", "91,03", "9101", " ", "9102"}
+	for i := range 150 {
+		refs = append(refs, "NONE-"+strconv.Itoa(i))
+	}
+	calls = 0
+	got, err := c.SalesByReferences(ctx, refs)
+	require.NoError(t, err)
+	assert.Equal(t, 3, calls, "152 listable references in two batches of at most 100, the one with a comma alone")
+	found := map[string]Int{}
+	for _, s := range got {
+		assert.Equal(t, "Fortnox", s.ReferenceNumberSource)
+		found[s.ReferenceNumber] = s.SaleID
+	}
+	assert.Equal(t, want, found)
+
+	_, err = c.SalesByReferences(ctx, []string{"", " "})
+	assert.Equal(t, clients.Validation, kindOf(t, err).Kind)
+}
