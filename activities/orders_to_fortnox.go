@@ -654,7 +654,8 @@ func (a *OrdersToFortnox) VerifyProducts(ctx context.Context, in VerifyProductsI
 // fortnoxOrderInput builds the order: rows with delivered = ordered quantity, because
 // Fortnox totals an order by its delivered quantities; country names; the draft's reference
 // as ExternalInvoiceReference1, the idempotency key. Fortnox orders have no mode of payment
-// field, so the draft's ModeOfPayment is not sent.
+// field, so the mapped mode opens the remarks ("Betalsätt: KORT"), which Fortnox copies to
+// the invoice, where the bookkeeper needs it.
 func fortnoxOrderInput(d mapping.OrderDraft, customer string) fortnox.OrderInput {
 	opt := func(s string) *string {
 		if strings.TrimSpace(s) == "" {
@@ -678,7 +679,7 @@ func fortnoxOrderInput(d mapping.OrderDraft, customer string) fortnox.OrderInput
 		WayOfDelivery:             opt(d.WayOfDelivery),
 		PriceList:                 opt(d.PriceList),
 		ExternalInvoiceReference1: opt(d.Reference),
-		Remarks:                   opt(d.Remarks),
+		Remarks:                   opt(fortnoxRemarks(d)),
 		VATIncluded:               &vatIncluded,
 	}
 	percent := "PERCENT"
@@ -761,4 +762,17 @@ func (a *OrdersToFortnox) Commit(ctx context.Context, in CommitInput) (CommitRes
 	log.Info("created Fortnox order", "order", id)
 	return CommitResult{TargetID: id,
 		Summary: fmt.Sprintf("commit: created Fortnox order %s for customer %s (%s)", id, customer, what)}, nil
+}
+
+// fortnoxRemarks puts the mode of payment before the mapped remarks, within Fortnox's
+// 1024 characters.
+func fortnoxRemarks(d mapping.OrderDraft) string {
+	r := strings.TrimSpace(d.Remarks)
+	if d.ModeOfPayment != "" {
+		r = strings.TrimSpace("Betalsätt: " + d.ModeOfPayment + "\n" + r)
+	}
+	if runes := []rune(r); len(runes) > 1024 {
+		r = string(runes[:1024])
+	}
+	return r
 }

@@ -410,6 +410,8 @@ func TestToFortnoxCheckExistsAndCommit(t *testing.T) {
 	assert.Equal(t, "2026-11-27", order.OrderDate)
 	assert.Equal(t, "30", string(order.TermsOfPayment))
 	assert.Equal(t, "A", string(order.PriceList))
+	require.NotEmpty(t, d.ModeOfPayment)
+	assert.True(t, strings.HasPrefix(order.Remarks, "Betalsätt: "+d.ModeOfPayment), "the mode of payment opens the remarks: %q", order.Remarks)
 	assert.Equal(t, "SEK", order.Currency)
 	assert.Equal(t, d.Billing.Country, order.Country)
 	assert.NotEqual(t, "NO", order.Country)
