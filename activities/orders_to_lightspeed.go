@@ -128,24 +128,15 @@ func (a *OrdersToLightspeed) Fetch(ctx context.Context, in FetchInput) (FetchRes
 	// between two pages cannot shift another one onto a page already read.
 	start := min((page-1)*size, len(list))
 	end := min(start+size, len(list))
+	// The page holds the listing only: each full order (and its customer) is read by the
+	// record's own enrich, so a fault on one order is retried for that order alone instead of
+	// failing the whole page.
 	var res FetchResult
-	for i, item := range list[start:end] {
+	for _, item := range list[start:end] {
 		if bool(item.Cancelled) || strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
 			continue
 		}
-		o, err := a.Fortnox.Order(ctx, string(item.DocumentNumber))
-		if err != nil {
-			return FetchResult{}, vendorError(err)
-		}
-		if bool(o.Cancelled) {
-			continue // cancelled since it was listed
-		}
-		src, err := a.fortnoxSource(ctx, o)
-		if err != nil {
-			return FetchResult{}, err
-		}
-		res.Records = append(res.Records, src)
-		activity.RecordHeartbeat(ctx, i)
+		res.Records = append(res.Records, mapping.FromFortnoxListItem(item))
 	}
 	if end < len(list) {
 		res.NextPageToken = lsFormatPageToken(page+1, listedAt)
@@ -210,20 +201,27 @@ func lsFormatPageToken(page int, listedAt time.Time) string {
 	return strconv.Itoa(page) + "@" + listedAt.UTC().Format(time.RFC3339Nano)
 }
 
-// Enrich maps the order to a Lightspeed sale draft. Refetch re-reads the order (and, without
-// an e-mail on it, its customer fresh from Fortnox), because it was fixed there.
+// Enrich reads the full order (the listing has no rows) and, without an e-mail on it, its
+// customer, then maps it to a Lightspeed sale draft. Refetch also drops the cached customer,
+// because the data was fixed in Fortnox.
 func (a *OrdersToLightspeed) Enrich(ctx context.Context, in EnrichInput) (EnrichResult, error) {
-	if err := a.check(in.Tenant, in.Refetch, false); err != nil {
+	read := in.Refetch || len(in.Source.Lines) == 0
+	if err := a.check(in.Tenant, read, false); err != nil {
 		return EnrichResult{}, err
 	}
 	src := in.Source
 	logger := lsRecordLogger(ctx, src.ID)
-	if in.Refetch {
+	if read {
 		o, err := a.Fortnox.Order(ctx, src.ID)
 		if err != nil {
 			return EnrichResult{}, vendorError(err)
 		}
-		a.FortnoxCustomers.Delete(strings.TrimSpace(string(o.CustomerNumber)))
+		if bool(o.Cancelled) {
+			return EnrichResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s was cancelled after it was listed: nothing to sync", src.ID))
+		}
+		if in.Refetch {
+			a.FortnoxCustomers.Delete(strings.TrimSpace(string(o.CustomerNumber)))
+		}
 		if src, err = a.fortnoxSource(ctx, o); err != nil {
 			return EnrichResult{}, err
 		}

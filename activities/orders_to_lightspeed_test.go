@@ -228,8 +228,8 @@ func TestToLightspeedFetchPagesAndCursor(t *testing.T) {
 			assert.False(t, seen[r.ID], "order %s twice", r.ID)
 			seen[r.ID] = true
 			assert.Equal(t, mapping.VendorFortnox, r.Vendor)
-			assert.NotEmpty(t, r.Lines, "full records with their rows")
-			assert.NotEmpty(t, r.Customer.Email, "the customer's e-mail for orders without one")
+			assert.Empty(t, r.Lines, "the listing only: each record's enrich reads the full order")
+			assert.NotEmpty(t, r.Customer.ID, "the customer number")
 		}
 	}
 	assert.Len(t, seen, 29)
@@ -264,17 +264,26 @@ func toLSFirstSKU(t *testing.T, f *toLSFixture) string {
 func TestToLightspeedEnrich(t *testing.T) {
 	f := newToLSFixture(t, toLSSettings)
 	res := f.fetch(FetchInput{Tenant: "default", Since: time.Now().Add(-time.Hour), PageSize: 100})
+	// Enrich reads each listed order in full; the full records tell companies from persons.
 	var company, person *mapping.SourceOrder
-	for i, r := range res.Records {
-		if r.Customer.Company != "" && company == nil {
-			company = &res.Records[i]
+	for _, r := range res.Records {
+		o, err := f.a.Fortnox.Order(context.Background(), r.ID)
+		require.NoError(t, err)
+		full, err := f.a.fortnoxSource(context.Background(), o)
+		require.NoError(t, err)
+		if full.Customer.Company != "" && company == nil {
+			company = &full
 		}
-		if r.Customer.Company == "" && person == nil {
-			person = &res.Records[i]
+		if full.Customer.Company == "" && person == nil {
+			person = &full
 		}
 	}
 	require.NotNil(t, company, "the demo has company orders")
 	require.NotNil(t, person, "the demo has private orders")
+
+	var listed EnrichResult
+	require.NoError(t, f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: res.Records[0]}, &listed))
+	assert.NotEmpty(t, listed.Draft.Lines, "a listed order is read in full before it is mapped")
 
 	var er EnrichResult
 	require.NoError(t, f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: *company}, &er))
@@ -326,10 +335,12 @@ func TestToLightspeedEnrichBadDataNeedsFix(t *testing.T) {
 	toLSAssertNeedsFix(t, err, "customer.email")
 	assert.NotContains(t, err.Error(), "not-an-address", "no personal data in the reason")
 
+	// A listed order Fortnox no longer has is NotFound: not retried, the record needs a look.
 	src.Customer.Email = "anna@example.se"
 	src.Lines = nil
 	err = f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: src}, &er)
-	toLSAssertNeedsFix(t, err, "no lines")
+	assert.Equal(t, "NotFound", toLSAppError(t, err).Type())
+	assert.True(t, toLSAppError(t, err).NonRetryable())
 }
 
 func TestToLightspeedCheckExistsAndCommit(t *testing.T) {

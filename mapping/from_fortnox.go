@@ -14,6 +14,20 @@ const VendorFortnox = "fortnox"
 // fortnoxCompanyType is Customer.Type of a company customer in Fortnox.
 const fortnoxCompanyType = "COMPANY"
 
+// FromFortnoxListItem is the slim record a Fortnox order listing gives: enough to name the
+// record and look it up in Lightspeed; enrich reads the full order before mapping it.
+func FromFortnoxListItem(o fortnox.OrderListItem) SourceOrder {
+	return SourceOrder{
+		Vendor:    VendorFortnox,
+		ID:        strings.TrimSpace(string(o.DocumentNumber)),
+		Date:      strings.TrimSpace(o.OrderDate),
+		Currency:  strings.TrimSpace(o.Currency),
+		Customer:  SourceCustomer{ID: strings.TrimSpace(string(o.CustomerNumber))},
+		Total:     o.Total.Decimal,
+		Reference: strings.TrimSpace(string(o.ExternalInvoiceReference1)),
+	}
+}
+
 // FromFortnoxOrder turns a full Fortnox order (GET /3/orders/{n}, with its rows) into the
 // neutral source order the orders-to-lightspeed expressions read. c is the order's customer
 // when the caller read it — because the order has no e-mail of its own, as orders typed in
