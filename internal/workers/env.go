@@ -1,0 +1,66 @@
+package workers
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Env is the part of a worker's environment that internal/config does not hold: where the
+// token files live, the Web UI address for links in notifications, and the caps on the
+// vendor task queues.
+type Env struct {
+	// StateDir holds the token file of each connection; default $HOME/.fortspeed.
+	StateDir string `envconfig:"FORTSPEED_STATE_DIR"`
+	// WebUIURL makes each needs_fix notification link to its workflow; empty: no link.
+	WebUIURL string `envconfig:"FORTSPEED_WEB_UI_URL"`
+	// FortnoxActivitiesPerSecond and LightspeedActivitiesPerSecond cap the activities on a
+	// vendor queue across every worker process together; 0 leaves pacing to the clients.
+	FortnoxActivitiesPerSecond    float64 `envconfig:"FORTSPEED_FORTNOX_ACTIVITIES_PER_SECOND"`
+	LightspeedActivitiesPerSecond float64 `envconfig:"FORTSPEED_LIGHTSPEED_ACTIVITIES_PER_SECOND"`
+}
+
+// LoadEnv reads Env and fills in the state directory's default.
+func LoadEnv() (Env, error) {
+	var e Env
+	if err := envconfig.Process("", &e); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return Env{}, fmt.Errorf("%s: want a number, got %q", pe.KeyName, pe.Value)
+		}
+		return Env{}, err
+	}
+	if e.StateDir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return Env{}, fmt.Errorf("FORTSPEED_STATE_DIR: not set and no home directory to default to: %w", err)
+		}
+		e.StateDir = filepath.Join(home, ".fortspeed")
+	}
+	if e.FortnoxActivitiesPerSecond < 0 {
+		return Env{}, fmt.Errorf("FORTSPEED_FORTNOX_ACTIVITIES_PER_SECOND: must not be negative, got %v", e.FortnoxActivitiesPerSecond)
+	}
+	if e.LightspeedActivitiesPerSecond < 0 {
+		return Env{}, fmt.Errorf("FORTSPEED_LIGHTSPEED_ACTIVITIES_PER_SECOND: must not be negative, got %v", e.LightspeedActivitiesPerSecond)
+	}
+	if e.WebUIURL != "" && !strings.HasPrefix(e.WebUIURL, "http://") && !strings.HasPrefix(e.WebUIURL, "https://") {
+		return Env{}, fmt.Errorf("FORTSPEED_WEB_UI_URL: want an http(s) URL, got %q", e.WebUIURL)
+	}
+	return e, nil
+}
+
+// Vendors, as they name token files and appear in messages.
+const (
+	VendorFortnox    = "fortnox"
+	VendorLightspeed = "lightspeed"
+)
+
+// TokenPath is the token file of one tenant's connection to vendor, shared by `starter
+// connect` (which writes it) and the worker (which reads and rotates it).
+func TokenPath(stateDir, tenant, vendor string) string {
+	return filepath.Join(stateDir, "tokens", tenant+"-"+vendor+".json")
+}

@@ -1,0 +1,390 @@
+// Package workers builds a worker process from the configuration — logger, payload codec,
+// Temporal client, token sources, vendor clients, mapper, notifier, activities and one
+// Temporal worker per task queue — so the worker main, `starter dev` and the integration
+// tests run exactly the same wiring.
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"fortspeed/activities"
+	"fortspeed/clients"
+	"fortspeed/clients/fortnox"
+	"fortspeed/clients/lightspeed"
+	"fortspeed/internal/codec"
+	"fortspeed/internal/config"
+	"fortspeed/internal/logging"
+	"fortspeed/internal/notify"
+	"fortspeed/internal/temporalclient"
+	"fortspeed/internal/tokenfile"
+	"fortspeed/mapping"
+	"fortspeed/workflows"
+)
+
+// Tenant is the tenant a worker process serves. Further tenants of the settings file need
+// task queues of their own, which the workflows do not have yet.
+const Tenant = workflows.DefaultTenant
+
+// shopLocation is the time zone of order dates on Fortnox orders.
+const shopLocation = "Europe/Stockholm"
+
+// vendorQueueConcurrency bounds the activities one process runs per vendor queue: the
+// vendor client serializes them through its pacer anyway, and a short queue there keeps
+// each activity well inside its StartToClose timeout.
+const vendorQueueConcurrency = 20
+
+// workerStopTimeout is how long a stopping worker lets running activities finish.
+const workerStopTimeout = 5 * time.Second
+
+// Hooks receive the vendor clients' request and throttle events, for metrics.
+type Hooks struct {
+	Fortnox    fortnox.Hook
+	Lightspeed lightspeed.Hook
+}
+
+// Options are the dependencies a caller may supply; every zero field is built from the
+// configuration.
+type Options struct {
+	Env Env
+	// Logger is the process logger; nil builds one from FORTSPEED_LOG_LEVEL/FORMAT.
+	Logger *zap.Logger
+	// Client is an existing Temporal client (tests, `starter dev`); nil dials one from the
+	// configuration, which Close then closes.
+	Client     client.Client
+	Hooks      Hooks
+	HTTPClient *http.Client
+}
+
+// Process is a worker process: one Temporal worker per configured task queue.
+type Process struct {
+	logger    *zap.Logger
+	client    client.Client
+	ownClient bool
+	workers   []queueWorker
+	fatal     chan error
+}
+
+type queueWorker struct {
+	queue string
+	w     worker.Worker
+}
+
+// New builds the process. A missing credential or a bad setting is one clear error line.
+func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error) {
+	logger := opts.Logger
+	if logger == nil {
+		var err error
+		if logger, err = logging.New(cfg.Fortspeed.LogLevel, cfg.Fortspeed.LogFormat); err != nil {
+			return nil, err
+		}
+	}
+	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
+	if err != nil {
+		return nil, err
+	}
+	mapper, err := mapping.NewMapper(settings)
+	if err != nil {
+		return nil, err
+	}
+	notifier, err := newNotifier(cfg, opts.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+
+	p := &Process{logger: logger, client: opts.Client, fatal: make(chan error, 3)}
+	queues := cfg.Fortspeed.TaskQueues
+	var fx *fortnox.Client
+	var ls *lightspeed.Client
+	if queues.Has(workflows.TaskQueueFortnox) || queues.Has(workflows.TaskQueueLightspeed) {
+		// Each order flow reads one vendor and writes the other, so either vendor queue
+		// needs both clients.
+		if fx, err = newFortnoxClient(cfg, opts, logger); err != nil {
+			return nil, err
+		}
+		if ls, err = newLightspeedClient(cfg, opts, logger); err != nil {
+			return nil, err
+		}
+	}
+	if p.client == nil {
+		if p.client, err = Dial(ctx, cfg, logger); err != nil {
+			return nil, err
+		}
+		p.ownClient = true
+	}
+
+	for _, queue := range queues {
+		w, err := p.newWorker(queue, opts.Env)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		switch queue {
+		case workflows.TaskQueueFortspeed:
+			w.RegisterWorkflow(workflows.OrdersSync)
+			w.RegisterWorkflow(workflows.OrderSync)
+			w.RegisterActivityWithOptions(&activities.Notify{
+				Notifier: notifier, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
+			}, activity.RegisterOptions{Name: activities.NotifyPrefix})
+		case workflows.TaskQueueFortnox, workflows.TaskQueueLightspeed:
+			if err := registerOrderActivities(w, fx, ls, mapper); err != nil {
+				p.Close()
+				return nil, err
+			}
+		}
+		p.workers = append(p.workers, queueWorker{queue: queue, w: w})
+	}
+	return p, nil
+}
+
+func (p *Process) newWorker(queue string, env Env) (worker.Worker, error) {
+	opts := worker.Options{
+		// In-flight vendor calls get a moment to finish on shutdown rather than being cut
+		// off between the write and its answer.
+		WorkerStopTimeout: workerStopTimeout,
+		OnFatalError: func(err error) {
+			select {
+			case p.fatal <- fmt.Errorf("worker on task queue %s: %w", queue, err):
+			default:
+			}
+		},
+	}
+	switch queue {
+	case workflows.TaskQueueFortspeed:
+	case workflows.TaskQueueFortnox:
+		opts.DisableWorkflowWorker = true
+		opts.MaxConcurrentActivityExecutionSize = vendorQueueConcurrency
+		opts.TaskQueueActivitiesPerSecond = env.FortnoxActivitiesPerSecond
+	case workflows.TaskQueueLightspeed:
+		opts.DisableWorkflowWorker = true
+		opts.MaxConcurrentActivityExecutionSize = vendorQueueConcurrency
+		opts.TaskQueueActivitiesPerSecond = env.LightspeedActivitiesPerSecond
+	default:
+		return nil, fmt.Errorf("FORTSPEED_TASK_QUEUES: unknown task queue %q", queue)
+	}
+	return worker.New(p.client, queue, opts), nil
+}
+
+// registerOrderActivities puts both order flows' activities on a vendor queue: each flow
+// runs its source steps on the source's queue and its target steps on the target's, and
+// the SDK routes each call by its registered name.
+func registerOrderActivities(w worker.Worker, fx *fortnox.Client, ls *lightspeed.Client, mapper *mapping.Mapper) error {
+	loc, err := time.LoadLocation(shopLocation)
+	if err != nil {
+		return fmt.Errorf("load shop time zone %s: %w", shopLocation, err)
+	}
+	toFortnox, err := activities.NewOrdersToFortnox(Tenant, ls, fx, mapper, loc)
+	if err != nil {
+		return err
+	}
+	w.RegisterActivityWithOptions(toFortnox, activity.RegisterOptions{Name: activities.OrdersToFortnoxPrefix})
+	w.RegisterActivityWithOptions(activities.NewOrdersToLightspeed(Tenant, fx, ls, mapper),
+		activity.RegisterOptions{Name: activities.OrdersToLightspeedPrefix})
+	return nil
+}
+
+// Client is the process's Temporal client.
+func (p *Process) Client() client.Client { return p.client }
+
+// Queues lists the task queues the process polls.
+func (p *Process) Queues() []string {
+	out := make([]string, len(p.workers))
+	for i, qw := range p.workers {
+		out[i] = qw.queue
+	}
+	return out
+}
+
+// Run polls every queue until ctx ends, then stops the workers gracefully. It returns
+// early with the error of a worker that cannot go on (for example an unknown namespace).
+func (p *Process) Run(ctx context.Context) error {
+	for i, qw := range p.workers {
+		if err := qw.w.Start(); err != nil {
+			for _, started := range p.workers[:i] {
+				started.w.Stop()
+			}
+			return fmt.Errorf("start worker on task queue %s: %w", qw.queue, err)
+		}
+	}
+	p.logger.Info("worker started", zap.Strings("task_queues", p.Queues()))
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-p.fatal:
+	}
+	for _, qw := range p.workers {
+		qw.w.Stop()
+	}
+	p.logger.Info("worker stopped")
+	return err
+}
+
+// Close releases the Temporal client if the process dialled it.
+func (p *Process) Close() {
+	if p.ownClient && p.client != nil {
+		p.client.Close()
+	}
+}
+
+// DataConverter is the payload converter of every fortspeed process: AES-GCM encryption
+// when FORTSPEED_ENCRYPTION_KEYS is set, else the SDK default (nil).
+func DataConverter(cfg config.Config) (converter.DataConverter, error) {
+	if len(cfg.Fortspeed.EncryptionKeys) == 0 {
+		return nil, nil
+	}
+	dc, err := codec.DataConverter(cfg.Fortspeed.EncryptionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("FORTSPEED_ENCRYPTION_KEYS: %w", err)
+	}
+	return dc, nil
+}
+
+// Dial connects to Temporal as configured, with the payload codec and logger in place.
+func Dial(ctx context.Context, cfg config.Config, logger *zap.Logger) (client.Client, error) {
+	dc, err := DataConverter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := temporalclient.Options(cfg, logger, dc)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.Temporal.Address, cfg.Temporal.Namespace, err)
+	}
+	return c, nil
+}
+
+func newNotifier(cfg config.Config, hc *http.Client) (notify.Notifier, error) {
+	if cfg.Fortspeed.NotifyWebhookURL == "" {
+		return notify.Nop{}, nil
+	}
+	wh, err := notify.NewWebhook(cfg.Fortspeed.NotifyWebhookURL, hc)
+	if err != nil {
+		return nil, fmt.Errorf("FORTSPEED_NOTIFY_WEBHOOK_URL: %w", err)
+	}
+	return wh, nil
+}
+
+// FortnoxOAuth is the token endpoint of the configured Fortnox app.
+func FortnoxOAuth(cfg config.Config, hc *http.Client) clients.OAuthConfig {
+	return clients.OAuthConfig{
+		Vendor:       VendorFortnox,
+		TokenURL:     strings.TrimRight(cfg.Fortnox.AuthURL, "/") + "/oauth-v1/token",
+		ClientID:     cfg.Fortnox.ClientID,
+		ClientSecret: cfg.Fortnox.ClientSecret,
+		Auth:         clients.AuthBasic,
+		TenantID:     cfg.Fortnox.TenantID,
+		HTTPClient:   hc,
+	}
+}
+
+// LightspeedOAuth is the token endpoint of the configured Lightspeed app.
+func LightspeedOAuth(cfg config.Config, hc *http.Client) clients.OAuthConfig {
+	return clients.OAuthConfig{
+		Vendor:       VendorLightspeed,
+		TokenURL:     strings.TrimRight(cfg.Lightspeed.AuthURL, "/") + "/auth/oauth/token",
+		ClientID:     cfg.Lightspeed.ClientID,
+		ClientSecret: cfg.Lightspeed.ClientSecret,
+		Auth:         clients.AuthBody,
+		HTTPClient:   hc,
+	}
+}
+
+// CheckApp reports a vendor app without client id or secret, naming the variables.
+func CheckApp(vendor, clientID, clientSecret string) error {
+	if clientID != "" && clientSecret != "" {
+		return nil
+	}
+	prefix := strings.ToUpper(vendor)
+	return fmt.Errorf("%s_CLIENT_ID and %s_CLIENT_SECRET: both must be set (the %s app's OAuth client)", prefix, prefix, displayName(vendor))
+}
+
+func displayName(vendor string) string {
+	if vendor == VendorLightspeed {
+		return "Lightspeed"
+	}
+	return "Fortnox"
+}
+
+// tokenSource is a connection's rotating token pair from its token file: the file must
+// exist (written by `starter connect`) and every rotation is saved back to it.
+func tokenSource(env Env, vendor string, oauth clients.OAuthConfig) (*clients.RefreshingSource, error) {
+	path := TokenPath(env.StateDir, Tenant, vendor)
+	tok, err := tokenfile.Load(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no %s token: run `starter connect %s` (looked for %s)", displayName(vendor), vendor, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path)), nil
+}
+
+func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*fortnox.Client, error) {
+	if err := CheckApp(VendorFortnox, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
+		return nil, err
+	}
+	oauth := FortnoxOAuth(cfg, opts.HTTPClient)
+	var tokens clients.TokenSource
+	if cfg.Fortnox.TenantID != "" {
+		// A service account mints its tokens with client credentials: nothing to store.
+		tokens = clients.NewRefreshingSource(oauth, clients.Token{}, nil)
+	} else {
+		src, err := tokenSource(opts.Env, VendorFortnox, oauth)
+		if err != nil {
+			return nil, err
+		}
+		tokens = src
+	}
+	c, err := fortnox.New(fortnox.Config{
+		BaseURL: cfg.Fortnox.BaseURL, Tokens: tokens, TenantKey: Tenant,
+		// One pacer for the process: every Fortnox call of the tenant shares its limit.
+		Pacer:  fortnox.NewPacer(0, 0),
+		Logger: logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("FORTNOX_BASE_URL: %w", err)
+	}
+	return c, nil
+}
+
+func newLightspeedClient(cfg config.Config, opts Options, logger *zap.Logger) (*lightspeed.Client, error) {
+	if err := CheckApp(VendorLightspeed, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
+		return nil, err
+	}
+	var account int64
+	if s := cfg.Lightspeed.AccountID; s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("LIGHTSPEED_ACCOUNT_ID: want a positive number, got %q", s)
+		}
+		account = n
+	}
+	tokens, err := tokenSource(opts.Env, VendorLightspeed, LightspeedOAuth(cfg, opts.HTTPClient))
+	if err != nil {
+		return nil, err
+	}
+	c, err := lightspeed.New(lightspeed.Config{
+		BaseURL: cfg.Lightspeed.BaseURL, AccountID: account, Tokens: tokens,
+		Logger: logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
+		Pacer: lightspeed.NewPacer(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("LIGHTSPEED_BASE_URL: %w", err)
+	}
+	return c, nil
+}

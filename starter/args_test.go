@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBadArguments(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("FORTNOX_CLIENT_ID", "")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sync"}, "name one flow: orders-to-fortnox or orders-to-lightspeed"},
+		{[]string{"sync", "orders"}, `unknown flow "orders"; the flows that run are orders-to-fortnox and orders-to-lightspeed`},
+		{[]string{"sync", "products"}, `flow "products" has no workflow yet; the flows that run are orders-to-fortnox and orders-to-lightspeed`},
+		{[]string{"sync", "orders-to-fortnox", "--since", "yesterday"}, `--since: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got "yesterday"`},
+		{[]string{"sync", "orders-to-fortnox", "--wait=maybe"}, `invalid argument "maybe" for "--wait" flag`},
+		{[]string{"status", "--flow", "stock"}, `--flow: flow "stock" has no workflow yet`},
+		{[]string{"retry"}, "name one workflow id, such as default:orders-to-fortnox:sale:1042"},
+		{[]string{"retry", " "}, "name one workflow id"},
+		{[]string{"connect"}, "name one vendor: fortnox or lightspeed"},
+		{[]string{"connect", "shopify"}, `unknown vendor "shopify": want fortnox or lightspeed`},
+		{[]string{"connect", "fortnox", "--port", "70000"}, "--port: want 0 (any free port) to 65535, got 70000"},
+		{[]string{"connect", "fortnox"}, "FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set"},
+		{[]string{"setup", "now"}, `unknown command "now" for "starter setup"`},
+		{[]string{"deploy"}, `unknown command "deploy" for "starter"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			_, err := starter(ctx, tt.args...)
+			require.Error(t, err, tt.args)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+
+	t.Run("bad environment", func(t *testing.T) {
+		t.Setenv("FORTSPEED_LOG_LEVEL", "loud")
+		_, err := starter(ctx, "status")
+		require.EqualError(t, err, `FORTSPEED_LOG_LEVEL: want debug, info, warn or error, got "loud"`)
+	})
+}
+
+func TestDevHelp(t *testing.T) {
+	out, err := starter(context.Background(), "dev", "--help")
+	require.NoError(t, err)
+	assert.Contains(t, out, "dev starts the Temporal dev server")
+	assert.Contains(t, out, "--dir string")
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"2026-11-20T08:30:00Z":      time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC),
+		"2026-11-20T08:30:00+01:00": time.Date(2026, 11, 20, 7, 30, 0, 0, time.UTC),
+		"2026-11-20":                time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+		"90m":                       now.Add(-90 * time.Minute),
+		"3d":                        now.Add(-72 * time.Hour),
+	} {
+		got, err := parseSince(in, now)
+		require.NoError(t, err, in)
+		assert.True(t, want.Equal(got), "%s: got %s", in, got)
+	}
+	for _, bad := range []string{"", "-2h", "0d", "2w", "27/11/2026"} {
+		_, err := parseSince(bad, now)
+		require.Error(t, err, bad)
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.uber.org/zap"
+
+	"fortspeed/internal/config"
+	"fortspeed/internal/logging"
+	"fortspeed/internal/workers"
+	"fortspeed/mapping"
+	"fortspeed/workflows"
+)
+
+// environment is what every command reads first: the configuration, the worker's own
+// variables and the settings file.
+type environment struct {
+	cfg      config.Config
+	env      workers.Env
+	settings *mapping.Settings
+}
+
+func loadEnvironment() (environment, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return environment{}, err
+	}
+	env, err := workers.LoadEnv()
+	if err != nil {
+		return environment{}, err
+	}
+	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
+	if err != nil {
+		return environment{}, err
+	}
+	return environment{cfg: cfg, env: env, settings: settings}, nil
+}
+
+// cliLogger keeps the SDK quiet on the terminal unless FORTSPEED_LOG_LEVEL asks for more:
+// a command's output is its answer, not the client's connection chatter.
+func cliLogger(cfg config.Config) *zap.Logger {
+	level := "warn"
+	if _, set := os.LookupEnv("FORTSPEED_LOG_LEVEL"); set {
+		level = cfg.Fortspeed.LogLevel
+	}
+	return terminalLogger(level)
+}
+
+// terminalLogger is a console logger for people, with the same redaction as the worker's
+// but without stack traces: on a terminal they bury the one line that matters.
+func terminalLogger(level string) *zap.Logger {
+	zc := zap.NewDevelopmentConfig()
+	zc.DisableStacktrace = true
+	if err := zc.Level.UnmarshalText([]byte(level)); err != nil {
+		zc.Level = zap.NewAtomicLevelAt(zap.WarnLevel)
+	}
+	logger, err := zc.Build(zap.WrapCore(logging.Redact))
+	if err != nil {
+		return zap.NewNop()
+	}
+	return logger
+}
+
+// dial connects to Temporal with the same codec as the worker, so inputs and results
+// decode.
+func (e environment) dial(ctx context.Context) (client.Client, error) {
+	return workers.Dial(ctx, e.cfg, cliLogger(e.cfg))
+}
+
+// payloads is the converter for reading histories: the worker's, or the SDK default.
+func (e environment) payloads() (converter.DataConverter, error) {
+	dc, err := workers.DataConverter(e.cfg)
+	if err != nil || dc != nil {
+		return dc, err
+	}
+	return converter.GetDefaultDataConverter(), nil
+}
+
+// workflowURL is the Web UI page of a workflow, "" without FORTSPEED_WEB_UI_URL.
+func (e environment) workflowURL(workflowID string) string {
+	base := strings.TrimRight(e.env.WebUIURL, "/")
+	if base == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", base, url.PathEscape(e.cfg.Temporal.Namespace), url.PathEscape(workflowID))
+}
+
+// orderFlows are the flows that have a workflow today.
+func orderFlows() []string {
+	return []string{workflows.FlowOrdersToFortnox, workflows.FlowOrdersToLightspeed}
+}
+
+// checkOrderFlow names the flows a command accepts when given another.
+func checkOrderFlow(flow string) error {
+	if slices.Contains(orderFlows(), flow) {
+		return nil
+	}
+	if slices.Contains(mapping.FlowIDs(), flow) {
+		return fmt.Errorf("flow %q has no workflow yet; the flows that run are %s", flow, strings.Join(orderFlows(), " and "))
+	}
+	return fmt.Errorf("unknown flow %q; the flows that run are %s", flow, strings.Join(orderFlows(), " and "))
+}
+
+// keyword reads a Keyword search attribute; search attributes are never encrypted, so the
+// default converter decodes them.
+func keyword(sa *commonpb.SearchAttributes, name string) string {
+	p, ok := sa.GetIndexedFields()[name]
+	if !ok {
+		return ""
+	}
+	var s string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err != nil {
+		return ""
+	}
+	return s
+}
+
+// scheduledInput is a flow's parent input from the settings: what a schedule passes and a
+// manual sync starts from.
+func scheduledInput(settings *mapping.Settings, flow string) workflows.SyncInput {
+	return workflows.SyncInput{
+		Tenant:       workers.Tenant,
+		Flow:         flow,
+		ProductWait:  settings.Orders.ProductWait.D(),
+		NeedsFixWait: settings.Orders.NeedsFixWait.D(),
+	}
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enums "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"fortspeed/workflows"
+)
+
+// startRecord starts a record-like workflow with the given status attributes and no worker,
+// so it stays running exactly as set.
+func startRecord(ctx context.Context, t *testing.T, c client.Client, id string, attrs ...temporal.SearchAttributeUpdate) {
+	t.Helper()
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: "no-worker", TypedSearchAttributes: temporal.NewSearchAttributes(attrs...),
+	}, workflows.OrderSync, workflows.OrderInput{})
+	require.NoError(t, err)
+}
+
+func TestRetry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := startServer(t, workflows.DevServerSearchAttributes()).Client()
+
+	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:1", workflows.SyncStatusKey().ValueSet("needs_fix"))
+	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:2", workflows.SyncStatusKey().ValueSet("running"))
+	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:3", workflows.SyncStatusKey().ValueSet("needs_fix"))
+	require.NoError(t, c.TerminateWorkflow(ctx, "default:orders-to-fortnox:sale:3", "", "test"))
+	startRecord(ctx, t, c, "default:orders-to-fortnox:manual-1")
+
+	out, err := starter(ctx, "retry", "default:orders-to-fortnox:sale:1")
+	require.NoError(t, err)
+	assert.Equal(t, "retry sent to default:orders-to-fortnox:sale:1\n", out)
+	assert.True(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:1"))
+
+	for id, want := range map[string]string{
+		"default:orders-to-fortnox:sale:2":   "workflow default:orders-to-fortnox:sale:2 is not waiting for a retry: its status is running, not needs_fix",
+		"default:orders-to-fortnox:sale:3":   "workflow default:orders-to-fortnox:sale:3 is not waiting for a retry: it has ended (Terminated)",
+		"default:orders-to-fortnox:manual-1": "workflow default:orders-to-fortnox:manual-1 is not waiting for a retry: it is not a record (no SyncStatus)",
+		"default:orders-to-fortnox:sale:404": `no workflow "default:orders-to-fortnox:sale:404"`,
+	} {
+		_, err := starter(ctx, "retry", id)
+		require.EqualError(t, err, want)
+	}
+	assert.False(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:2"), "a record that is not waiting gets no signal")
+}
+
+func signalled(ctx context.Context, t *testing.T, c client.Client, id string) bool {
+	t.Helper()
+	it := c.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if ev.GetEventType() == enums.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED {
+			return ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == workflows.SignalRetry
+		}
+	}
+	return false
+}
+
+func TestStatus(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := startServer(t, workflows.DevServerSearchAttributes()).Client()
+
+	record := func(id, flow, status string) {
+		startRecord(ctx, t, c, id, workflows.TenantKey().ValueSet("default"),
+			workflows.SyncFlowKey().ValueSet(flow), workflows.SyncStatusKey().ValueSet(status))
+	}
+	record("default:orders-to-fortnox:sale:1", workflows.FlowOrdersToFortnox, "committed")
+	record("default:orders-to-fortnox:sale:2", workflows.FlowOrdersToFortnox, "committed")
+	record("default:orders-to-fortnox:sale:3", workflows.FlowOrdersToFortnox, "needs_fix")
+	record("default:orders-to-lightspeed:order:1", workflows.FlowOrdersToLightspeed, "skipped")
+
+	var out string
+	require.Eventually(t, func() bool {
+		var err error
+		out, err = starter(ctx, "status")
+		require.NoError(t, err)
+		return containsAll(out, "committed  2", "skipped    1", "needs_fix  1")
+	}, 20*time.Second, 200*time.Millisecond, "visibility catches up: %s", out)
+	assert.Contains(t, out, "records of all order flows (tenant default):\n")
+	assert.Contains(t, out, "waiting for a fix (1)")
+	assert.Contains(t, out, "  default:orders-to-fortnox:sale:3  reason not recorded yet; see the Web UI\n")
+
+	out, err := starter(ctx, "status", "--flow", "orders-to-lightspeed")
+	require.NoError(t, err)
+	assert.Contains(t, out, "records of orders-to-lightspeed (tenant default):\n")
+	assert.Contains(t, out, "committed  0")
+	assert.Contains(t, out, "skipped    1")
+	assert.Contains(t, out, "no record waits for a fix\n")
+}
+
+func containsAll(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}

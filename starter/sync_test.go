@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+
+	"fortspeed/internal/config"
+	"fortspeed/internal/workers"
+	"fortspeed/workflows"
+)
+
+// TestSyncOnTheStack connects both sandboxes, runs the worker in-process and drives the
+// order flows through the starter: a dry run that lists each record, a real run, status.
+func TestSyncOnTheStack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	useSandboxes(t)
+	startServer(t, workflows.DevServerSearchAttributes())
+	for _, vendor := range []string{"fortnox", "lightspeed"} {
+		_, err := starter(ctx, "connect", vendor, "--follow")
+		require.NoError(t, err)
+	}
+	cfg, err := config.Load()
+	require.NoError(t, err)
+	env, err := workers.LoadEnv()
+	require.NoError(t, err)
+	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: zap.NewNop()})
+	require.NoError(t, err)
+	defer proc.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(runCtx) }()
+	defer func() {
+		stop()
+		require.NoError(t, <-done)
+	}()
+
+	out, err := starter(ctx, "sync", "orders-to-fortnox", "--since", "30d", "--dry-run")
+	require.NoError(t, err)
+	t.Logf("dry run:\n%s", out)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.GreaterOrEqual(t, len(lines), 3, out)
+	assert.True(t, strings.HasPrefix(lines[0], "started dry run default:orders-to-fortnox:manual-"), out)
+	assert.Regexp(t, `^\d+ records on \d+ pages: 0 committed, 0 updated, 0 skipped, \d+ needs_fix, 0 failed, \d+ dry run`, lines[1])
+	records := lines[2:]
+	wouldCreate := 0
+	for _, line := range records {
+		assert.Regexp(t, `^sale:\d+: (would create \(.*commit \(dry run\)|would create \(|needs fix: )`, line)
+		if strings.Contains(line, ": would create (") {
+			wouldCreate++
+		}
+	}
+	assert.Positive(t, wouldCreate, out)
+
+	out, err = starter(ctx, "status", "--flow", "orders-to-fortnox")
+	require.NoError(t, err)
+	assert.Contains(t, out, "committed  0", "a dry run commits nothing")
+
+	out, err = starter(ctx, "sync", "orders-to-fortnox", "--since", "30d", "--wait")
+	require.NoError(t, err)
+	assert.Regexp(t, `\d+ records on \d+ pages: [1-9]\d* committed, 0 updated, 0 skipped, \d+ needs_fix, 0 failed, 0 dry run`, out)
+	assert.Equal(t, len(records), countRecords(t, out), "the real run sees the records the dry run listed")
+
+	require.Eventually(t, func() bool {
+		out, err = starter(ctx, "status", "--flow", "orders-to-fortnox")
+		require.NoError(t, err)
+		return !strings.Contains(out, "committed  0")
+	}, 20*time.Second, 200*time.Millisecond)
+	t.Logf("status:\n%s", out)
+	if strings.Contains(out, "waiting for a fix") {
+		assert.NotContains(t, out, "reason not recorded yet", "the reason comes from the notification")
+	}
+}
+
+// countRecords reads the record count from the counts line.
+func countRecords(t *testing.T, out string) int {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		var n, pages int
+		if _, err := fmt.Sscanf(line, "%d records on %d pages", &n, &pages); err == nil {
+			return n
+		}
+	}
+	t.Fatalf("no counts line in %q", out)
+	return 0
+}
