@@ -104,6 +104,9 @@ func (r *SecretRef) decodeSetting(node any) error {
 type Flow struct {
 	Enabled  bool     `yaml:"enabled"`
 	Schedule Duration `yaml:"schedule"`
+	// Lookback is how far back a flow's first run reads, before it has a cursor: the date
+	// from which records are taken over when fortspeed is installed.
+	Lookback Duration `yaml:"lookback"`
 }
 
 // PerTarget holds one value per target system.
@@ -294,6 +297,9 @@ func (s *Settings) validate() error {
 		}
 		if s.Flows[id].Schedule.D() < time.Second {
 			return pathError(joinPath(p, "schedule"), "must be at least 1s")
+		}
+		if s.Flows[id].Lookback.D() < 0 {
+			return pathError(joinPath(p, "lookback"), "must not be negative")
 		}
 	}
 	if err := s.Orders.validate(s.Flows); err != nil {

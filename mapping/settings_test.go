@@ -3,6 +3,7 @@ package mapping
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,22 @@ func TestDefaultsYAMLIsACopy(t *testing.T) {
 	b := DefaultsYAML()
 	b[0] = 'X'
 	assert.NotEqual(t, byte('X'), DefaultsYAML()[0])
+}
+
+func TestFlowLookbackMergesAndValidates(t *testing.T) {
+	s, err := Parse("settings.yaml", []byte("flows:\n  orders-to-fortnox: {lookback: 45d}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.Flows[FlowOrdersToFortnox]
+	if f.Lookback.D() != 45*24*time.Hour || !f.Enabled || f.Schedule.D() != 30*time.Second {
+		t.Fatalf("lookback must merge over the default flow settings: %+v", f)
+	}
+	if s.Flows[FlowOrdersToLightspeed].Lookback.D() != 24*time.Hour {
+		t.Fatalf("default lookback is a day: %+v", s.Flows[FlowOrdersToLightspeed])
+	}
+	_, err = Parse("settings.yaml", []byte("flows:\n  orders-to-fortnox: {lookback: -1h}\n"))
+	if err == nil || !strings.Contains(err.Error(), `flows."orders-to-fortnox".lookback: must not be negative`) {
+		t.Fatalf("a negative lookback must be refused naming the key, got %v", err)
+	}
 }

@@ -39,6 +39,7 @@ const (
 	devWebUI          = "http://localhost:8233"
 	devFortnoxAddr    = "127.0.0.1:8081"
 	devLightspeedAddr = "127.0.0.1:8082"
+	devCodecAddr      = "127.0.0.1:8083"
 	devSchedule       = 30 * time.Second
 	devTrickle        = 10 * time.Second
 	devKeyID          = "demo"
@@ -76,7 +77,7 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	for _, addr := range []string{devTemporalAddr, "127.0.0.1:" + devUIPort, devFortnoxAddr, devLightspeedAddr} {
+	for _, addr := range []string{devTemporalAddr, "127.0.0.1:" + devUIPort, devFortnoxAddr, devLightspeedAddr, devCodecAddr} {
 		if err := checkFree(addr); err != nil {
 			return err
 		}
@@ -105,6 +106,15 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 
 	logger := cliLogger(cfg)
 	defer logger.Sync()
+
+	// The codec server lets the Web UI show the encrypted payloads and step summaries as text.
+	codecLn, err := net.Listen("tcp", devCodecAddr)
+	if err != nil {
+		return fmt.Errorf("codec server: %w", err)
+	}
+	codecCtx, stopCodec := context.WithCancel(ctx)
+	defer stopCodec()
+	go serveCodec(codecCtx, codecLn, keys, codec.HandlerOptions{Origin: devWebUI})
 
 	srv, err := startDevServer(ctx, dir, cfg, logger)
 	if err != nil {
@@ -137,8 +147,8 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	defer proc.Close()
 	fmt.Fprintf(out, "worker polling %s\n\n", strings.Join(proc.Queues(), ", "))
 	fmt.Fprintf(out, "Web UI: %s\n", devWebUI)
-	fmt.Fprintf(out, "Payloads are encrypted with the demo key in %s; the Web UI shows them as\n"+
-		"binary/encrypted until a codec server with that key is set as its codec endpoint.\n", keyFile)
+	fmt.Fprintf(out, "Payloads are encrypted with the demo key in %s; the Web UI reads them through\n"+
+		"the codec server on http://%s.\n", keyFile, devCodecAddr)
 	fmt.Fprintf(out, "Other starter commands against this stack need the demo key, for example:\n"+
 		"  FORTSPEED_ENCRYPTION_KEYS=$(cat %s) go run ./starter status\n", keyFile)
 	fmt.Fprintln(out, "Ctrl-C stops the worker, the sandboxes and the dev server.")
@@ -212,6 +222,10 @@ func removeHistory(dir string) error {
 func demoSettings(dir string) (string, error) {
 	path := filepath.Join(dir, "settings.yaml")
 	content := "# Demo settings, written by `starter dev` on every start; set FORTSPEED_MAPPING_FILE to use your own.\n" +
+		"# The demo store's sales and orders go back a month: take them all over on the first run.\n" +
+		"flows:\n" +
+		"  orders-to-fortnox: {lookback: 45d}\n" +
+		"  orders-to-lightspeed: {lookback: 45d}\n" +
 		"orders:\n" +
 		"  # Anonymous till sales (no e-mail) go to the demo store's walk-in customer.\n" +
 		fmt.Sprintf("  default_customer: {fortnox: %q}\n", fxsandbox.WalkInCustomerNumber)
@@ -243,7 +257,8 @@ func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *
 	host, port, _ := net.SplitHostPort(devTemporalAddr)
 	args := []string{"server", "start-dev", "--ip", host, "--port", port, "--ui-port", devUIPort,
 		"--namespace", cfg.Temporal.Namespace, "--db-filename", filepath.Join(dir, "temporal.db"),
-		"--log-level", "warn", "--dynamic-config-value", "frontend.enableServerVersionCheck=false"}
+		"--log-level", "warn", "--dynamic-config-value", "frontend.enableServerVersionCheck=false",
+		"--ui-codec-endpoint", "http://" + devCodecAddr}
 	for _, def := range workflows.SearchAttributeDefinitions() {
 		args = append(args, "--search-attribute", def.Name+"="+def.Type.String())
 	}

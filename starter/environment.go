@@ -129,6 +129,7 @@ func scheduledInput(settings *mapping.Settings, flow string) workflows.SyncInput
 	return workflows.SyncInput{
 		Tenant:       workers.Tenant,
 		Flow:         flow,
+		Lookback:     settings.Flows[flow].Lookback.D(),
 		ProductWait:  settings.Orders.ProductWait.D(),
 		NeedsFixWait: settings.Orders.NeedsFixWait.D(),
 	}

@@ -49,6 +49,7 @@ func newRootCommand(out io.Writer) *cobra.Command {
 		newStatusCommand(out),
 		newConnectCommand(out),
 		newDevCommand(out),
+		newCodecServerCommand(out),
 	)
 	return root
 }

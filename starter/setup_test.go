@@ -56,7 +56,7 @@ func TestSetupIsIdempotent(t *testing.T) {
 	require.True(t, ok, "described schedule arguments are payloads")
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, &input))
 	assert.Equal(t, workflows.SyncInput{Tenant: "default", Flow: workflows.FlowOrdersToFortnox,
-		ProductWait: 2 * time.Minute, NeedsFixWait: 7 * 24 * time.Hour}, input)
+		Lookback: 24 * time.Hour, ProductWait: 2 * time.Minute, NeedsFixWait: 7 * 24 * time.Hour}, input)
 
 	desc, err = c.ScheduleClient().GetHandle(ctx, "default:orders-to-lightspeed").Describe(ctx)
 	require.NoError(t, err)
