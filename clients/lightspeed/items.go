@@ -2,7 +2,6 @@ package lightspeed
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,24 +32,9 @@ func (c *Client) ItemsBySKU(ctx context.Context, skus []string) ([]Item, error) 
 		seen[s] = true
 		unique = append(unique, s)
 	}
-	var out []Item
-	for start := 0; start < len(unique); start += maxIN {
-		batch := unique[start:min(start+maxIN, len(unique))]
-		// Quoted values: a SKU may hold a comma, which would split an unquoted list.
-		list, err := json.Marshal(batch)
-		if err != nil {
-			return nil, invalid(op, "encode SKU list: %v", err)
-		}
-		q := url.Values{}
-		q.Set("customSku", "IN,"+string(list))
-		q.Set("load_relations", relations("ItemShops", "ItemAttributes"))
-		items, err := listAll[Item](ctx, c, op, "Item", "Item", q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
+	q := url.Values{}
+	q.Set("load_relations", relations("ItemShops", "ItemAttributes"))
+	return listIn[Item](ctx, c, op, "Item", "customSku", unique, q)
 }
 
 // Item returns one item with stock, attributes, e-commerce texts and custom fields.

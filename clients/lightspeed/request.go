@@ -98,3 +98,27 @@ func idPath(op, entity string, id int64) (string, error) {
 
 // trimmed reports whether s is blank.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// listIn lists the records of entity whose field is one of values, at most maxIN values a
+// request (field=IN,["a","b"]), with the other parameters of extra. Values are quoted so a
+// comma inside one does not split it where the API honours quotes.
+func listIn[T any](ctx context.Context, c *Client, op, entity, field string, values []string, extra url.Values) ([]T, error) {
+	var out []T
+	for start := 0; start < len(values); start += maxIN {
+		list, err := json.Marshal(values[start:min(start+maxIN, len(values))])
+		if err != nil {
+			return nil, invalid(op, "encode %s list: %v", field, err)
+		}
+		q := url.Values{}
+		for k, v := range extra {
+			q[k] = v
+		}
+		q.Set(field, "IN,"+string(list))
+		records, err := listAll[T](ctx, c, op, entity, entity, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, records...)
+	}
+	return out, nil
+}

@@ -2,7 +2,6 @@ package lightspeed
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -73,21 +72,11 @@ func (c *Client) SalesByReferences(ctx context.Context, refs []string) ([]Sale, 
 		}
 		out = append(out, sales...)
 	}
-	for start := 0; start < len(listed); start += maxIN {
-		batch := listed[start:min(start+maxIN, len(listed))]
-		list, err := json.Marshal(batch)
-		if err != nil {
-			return nil, invalid(op, "encode reference list: %v", err)
-		}
-		q := url.Values{}
-		q.Set("referenceNumber", "IN,"+string(list))
-		sales, err := listAll[Sale](ctx, c, op, "Sale", "Sale", q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sales...)
+	listedSales, err := listIn[Sale](ctx, c, op, "Sale", "referenceNumber", listed, nil)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return append(out, listedSales...), nil
 }
 
 // Sale returns one sale with lines, payments and customer contact.
