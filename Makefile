@@ -4,7 +4,7 @@ BIN := $(CURDIR)/bin
 TEMPORAL := $(BIN)/temporal
 GO ?= go
 
-.PHONY: run test bench vet temporal-cli sandbox
+.PHONY: run test bench vet temporal-cli
 
 # The pinned Temporal CLI, built from source once into ./bin (about four minutes).
 $(TEMPORAL):
