@@ -1,11 +1,8 @@
 package activities
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -29,6 +26,7 @@ import (
 	"fortspeed/sandbox/demo"
 	fxsandbox "fortspeed/sandbox/fortnox"
 	lssandbox "fortspeed/sandbox/lightspeed"
+	"fortspeed/sandbox/testapi"
 )
 
 // tfSandbox drives one in-process simulator over its /_sandbox/ test API.
@@ -39,24 +37,7 @@ type tfSandbox struct {
 
 func (sb *tfSandbox) call(method, path string, body, out any) {
 	sb.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(sb.t, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, sb.srv.URL+path, rd)
-	require.NoError(sb.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(sb.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(sb.t, err)
-	require.Less(sb.t, resp.StatusCode, 300, "%s %s: %s", method, path, b)
-	if out != nil {
-		require.NoError(sb.t, json.Unmarshal(b, out), "%s %s: %s", method, path, b)
-	}
+	require.NoError(sb.t, testapi.Remote{URL: sb.srv.URL}.Call(method, path, body, out))
 }
 
 func (sb *tfSandbox) token() string {

@@ -1,10 +1,7 @@
 package fortnox
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -35,24 +32,7 @@ func newSandbox(t testing.TB, opts fxsandbox.Options, seed string) *sandbox {
 // call sends a /_sandbox/ request and decodes the answer into out (if not nil).
 func (sb *sandbox) call(method, path string, body, out any) {
 	sb.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(sb.t, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, sb.srv.URL+path, rd)
-	require.NoError(sb.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(sb.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(sb.t, err)
-	require.Less(sb.t, resp.StatusCode, 300, "%s %s: %s", method, path, b)
-	if out != nil {
-		require.NoError(sb.t, json.Unmarshal(b, out), "%s %s: %s", method, path, b)
-	}
+	require.NoError(sb.t, testapi.Remote{URL: sb.srv.URL}.Call(method, path, body, out))
 }
 
 // mint returns a fresh token pair without the consent step.

@@ -149,3 +149,16 @@ func TestClockScalesAndAdvances(t *testing.T) {
 		t.Fatal("scale 0 falls back to real time")
 	}
 }
+
+func TestRemoteCallsTheTestAPI(t *testing.T) {
+	_, _, srv := newHarnessServer(t)
+	r := Remote{URL: srv.URL}
+	var f Faults
+	if err := r.Call(http.MethodPut, "/_sandbox/faults", Faults{LatencyMS: 1}, &f); err != nil || f.LatencyMS != 1 {
+		t.Fatalf("set faults through Remote: %+v, %v", f, err)
+	}
+	err := r.Call(http.MethodPut, "/_sandbox/faults", map[string]float64{"error_rate": 3}, nil)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 400") || !strings.Contains(err.Error(), "error_rate must be between 0 and 1") {
+		t.Fatalf("a refused call must quote the answer, got %v", err)
+	}
+}
