@@ -2,39 +2,10 @@ package mapping
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"fortspeed/clients/fortnox"
 )
-
-// fortnoxPunct is the punctuation Fortnox accepts in text besides letters and digits; any
-// other character is refused with error 2000359 ("Värdet innehåller ej tillåtna tecken").
-const fortnoxPunct = "–:.,;^¤#%§£$€¢¥©™°&/()=+-*_!?²³®½@ \u00a0\n\r"
-
-// fortnoxRefusedRune returns the first character Fortnox would refuse.
-func fortnoxRefusedRune(s string) (rune, bool) {
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(fortnoxPunct, r) {
-			continue
-		}
-		return r, true
-	}
-	return 0, false
-}
-
-// fortnoxClean drops the characters Fortnox refuses and turns tabs into spaces.
-func fortnoxClean(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\t':
-			b.WriteRune(' ')
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(fortnoxPunct, r):
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 type fortnoxText struct {
 	field string
@@ -70,7 +41,7 @@ func validateForFortnox(d *OrderDraft) error {
 			fortnoxText{fmt.Sprintf("lines[%d].description", i), l.Description, 0})
 	}
 	for _, t := range texts {
-		if r, bad := fortnoxRefusedRune(t.value); bad {
+		if r, bad := fortnox.RefusedRune(t.value); bad {
 			return dataError(t.field, "Fortnox refuses the character %q (U+%04X); fix it at the source or map it away with regex_replace", r, r)
 		}
 		if n := utf8.RuneCountInString(t.value); t.max > 0 && n > t.max {

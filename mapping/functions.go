@@ -13,6 +13,8 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/shopspring/decimal"
+
+	"fortspeed/clients/fortnox"
 )
 
 // builtinTables names the settings tables lookup() reads besides the user's own.
@@ -95,7 +97,7 @@ func (f *functions) options() []expr.Option {
 		expr.Function("trim", text(strings.TrimSpace), new(func(string) string)),
 		expr.Function("title", text(title), new(func(string) string)),
 		expr.Function("digits", text(digits), new(func(string) string)),
-		expr.Function("fortnox_clean", text(fortnoxClean), new(func(string) string)),
+		expr.Function("fortnox_clean", text(fortnox.CleanText), new(func(string) string)),
 		expr.Function("street_name", text(func(s string) string { return splitStreet(s)[0] }), new(func(string) string)),
 		expr.Function("street_number", text(func(s string) string { return splitStreet(s)[1] }), new(func(string) string)),
 		expr.Function("split_street", func(p ...any) (any, error) {
