@@ -68,3 +68,40 @@ func (c *Cache[V]) Delete(key string) {
 	defer c.mu.Unlock()
 	delete(c.m, key)
 }
+
+// KeyLocks serializes work on one key (a customer's e-mail) within the worker process, so
+// two records of a new customer that run at the same time create the customer once: the
+// second waits, then finds the first one's customer in the cache.
+type KeyLocks struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	holders int
+}
+
+// Lock takes the lock of key and returns its release.
+func (k *KeyLocks) Lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*keyLock)
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[key] = l
+	}
+	l.holders++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.holders--; l.holders == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

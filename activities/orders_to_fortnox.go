@@ -47,6 +47,8 @@ type OrdersToFortnox struct {
 	customers *Cache[fortnoxCustomerSnapshot]
 	// articles holds the article numbers known to exist in Fortnox.
 	articles *Cache[bool]
+	// customerLocks makes concurrent records of one new customer create it once.
+	customerLocks KeyLocks
 }
 
 // NewOrdersToFortnox builds the activities of one tenant. location is the shop's time zone
@@ -528,6 +530,7 @@ func (a *OrdersToFortnox) UpsertCustomer(ctx context.Context, in UpsertCustomerI
 		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has neither a name nor a company")
 	}
 	log := activity.GetLogger(ctx)
+	defer a.customerLocks.Lock(key)()
 	snap, cached := a.customers.Get(key)
 	how := "cached by e-mail"
 	if !cached {

@@ -54,6 +54,8 @@ type OrdersToLightspeed struct {
 	Customers *Cache[LightspeedCustomerRef]
 	// Items caches Lightspeed itemIDs by SKU (customSku).
 	Items *Cache[int64]
+	// customerLocks makes concurrent records of one new customer create it once.
+	customerLocks KeyLocks
 }
 
 // LightspeedCustomerRef is what the customer cache remembers of one Lightspeed customer.
@@ -356,6 +358,7 @@ func (a *OrdersToLightspeed) UpsertCustomer(ctx context.Context, in UpsertCustom
 		return UpsertCustomerResult{}, NeedsFixError("the customer has no e-mail and no default customer is set")
 	}
 	want := lsCustomerFieldsOf(c, in.Billing)
+	defer a.customerLocks.Lock(email)()
 	if ref, ok := a.Customers.Get(email); ok && ref.Fingerprint == want.fingerprint() {
 		return UpsertCustomerResult{CustomerID: strconv.FormatInt(ref.CustomerID, 10),
 			Summary: fmt.Sprintf("upsert-customer: known Lightspeed customer %d (cached)", ref.CustomerID)}, nil
