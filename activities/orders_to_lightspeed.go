@@ -28,7 +28,7 @@ const LightspeedReferenceSource = "Fortnox"
 // per-record workflow ids dedupe what is read twice.
 const lsCursorOverlap = time.Minute
 
-// lsMaxFetchPage is the most orders one Fetch reads in full.
+// lsMaxFetchPage is the most listed orders one Fetch returns.
 const lsMaxFetchPage = 500
 
 // lsErrorTypeConfig is the ApplicationError type of a setting or wiring mistake: retrying the
@@ -97,10 +97,10 @@ func lsRecordLogger(ctx context.Context, sourceID string) log.Logger {
 	return log.With(activity.GetLogger(ctx), "flow", mapping.FlowOrdersToLightspeed, "source_id", sourceID)
 }
 
-// Fetch reads one page of the Fortnox orders changed at or after in.Since, in full. The
-// Fortnox list is slim, so each order on the page is read once here (the unavoidable read)
-// and Enrich needs no call. Cancelled orders, and orders that orders-to-fortnox made from
-// Lightspeed sales, are left out.
+// Fetch returns one page of the Fortnox orders changed at or after in.Since, as listed:
+// the list is slim, so each record's Enrich reads its full order (the unavoidable read).
+// Cancelled orders, and orders that orders-to-fortnox made from Lightspeed sales, are left
+// out.
 //
 // The Fortnox client reads the list of changed orders whole, so each page re-reads it and
 // takes its slice. While a run pages, orders only join that list (a change keeps an order
