@@ -124,6 +124,7 @@ func (a *OrdersToFortnox) Fetch(ctx context.Context, in FetchInput) (FetchResult
 	if err := a.checkTenant("fetch", in.Tenant); err != nil {
 		return FetchResult{}, err
 	}
+	defer keepAlive(ctx, heartbeatEvery)()
 	size := in.PageSize
 	if size <= 0 {
 		size = toFortnoxPageSize

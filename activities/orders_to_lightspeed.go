@@ -111,6 +111,7 @@ func (a *OrdersToLightspeed) Fetch(ctx context.Context, in FetchInput) (FetchRes
 	if err := a.check(in.Tenant, true, false); err != nil {
 		return FetchResult{}, err
 	}
+	defer keepAlive(ctx, heartbeatEvery)()
 	page, listedAt, err := lsParsePageToken(in.PageToken)
 	if err != nil {
 		return FetchResult{}, err

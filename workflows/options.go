@@ -68,8 +68,8 @@ func VendorActivityOptions(queue string) workflow.ActivityOptions {
 }
 
 // FetchActivityOptions are the options of the parent's page fetch. A page may need several
-// paced calls (the sales and their relations), so the activity heartbeats after each call
-// and a stuck attempt is noticed within HeartbeatTimeout rather than StartToClose.
+// paced calls, so the activity heartbeats while it works and a worker that died is noticed
+// within HeartbeatTimeout rather than StartToClose.
 func FetchActivityOptions(queue string) workflow.ActivityOptions {
 	opts := VendorActivityOptions(queue)
 	opts.StartToCloseTimeout = 5 * time.Minute
