@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"sync"
 	"testing"
 	"time"
 )
@@ -30,46 +29,5 @@ func TestCacheExpiresAndBoundsSize(t *testing.T) {
 	c.Delete("d")
 	if _, ok := c.Get("d"); ok {
 		t.Fatal("a deleted entry must not be returned")
-	}
-}
-
-func TestKeyLocksSerializePerKeyAndForget(t *testing.T) {
-	var k KeyLocks
-	var inside, most int32
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			unlock := k.Lock("anna@example.se")
-			mu.Lock()
-			inside++
-			if inside > most {
-				most = inside
-			}
-			mu.Unlock()
-			time.Sleep(time.Millisecond)
-			mu.Lock()
-			inside--
-			mu.Unlock()
-			unlock()
-		}()
-	}
-	wg.Wait()
-	if most != 1 {
-		t.Fatalf("one holder per key at a time, saw %d", most)
-	}
-	other := k.Lock("b")
-	done := make(chan struct{})
-	go func() { k.Lock("c")(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-		t.Fatal("another key must not wait")
-	}
-	other()
-	if len(k.locks) != 0 {
-		t.Fatalf("released keys are forgotten, %d left", len(k.locks))
 	}
 }

@@ -1,17 +1,16 @@
 package activities
 
-// The workflows call the order activities by these registered names, so they compile and
-// are tested without the implementations. The worker registers each activity struct with
-// its prefix as activity.RegisterOptions.Name, which the SDK puts before every method name:
-//
-//	w.RegisterActivityWithOptions(&activities.OrdersToFortnox{…},
-//		activity.RegisterOptions{Name: activities.OrdersToFortnoxPrefix})
-//
-// turns method Enrich into the activity "OrdersToFortnox.Enrich".
+// The workflows call the activities by these registered names, so they compile and are
+// tested without the implementations. The worker registers each activity struct with its
+// flow's prefix as activity.RegisterOptions.Name, which the SDK puts before every method
+// name: OrdersToFortnoxSource registered with OrdersToFortnoxPrefix turns method Enrich
+// into the activity "OrdersToFortnox.Enrich". A flow's source and target structs share the
+// prefix and are registered on different queues (workflows.Flow.Steps says which).
 const (
 	OrdersToFortnoxPrefix    = "OrdersToFortnox."
 	OrdersToLightspeedPrefix = "OrdersToLightspeed."
 	NotifyPrefix             = "Notify."
+	RecordsPrefix            = "Records."
 )
 
 // The method names every order activity struct has, one per step of DESIGN.md.
@@ -48,30 +47,6 @@ const (
 	OrdersToLightspeedCommit           = OrdersToLightspeedPrefix + MethodCommit
 
 	NotifyNeedsFix = NotifyPrefix + MethodNeedsFix
+	// RecordsFailed is the sweep's lookup of failed records (Records.Failed).
+	RecordsFailed = RecordsPrefix + "Failed"
 )
-
-// OrderActivityNames are the registered names of one order flow's six activities and the
-// parent's page-wide check-exists, so the workflow code is the same for both directions.
-type OrderActivityNames struct {
-	Fetch            string
-	Enrich           string
-	CheckExists      string
-	CheckExistsBatch string
-	UpsertCustomer   string
-	VerifyProducts   string
-	Commit           string
-}
-
-// OrderActivityNamesWithPrefix returns the names an activity struct registered with prefix
-// (OrdersToFortnoxPrefix or OrdersToLightspeedPrefix) gets.
-func OrderActivityNamesWithPrefix(prefix string) OrderActivityNames {
-	return OrderActivityNames{
-		Fetch:            prefix + MethodFetch,
-		Enrich:           prefix + MethodEnrich,
-		CheckExists:      prefix + MethodCheckExists,
-		CheckExistsBatch: prefix + MethodCheckExistsBatch,
-		UpsertCustomer:   prefix + MethodUpsertCustomer,
-		VerifyProducts:   prefix + MethodVerifyProducts,
-		Commit:           prefix + MethodCommit,
-	}
-}

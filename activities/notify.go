@@ -6,15 +6,10 @@ import (
 	"net/url"
 	"strings"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"fortspeed/internal/notify"
 )
-
-// ErrorTypeNotifyFailed is the ApplicationError type of a webhook that did not take the
-// notification; it is retried, since webhooks fail for a while and come back.
-const ErrorTypeNotifyFailed = "NotifyFailed"
 
 // statusNeedsFix is the notification status of a record that waits for a fix at its source.
 const statusNeedsFix = "needs_fix"
@@ -34,15 +29,14 @@ type Notify struct {
 // record by ids only: the message leaves the encrypted boundary.
 func (n *Notify) NeedsFix(ctx context.Context, in NotifyInput) (NotifyResult, error) {
 	if strings.TrimSpace(in.WorkflowID) == "" {
-		return NotifyResult{}, temporal.NewNonRetryableApplicationError("notify: the needs_fix notification names no workflow", "Config", nil)
+		return NotifyResult{}, ConfigError("notify: the needs_fix notification names no workflow")
 	}
 	if n.Notifier == nil {
-		return NotifyResult{}, temporal.NewNonRetryableApplicationError("notify: built without a notifier (use notify.Nop for none)", "Config", nil)
+		return NotifyResult{}, ConfigError("notify: built without a notifier (use notify.Nop for none)")
 	}
 	msg := notify.Notification{Tenant: in.Tenant, Flow: in.Flow, WorkflowID: in.WorkflowID,
 		Status: statusNeedsFix, Reason: in.Reason, URL: n.workflowURL(in.WorkflowID)}
 	if err := n.Notifier.Notify(ctx, msg); err != nil {
-		activity.GetLogger(ctx).Warn("notify: webhook failed", "workflow_id", in.WorkflowID, "error", err)
 		return NotifyResult{}, temporal.NewApplicationError(err.Error(), ErrorTypeNotifyFailed)
 	}
 	if _, none := n.Notifier.(notify.Nop); none {

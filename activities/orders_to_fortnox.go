@@ -3,8 +3,6 @@ package activities
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,10 +13,8 @@ import (
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/activity"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 
 	"fortspeed/clients/fortnox"
-	"fortspeed/clients/lightspeed"
 	"fortspeed/mapping"
 )
 
@@ -29,227 +25,42 @@ const (
 	toFortnoxCacheTTL      = 10 * time.Minute
 	toFortnoxCustomerCache = 10_000
 	toFortnoxArticleCache  = 50_000
-	toFortnoxPageSize      = 100
 )
 
-// OrdersToFortnox holds the steps of the orders-to-fortnox flow: completed Lightspeed sales
-// become Fortnox orders. Fetch and Enrich talk to Lightspeed, the others to Fortnox. Build
-// it with NewOrdersToFortnox and register it with OrdersToFortnoxPrefix.
-type OrdersToFortnox struct {
-	tenant     string
-	lightspeed *lightspeed.Client
-	fortnox    *fortnox.Client
-	mapper     *mapping.Mapper
-	location   *time.Location
+// OrdersToFortnoxTarget holds the Fortnox steps of orders-to-fortnox (check-exists,
+// upsert-customer, verify-products, commit): it talks to Fortnox only and runs on the
+// fortnox-api queue. Build it with NewOrdersToFortnoxTarget and register it with
+// OrdersToFortnoxPrefix.
+type OrdersToFortnoxTarget struct {
+	tenant  string
+	fortnox *fortnox.Client
 
 	// customers maps a lower-cased e-mail to the Fortnox customer and its mapped fields as
 	// last seen or written, so an order of a known, unchanged customer costs no call.
 	customers *Cache[fortnoxCustomerSnapshot]
 	// articles holds the article numbers known to exist in Fortnox.
 	articles *Cache[bool]
-	// customerLocks makes concurrent records of one new customer create it once.
-	customerLocks KeyLocks
 }
 
-// NewOrdersToFortnox builds the activities of one tenant. location is the shop's time zone
-// for order dates (UTC when nil).
-func NewOrdersToFortnox(tenant string, ls *lightspeed.Client, fx *fortnox.Client, mapper *mapping.Mapper, location *time.Location) (*OrdersToFortnox, error) {
+// NewOrdersToFortnoxTarget builds the Fortnox steps of one tenant.
+func NewOrdersToFortnoxTarget(tenant string, fx *fortnox.Client) (*OrdersToFortnoxTarget, error) {
 	switch {
 	case strings.TrimSpace(tenant) == "":
 		return nil, errors.New("orders-to-fortnox activities: tenant is empty")
-	case ls == nil || fx == nil:
-		return nil, fmt.Errorf("orders-to-fortnox activities of tenant %s: both vendor clients are required", tenant)
-	case mapper == nil:
-		return nil, fmt.Errorf("orders-to-fortnox activities of tenant %s: mapper is required", tenant)
+	case fx == nil:
+		return nil, fmt.Errorf("orders-to-fortnox activities of tenant %s: the Fortnox client is required", tenant)
 	}
-	if location == nil {
-		location = time.UTC
-	}
-	return &OrdersToFortnox{
-		tenant: tenant, lightspeed: ls, fortnox: fx, mapper: mapper, location: location,
+	return &OrdersToFortnoxTarget{
+		tenant: tenant, fortnox: fx,
 		customers: NewCache[fortnoxCustomerSnapshot](toFortnoxCacheTTL, toFortnoxCustomerCache),
 		articles:  NewCache[bool](toFortnoxCacheTTL, toFortnoxArticleCache),
 	}, nil
 }
 
-// invalidInput is the non-retryable error of an input no retry can fix: a workflow bug or
-// a record meant for another tenant.
-func (a *OrdersToFortnox) invalidInput(format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), "InvalidInput", nil)
-}
-
-func (a *OrdersToFortnox) checkTenant(step, tenant string) error {
-	if tenant != a.tenant {
-		return a.invalidInput("%s: input is for tenant %q but this worker serves tenant %q", step, tenant, a.tenant)
-	}
-	return nil
-}
-
-// salePosition is where a fetch page ended: sales sort by timeStamp, then id.
-type salePosition struct {
-	Time time.Time `json:"t"`
-	ID   int64     `json:"id"`
-}
-
-func (p salePosition) before(q salePosition) bool {
-	if c := p.Time.Compare(q.Time); c != 0 {
-		return c < 0
-	}
-	return p.ID < q.ID
-}
-
-func encodeSalePosition(p salePosition) string {
-	b, _ := json.Marshal(p) // a time and an int always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeSalePosition(token string) (salePosition, error) {
-	var p salePosition
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err == nil {
-		err = json.Unmarshal(b, &p)
-	}
-	if err != nil || p.Time.IsZero() || p.ID <= 0 {
-		return salePosition{}, fmt.Errorf("page token %q is not one this activity returned", token)
-	}
-	return p, nil
-}
-
-// Fetch returns one page of completed sales changed at or after in.Since, with lines,
-// items, payment types and customer contacts loaded, so Enrich needs no call. Voided sales
-// are skipped. The Lightspeed client reads a query to its end, so each page re-reads from
-// the previous page's last position: a steady-state run (less than a page of changes) is one
-// read.
-func (a *OrdersToFortnox) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
-	if err := a.checkTenant("fetch", in.Tenant); err != nil {
-		return FetchResult{}, err
-	}
-	defer keepAlive(ctx, heartbeatEvery)()
-	size := in.PageSize
-	if size <= 0 {
-		size = toFortnoxPageSize
-	}
-	// Lightspeed timestamps have whole seconds and its filter is "after": one second earlier
-	// makes it "at or after".
-	since := in.Since.UTC().Truncate(time.Second)
-	from := since
-	var after *salePosition
-	if in.PageToken != "" {
-		p, err := decodeSalePosition(in.PageToken)
-		if err != nil {
-			return FetchResult{}, a.invalidInput("fetch: %v", err)
-		}
-		after = &p
-		from = p.Time
-	}
-	from = from.Add(-time.Second)
-	if epoch := time.Unix(0, 0).UTC(); from.Before(epoch) {
-		from = epoch // a zero Since means everything; keep the filter a real date
-	}
-	sales, err := a.lightspeed.CompletedSalesChangedSince(ctx, from)
-	if err != nil {
-		return FetchResult{}, vendorError(err)
-	}
-	position := func(s lightspeed.Sale) salePosition {
-		return salePosition{Time: s.TimeStamp.Time.UTC(), ID: int64(s.SaleID)}
-	}
-	var kept []lightspeed.Sale
-	for _, s := range sales {
-		p := position(s)
-		if p.Time.Before(since) || (after != nil && !after.before(p)) || !bool(s.Completed) {
-			continue
-		}
-		kept = append(kept, s)
-	}
-	slices.SortFunc(kept, func(x, y lightspeed.Sale) int {
-		px, py := position(x), position(y)
-		if c := px.Time.Compare(py.Time); c != 0 {
-			return c
-		}
-		return cmp.Compare(px.ID, py.ID)
-	})
-	var res FetchResult
-	page := kept
-	if len(kept) > size {
-		page = kept[:size]
-	}
-	voided := 0
-	for _, s := range page {
-		// A voided sale still moves the cursor, so it is not read again.
-		if p := position(s); p.Time.After(res.Cursor) {
-			res.Cursor = p.Time
-		}
-		if s.Voided {
-			voided++
-			continue
-		}
-		rec := mapping.FromLightspeedSale(s, a.location)
-		rec.Created = saleCreated(s)
-		res.Records = append(res.Records, rec)
-	}
-	if len(kept) > size {
-		res.NextPageToken = encodeSalePosition(position(page[len(page)-1]))
-	}
-	activity.GetLogger(ctx).Info("fetched completed sales", "tenant", a.tenant, "records", len(res.Records),
-		"voided", voided, "more", res.NextPageToken != "", "cursor", res.Cursor)
-	return res, nil
-}
-
-// saleCreated is the earliest time the sale is known by: its order in Fortnox is made
-// after it was completed, so never before this.
-func saleCreated(s lightspeed.Sale) time.Time {
-	created, completed := s.CreateTime.Time.UTC(), s.CompleteTime.Time.UTC()
-	if created.IsZero() || (!completed.IsZero() && completed.Before(created)) {
-		return completed
-	}
-	return created
-}
-
-// Enrich maps the sale to a Fortnox order draft and validates it for Fortnox. With Refetch
-// it reads the sale again first, because the shop owner fixed it in Lightspeed.
-func (a *OrdersToFortnox) Enrich(ctx context.Context, in EnrichInput) (EnrichResult, error) {
-	if err := a.checkTenant("enrich", in.Tenant); err != nil {
-		return EnrichResult{}, err
-	}
-	src := in.Source
-	log := tlog.With(activity.GetLogger(ctx), "sale", src.ID)
-	if in.Refetch {
-		id, err := strconv.ParseInt(src.ID, 10, 64)
-		if err != nil || id <= 0 {
-			return EnrichResult{}, a.invalidInput("enrich: %q is not a Lightspeed sale id", src.ID)
-		}
-		sale, err := a.lightspeed.Sale(ctx, id)
-		if err != nil {
-			return EnrichResult{}, vendorError(err)
-		}
-		src = mapping.FromLightspeedSale(sale, a.location)
-	}
-	draft, err := a.mapper.Order(mapping.FlowOrdersToFortnox, src)
-	var bad *mapping.Error
-	if errors.As(err, &bad) {
-		log.Info("sale needs fixing", "field", bad.Field)
-		return EnrichResult{}, NeedsFixError("sale " + src.ID + ": " + bad.Error())
-	}
-	if err != nil {
-		return EnrichResult{}, a.invalidInput("enrich sale %s: %v", src.ID, err)
-	}
-	customer := "customer by e-mail"
-	if draft.Customer.UseDefault {
-		customer = "default customer " + draft.Customer.DefaultID
-	}
-	payment := "no payment"
-	if draft.ModeOfPayment != "" {
-		payment = "mode of payment " + draft.ModeOfPayment
-	}
-	summary := fmt.Sprintf("enrich: sale %s → %s, %d lines, %s, %s", src.ID, draft.Reference, len(draft.Lines), customer, payment)
-	log.Info(summary)
-	return EnrichResult{Draft: draft, Summary: summary}, nil
-}
-
 // CheckExists looks the draft's reference up among Fortnox orders'
 // ExternalInvoiceReference1.
-func (a *OrdersToFortnox) CheckExists(ctx context.Context, in CheckExistsInput) (CheckExistsResult, error) {
-	if err := a.checkTenant("check-exists", in.Tenant); err != nil {
+func (a *OrdersToFortnoxTarget) CheckExists(ctx context.Context, in CheckExistsInput) (CheckExistsResult, error) {
+	if err := checkTenant(a.tenant, "check-exists", in.Tenant); err != nil {
 		return CheckExistsResult{}, err
 	}
 	id, found, err := a.findOrder(ctx, in.Draft.Reference)
@@ -277,17 +88,17 @@ const (
 // orders a request) of the Fortnox orders whose ExternalInvoiceReference1 starts with LS-
 // and that changed since the page's earliest sale. An order made from a sale is created
 // after the sale, so a listing from before the earliest sale sees every order of the page.
-func (a *OrdersToFortnox) CheckExistsBatch(ctx context.Context, in CheckExistsBatchInput) (CheckExistsBatchResult, error) {
-	if err := a.checkTenant("check-exists", in.Tenant); err != nil {
+func (a *OrdersToFortnoxTarget) CheckExistsBatch(ctx context.Context, in CheckExistsBatchInput) (CheckExistsBatchResult, error) {
+	if err := checkTenant(a.tenant, "check-exists", in.Tenant); err != nil {
 		return CheckExistsBatchResult{}, err
 	}
 	if len(in.Records) == 0 {
-		return CheckExistsBatchResult{}, a.invalidInput("check-exists: no records given")
+		return CheckExistsBatchResult{}, InvalidInputError("check-exists: no records given")
 	}
 	var newest time.Time
 	for _, r := range in.Records {
 		if !strings.HasPrefix(r.Reference, mapping.LightspeedReferencePrefix) || len(r.Reference) == len(mapping.LightspeedReferencePrefix) {
-			return CheckExistsBatchResult{}, a.invalidInput("check-exists: reference %q is not an %s<saleID> reference", r.Reference, mapping.LightspeedReferencePrefix)
+			return CheckExistsBatchResult{}, InvalidInputError("check-exists: reference %q is not an %s<saleID> reference", r.Reference, mapping.LightspeedReferencePrefix)
 		}
 		if r.Created.After(newest) {
 			newest = r.Created
@@ -339,9 +150,9 @@ func (a *OrdersToFortnox) CheckExistsBatch(ctx context.Context, in CheckExistsBa
 }
 
 // findOrder returns the lowest document number among the orders carrying ref.
-func (a *OrdersToFortnox) findOrder(ctx context.Context, ref string) (string, bool, error) {
+func (a *OrdersToFortnoxTarget) findOrder(ctx context.Context, ref string) (string, bool, error) {
 	if strings.TrimSpace(ref) == "" {
-		return "", false, a.invalidInput("the draft has no reference")
+		return "", false, InvalidInputError("the draft has no reference")
 	}
 	orders, err := a.fortnox.OrdersByExternalRef(ctx, ref)
 	if err != nil {
@@ -506,8 +317,8 @@ func newFortnoxCustomerInput(f fortnoxCustomerFields) fortnox.CustomerInput {
 // UpsertCustomer finds the Fortnox customer by e-mail (exact, ignoring case), creates it
 // when there is none and updates the mapped fields that differ. The default customer is
 // used without a call when the draft says so.
-func (a *OrdersToFortnox) UpsertCustomer(ctx context.Context, in UpsertCustomerInput) (UpsertCustomerResult, error) {
-	if err := a.checkTenant("upsert-customer", in.Tenant); err != nil {
+func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCustomerInput) (UpsertCustomerResult, error) {
+	if err := checkTenant(a.tenant, "upsert-customer", in.Tenant); err != nil {
 		return UpsertCustomerResult{}, err
 	}
 	c := in.Customer
@@ -531,7 +342,6 @@ func (a *OrdersToFortnox) UpsertCustomer(ctx context.Context, in UpsertCustomerI
 		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has neither a name nor a company")
 	}
 	log := activity.GetLogger(ctx)
-	defer a.customerLocks.Lock(key)()
 	snap, cached := a.customers.Get(key)
 	how := "cached by e-mail"
 	if !cached {
@@ -581,7 +391,7 @@ func (a *OrdersToFortnox) UpsertCustomer(ctx context.Context, in UpsertCustomerI
 // lookUpCustomer searches by e-mail and reads the match in full, since the search result
 // lacks the type and the contact person. Several matches take the lowest number, so the
 // choice is stable.
-func (a *OrdersToFortnox) lookUpCustomer(ctx context.Context, email string) (fortnoxCustomerSnapshot, bool, error) {
+func (a *OrdersToFortnoxTarget) lookUpCustomer(ctx context.Context, email string) (fortnoxCustomerSnapshot, bool, error) {
 	matches, err := a.fortnox.CustomersByEmail(ctx, email)
 	if err != nil {
 		return fortnoxCustomerSnapshot{}, false, vendorError(err)
@@ -607,8 +417,8 @@ func (a *OrdersToFortnox) lookUpCustomer(ctx context.Context, email string) (for
 // VerifyProducts checks that Fortnox has an article for every SKU. Known SKUs come from the
 // cache; the client has no batch lookup, so each unknown SKU costs its exact article read,
 // the cheapest lookup it offers.
-func (a *OrdersToFortnox) VerifyProducts(ctx context.Context, in VerifyProductsInput) (VerifyProductsResult, error) {
-	if err := a.checkTenant("verify-products", in.Tenant); err != nil {
+func (a *OrdersToFortnoxTarget) VerifyProducts(ctx context.Context, in VerifyProductsInput) (VerifyProductsResult, error) {
+	if err := checkTenant(a.tenant, "verify-products", in.Tenant); err != nil {
 		return VerifyProductsResult{}, err
 	}
 	var skus, unknown []string
@@ -625,7 +435,7 @@ func (a *OrdersToFortnox) VerifyProducts(ctx context.Context, in VerifyProductsI
 		}
 	}
 	if len(skus) == 0 {
-		return VerifyProductsResult{}, a.invalidInput("verify-products: no SKUs given")
+		return VerifyProductsResult{}, InvalidInputError("verify-products: no SKUs given")
 	}
 	found := make(map[string]bool, len(unknown))
 	if len(unknown) > 0 {
@@ -719,13 +529,13 @@ func fortnoxDraftTotal(d mapping.OrderDraft) decimal.Decimal {
 // Commit creates the Fortnox order. A retry (attempt > 1) may follow a write whose answer
 // was lost, so it first looks for the reference and returns the order it finds; the first
 // attempt follows CheckExists directly and writes at once. A dry run writes nothing.
-func (a *OrdersToFortnox) Commit(ctx context.Context, in CommitInput) (CommitResult, error) {
-	if err := a.checkTenant("commit", in.Tenant); err != nil {
+func (a *OrdersToFortnoxTarget) Commit(ctx context.Context, in CommitInput) (CommitResult, error) {
+	if err := checkTenant(a.tenant, "commit", in.Tenant); err != nil {
 		return CommitResult{}, err
 	}
 	d := in.Draft
 	if strings.TrimSpace(d.Reference) == "" || len(d.Lines) == 0 {
-		return CommitResult{}, a.invalidInput("commit: the draft of sale %s has no reference or no lines", d.SourceID)
+		return CommitResult{}, InvalidInputError("commit: the draft of sale %s has no reference or no lines", d.SourceID)
 	}
 	customer := in.CustomerID
 	if customer == "" && d.Customer.UseDefault {
@@ -744,7 +554,7 @@ func (a *OrdersToFortnox) Commit(ctx context.Context, in CommitInput) (CommitRes
 		return CommitResult{Summary: fmt.Sprintf("commit: dry run, would create a Fortnox order for %s (%s)", who, what)}, nil
 	}
 	if customer == "" {
-		return CommitResult{}, a.invalidInput("commit: no Fortnox customer number for %s", d.Reference)
+		return CommitResult{}, InvalidInputError("commit: no Fortnox customer number for %s", d.Reference)
 	}
 	log := tlog.With(activity.GetLogger(ctx), "sale", d.SourceID)
 	if activity.GetInfo(ctx).Attempt > 1 {

@@ -93,7 +93,7 @@ type toFortnoxEnv struct {
 	fxc    *fortnox.Client
 	fxN    *tfCounter
 	lsN    *tfCounter
-	acts   *OrdersToFortnox
+	acts   toFortnoxSteps
 	suite  testsuite.WorkflowTestSuite
 }
 
@@ -126,7 +126,7 @@ func newToFortnoxEnv(t testing.TB, settings string) *toFortnoxEnv {
 	require.NoError(t, err)
 	m, err := mapping.NewMapper(s)
 	require.NoError(t, err)
-	e.acts, err = NewOrdersToFortnox("default", e.lsc, e.fxc, m, nil)
+	e.acts, err = newToFortnoxSteps(e.lsc, e.fxc, m)
 	require.NoError(t, err)
 	return e
 }
@@ -135,7 +135,7 @@ func newToFortnoxEnv(t testing.TB, settings string) *toFortnoxEnv {
 func (e *toFortnoxEnv) run(name string, in, out any) error {
 	e.t.Helper()
 	env := e.suite.NewTestActivityEnvironment()
-	env.RegisterActivityWithOptions(e.acts, activity.RegisterOptions{Name: OrdersToFortnoxPrefix})
+	e.acts.register(env)
 	val, err := env.ExecuteActivity(name, in)
 	if err != nil {
 		return err
@@ -200,7 +200,7 @@ func TestToFortnoxFetchPagesWithCursor(t *testing.T) {
 		require.NoError(t, e.run(OrdersToFortnoxFetch, FetchInput{Tenant: "default", Since: since, PageToken: token, PageSize: 7}, &page))
 		pages++
 		require.LessOrEqual(t, len(page.Records), 7)
-		for _, r := range page.Records {
+		for _, r := range decoded(t, page.Records) {
 			require.False(t, seen[r.ID], "sale %s on two pages", r.ID)
 			seen[r.ID] = true
 			assert.Equal(t, mapping.VendorLightspeed, r.Vendor)
@@ -262,9 +262,9 @@ func TestToFortnoxFetchedSalesCustomerAndCompany(t *testing.T) {
 	var page FetchResult
 	require.NoError(t, e.run(OrdersToFortnoxFetch, FetchInput{Tenant: "default", Since: before}, &page))
 	var got *mapping.SourceOrder
-	for i := range page.Records {
-		if page.Records[i].ID == itoaSale(sale.SaleID) {
-			got = &page.Records[i]
+	for _, r := range decoded(t, page.Records) {
+		if r.ID == itoaSale(sale.SaleID) {
+			got = &r
 		}
 	}
 	require.NotNil(t, got, "the new sale is fetched")
@@ -434,7 +434,7 @@ func TestToFortnoxCommitRetryAfterLostAnswerDoesNotDuplicate(t *testing.T) {
 
 	env := e.suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(commitWorkflow)
-	env.RegisterActivityWithOptions(e.acts, activity.RegisterOptions{Name: OrdersToFortnoxPrefix})
+	e.acts.register(env)
 	env.ExecuteWorkflow(commitWorkflow, CommitInput{Tenant: "default", Draft: d, CustomerID: "2"})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
@@ -507,7 +507,7 @@ func TestToFortnoxUpsertCustomer(t *testing.T) {
 		assert.Len(t, matches, 1)
 
 		// A fresh worker (empty cache) finds it and writes nothing.
-		fresh, err := NewOrdersToFortnox("default", e.lsc, e.fxc, e.acts.mapper, nil)
+		fresh, err := newToFortnoxSteps(e.lsc, e.fxc, e.acts.mapper)
 		require.NoError(t, err)
 		var again UpsertCustomerResult
 		e.fxN.reset()
@@ -626,7 +626,7 @@ func (e *toFortnoxEnv) fetchAll(since time.Time) ([]mapping.SourceOrder, time.Ti
 	for {
 		var page FetchResult
 		require.NoError(e.t, e.run(OrdersToFortnoxFetch, FetchInput{Tenant: "default", Since: since, PageToken: token, PageSize: 100}, &page))
-		out = append(out, page.Records...)
+		out = append(out, decoded(e.t, page.Records)...)
 		if page.Cursor.After(cursor) {
 			cursor = page.Cursor
 		}
@@ -755,7 +755,7 @@ func TestToFortnoxUpsertCustomerAddresses(t *testing.T) {
 	assert.Zero(t, e.fxN.total(), "cached and unchanged: no call")
 
 	// A fresh worker reads the customer and finds the address unchanged too.
-	fresh, err := NewOrdersToFortnox("default", e.lsc, e.fxc, e.acts.mapper, nil)
+	fresh, err := newToFortnoxSteps(e.lsc, e.fxc, e.acts.mapper)
 	require.NoError(t, err)
 	var again UpsertCustomerResult
 	require.NoError(t, (&toFortnoxEnv{t: t, acts: fresh}).run(OrdersToFortnoxUpsertCustomer,
@@ -838,4 +838,27 @@ func TestToFortnoxCheckExistsBatch(t *testing.T) {
 	requireAppError(t, e.run(OrdersToFortnoxCheckExistsBatch, CheckExistsBatchInput{Tenant: "default",
 		Records: []CheckExistsEntry{{Reference: "1042", Created: now}}}, &out), "InvalidInput")
 	requireAppError(t, e.run(OrdersToFortnoxCheckExistsBatch, CheckExistsBatchInput{Tenant: "default"}, &out), "InvalidInput")
+}
+
+// toFortnoxSteps is both halves of orders-to-fortnox, as a worker polling both vendor
+// queues has them.
+type toFortnoxSteps struct {
+	*OrdersToFortnoxSource
+	*OrdersToFortnoxTarget
+}
+
+func newToFortnoxSteps(ls *lightspeed.Client, fx *fortnox.Client, m *mapping.Mapper) (toFortnoxSteps, error) {
+	src, err := NewOrdersToFortnoxSource("default", ls, m, nil)
+	if err != nil {
+		return toFortnoxSteps{}, err
+	}
+	tgt, err := NewOrdersToFortnoxTarget("default", fx)
+	return toFortnoxSteps{src, tgt}, err
+}
+
+func (s toFortnoxSteps) register(env interface {
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}) {
+	env.RegisterActivityWithOptions(s.OrdersToFortnoxSource, activity.RegisterOptions{Name: OrdersToFortnoxPrefix})
+	env.RegisterActivityWithOptions(s.OrdersToFortnoxTarget, activity.RegisterOptions{Name: OrdersToFortnoxPrefix})
 }

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,11 +9,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 
 	"fortspeed/clients"
-	"fortspeed/clients/fortnox"
 	"fortspeed/clients/lightspeed"
 	"fortspeed/mapping"
 )
@@ -23,39 +19,29 @@ import (
 // with referenceNumber = the Fortnox DocumentNumber it is the flow's idempotency key.
 const LightspeedReferenceSource = "Fortnox"
 
-// lsCursorOverlap is taken off the cursor so that a clock difference between this
-// worker and Fortnox loses nothing; Fortnox's lastmodified is per minute anyway, and the
-// per-record workflow ids dedupe what is read twice.
-const lsCursorOverlap = time.Minute
+// The caches of orders-to-lightspeed: ten minutes, 10,000 entries each.
+const (
+	lsCacheTTL  = 10 * time.Minute
+	lsCacheSize = 10_000
+)
 
-// lsMaxFetchPage is the most listed orders one Fetch returns.
-const lsMaxFetchPage = 500
-
-// lsErrorTypeConfig is the ApplicationError type of a setting or wiring mistake: retrying the
-// same call cannot help, the operator must fix the configuration.
-const lsErrorTypeConfig = "Config"
-
-// OrdersToLightspeed holds the activities of orders-to-lightspeed: Fortnox orders become
-// open Lightspeed sales, for pick-up and payment in the store. Build it with
-// NewOrdersToLightspeed; each method reads or writes at most one vendor.
-type OrdersToLightspeed struct {
+// OrdersToLightspeedTarget holds the Lightspeed steps of orders-to-lightspeed
+// (check-exists, upsert-customer, verify-products, commit): Fortnox orders become open
+// Lightspeed sales, for pick-up and payment in the store. It talks to Lightspeed only and
+// runs on the lightspeed-api queue. Build it with NewOrdersToLightspeedTarget and register
+// it with OrdersToLightspeedPrefix.
+type OrdersToLightspeedTarget struct {
 	Tenant     string
-	Fortnox    *fortnox.Client
 	Lightspeed *lightspeed.Client
 	Mapper     *mapping.Mapper
 	// TaxInclusive says whether sale prices in the Lightspeed account include VAT (its tax
 	// category is tax-inclusive, as in Sweden): commit converts line prices to match.
 	TaxInclusive bool
-	// FortnoxCustomers caches Fortnox customers by number, read by Fetch for orders without
-	// an e-mail of their own.
-	FortnoxCustomers *Cache[fortnox.Customer]
 	// Customers caches Lightspeed customers by lower-case e-mail with the mapped fields last
 	// seen, so a known customer costs no call.
 	Customers *Cache[LightspeedCustomerRef]
 	// Items caches Lightspeed itemIDs by SKU (customSku).
 	Items *Cache[int64]
-	// customerLocks makes concurrent records of one new customer create it once.
-	customerLocks KeyLocks
 }
 
 // LightspeedCustomerRef is what the customer cache remembers of one Lightspeed customer.
@@ -65,196 +51,29 @@ type LightspeedCustomerRef struct {
 	Fingerprint string
 }
 
-// NewOrdersToLightspeed returns the activities with 10-minute caches and a tax-inclusive
-// Lightspeed account, the common case in Sweden.
-func NewOrdersToLightspeed(tenant string, fx *fortnox.Client, ls *lightspeed.Client, m *mapping.Mapper) *OrdersToLightspeed {
-	const ttl, size = 10 * time.Minute, 10000
-	return &OrdersToLightspeed{
-		Tenant: tenant, Fortnox: fx, Lightspeed: ls, Mapper: m, TaxInclusive: true,
-		FortnoxCustomers: NewCache[fortnox.Customer](ttl, size),
-		Customers:        NewCache[LightspeedCustomerRef](ttl, size),
-		Items:            NewCache[int64](ttl, size),
+// NewOrdersToLightspeedTarget returns the Lightspeed steps with 10-minute caches and a
+// tax-inclusive Lightspeed account, the common case in Sweden.
+func NewOrdersToLightspeedTarget(tenant string, ls *lightspeed.Client, m *mapping.Mapper) *OrdersToLightspeedTarget {
+	return &OrdersToLightspeedTarget{
+		Tenant: tenant, Lightspeed: ls, Mapper: m, TaxInclusive: true,
+		Customers: NewCache[LightspeedCustomerRef](lsCacheTTL, lsCacheSize),
+		Items:     NewCache[int64](lsCacheTTL, lsCacheSize),
 	}
 }
 
 // check refuses a call for another tenant and a struct that was not fully built, both
 // mistakes no retry can fix.
-func (a *OrdersToLightspeed) check(tenant string, needFortnox, needLightspeed bool) error {
-	switch {
-	case tenant != a.Tenant:
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("orders-to-lightspeed: this worker serves tenant %q, not %q", a.Tenant, tenant), lsErrorTypeConfig, nil)
-	case a.Mapper == nil || a.FortnoxCustomers == nil || a.Customers == nil || a.Items == nil,
-		needFortnox && a.Fortnox == nil, needLightspeed && a.Lightspeed == nil:
-		return temporal.NewNonRetryableApplicationError(
-			"orders-to-lightspeed: activities built without their clients, mapper or caches (use NewOrdersToLightspeed)", lsErrorTypeConfig, nil)
+func (a *OrdersToLightspeedTarget) check(tenant string) error {
+	if a.Lightspeed == nil || a.Mapper == nil || a.Customers == nil || a.Items == nil {
+		return ConfigError("orders-to-lightspeed: Lightspeed steps built without their client, mapper or caches (use NewOrdersToLightspeedTarget)")
 	}
-	return nil
-}
-
-// lsRecordLogger names the record by its Fortnox DocumentNumber, never by personal data.
-func lsRecordLogger(ctx context.Context, sourceID string) log.Logger {
-	return log.With(activity.GetLogger(ctx), "flow", mapping.FlowOrdersToLightspeed, "source_id", sourceID)
-}
-
-// Fetch returns one page of the Fortnox orders changed at or after in.Since, as listed:
-// the list is slim, so each record's Enrich reads its full order (the unavoidable read).
-// Cancelled orders, and orders that orders-to-fortnox made from Lightspeed sales, are left
-// out.
-//
-// The Fortnox client reads the list of changed orders whole, so each page re-reads it and
-// takes its slice. While a run pages, orders only join that list (a change keeps an order
-// changed since Since), so a later page may repeat an order but never skips one. The page
-// token carries the time the first page was listed, the cursor of every page: an order
-// changed after it, even one that joined an earlier page, is found by the next run.
-func (a *OrdersToLightspeed) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
-	if err := a.check(in.Tenant, true, false); err != nil {
-		return FetchResult{}, err
-	}
-	defer keepAlive(ctx, heartbeatEvery)()
-	page, listedAt, err := lsParsePageToken(in.PageToken)
-	if err != nil {
-		return FetchResult{}, err
-	}
-	if page == 1 {
-		listedAt = time.Now().UTC()
-	}
-	size := in.PageSize
-	if size <= 0 || size > lsMaxFetchPage {
-		size = lsMaxFetchPage
-	}
-	list, err := a.Fortnox.OrdersChangedSince(ctx, in.Since)
-	if err != nil {
-		return FetchResult{}, vendorError(err)
-	}
-	// Pages are cut from the whole list, before anything is left out, so an order cancelled
-	// between two pages cannot shift another one onto a page already read.
-	start := min((page-1)*size, len(list))
-	end := min(start+size, len(list))
-	// The page holds the listing only: each full order (and its customer) is read by the
-	// record's own enrich, so a fault on one order is retried for that order alone instead of
-	// failing the whole page.
-	var res FetchResult
-	for _, item := range list[start:end] {
-		if bool(item.Cancelled) || strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
-			continue
-		}
-		res.Records = append(res.Records, mapping.FromFortnoxListItem(item))
-	}
-	if end < len(list) {
-		res.NextPageToken = lsFormatPageToken(page+1, listedAt)
-	}
-	if end > start {
-		res.Cursor = listedAt.Add(-lsCursorOverlap)
-	}
-	activity.GetLogger(ctx).Info("fetch: read Fortnox orders", "page", page, "listed", len(list),
-		"records", len(res.Records), "more", res.NextPageToken != "")
-	return res, nil
-}
-
-// fortnoxSource converts a full order, reading its customer (cached) when the order has no
-// e-mail of its own.
-func (a *OrdersToLightspeed) fortnoxSource(ctx context.Context, o fortnox.Order) (mapping.SourceOrder, error) {
-	if strings.TrimSpace(o.EmailInformation.EmailAddressTo) != "" {
-		return mapping.FromFortnoxOrder(o, nil), nil
-	}
-	number := strings.TrimSpace(string(o.CustomerNumber))
-	if number == "" {
-		return mapping.FromFortnoxOrder(o, nil), nil
-	}
-	c, ok := a.FortnoxCustomers.Get(number)
-	if !ok {
-		var err error
-		if c, err = a.Fortnox.Customer(ctx, number); err != nil {
-			if clients.KindOf(err) == clients.NotFound {
-				// The order names a customer Fortnox no longer has: map what the order says,
-				// enrich decides whether that is enough.
-				return mapping.FromFortnoxOrder(o, nil), nil
-			}
-			return mapping.SourceOrder{}, vendorError(err)
-		}
-		a.FortnoxCustomers.Put(number, c)
-	}
-	return mapping.FromFortnoxOrder(o, &c), nil
-}
-
-// lsParsePageToken reads "<page>" or "<page>@<RFC 3339 time>"; "" is page 1.
-func lsParsePageToken(token string) (int, time.Time, error) {
-	if token == "" {
-		return 1, time.Time{}, nil
-	}
-	num, at, hasTime := strings.Cut(token, "@")
-	page, err := strconv.Atoi(num)
-	if err != nil || page < 1 {
-		return 0, time.Time{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("fetch: page token %q is not a Fortnox page number", token), lsErrorTypeConfig, nil)
-	}
-	if !hasTime {
-		return page, time.Now().UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return 0, time.Time{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("fetch: page token %q has no valid listing time", token), lsErrorTypeConfig, nil)
-	}
-	return page, t, nil
-}
-
-func lsFormatPageToken(page int, listedAt time.Time) string {
-	return strconv.Itoa(page) + "@" + listedAt.UTC().Format(time.RFC3339Nano)
-}
-
-// Enrich reads the full order (the listing has no rows) and, without an e-mail on it, its
-// customer, then maps it to a Lightspeed sale draft. Refetch also drops the cached customer,
-// because the data was fixed in Fortnox.
-func (a *OrdersToLightspeed) Enrich(ctx context.Context, in EnrichInput) (EnrichResult, error) {
-	read := in.Refetch || len(in.Source.Lines) == 0
-	if err := a.check(in.Tenant, read, false); err != nil {
-		return EnrichResult{}, err
-	}
-	src := in.Source
-	logger := lsRecordLogger(ctx, src.ID)
-	if read {
-		o, err := a.Fortnox.Order(ctx, src.ID)
-		if err != nil {
-			return EnrichResult{}, vendorError(err)
-		}
-		if bool(o.Cancelled) {
-			return EnrichResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s was cancelled after it was listed: nothing to sync", src.ID))
-		}
-		if in.Refetch {
-			a.FortnoxCustomers.Delete(strings.TrimSpace(string(o.CustomerNumber)))
-		}
-		if src, err = a.fortnoxSource(ctx, o); err != nil {
-			return EnrichResult{}, err
-		}
-	}
-	d, err := a.Mapper.Order(mapping.FlowOrdersToLightspeed, src)
-	if err != nil {
-		var me *mapping.Error
-		if errors.As(err, &me) {
-			logger.Warn("enrich: needs fix", "field", me.Field)
-			return EnrichResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s: %s", src.ID, me.Error()))
-		}
-		return EnrichResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("enrich Fortnox order %s: %v", src.ID, err), lsErrorTypeConfig, nil)
-	}
-	who := "customer by e-mail"
-	if d.Customer.UseDefault {
-		who = "default customer " + d.Customer.DefaultID
-	}
-	summary := fmt.Sprintf("enrich: Fortnox order %s → Lightspeed sale draft, %d lines, %s", src.ID, len(d.Lines), who)
-	if in.Refetch {
-		summary += " (re-read from Fortnox)"
-	}
-	logger.Info(summary)
-	return EnrichResult{Draft: d, Summary: summary}, nil
+	return checkTenant(a.Tenant, "orders-to-lightspeed", tenant)
 }
 
 // CheckExists looks for a sale made from this order: referenceNumber = DocumentNumber with
 // referenceNumberSource Fortnox.
-func (a *OrdersToLightspeed) CheckExists(ctx context.Context, in CheckExistsInput) (CheckExistsResult, error) {
-	if err := a.check(in.Tenant, false, true); err != nil {
+func (a *OrdersToLightspeedTarget) CheckExists(ctx context.Context, in CheckExistsInput) (CheckExistsResult, error) {
+	if err := a.check(in.Tenant); err != nil {
 		return CheckExistsResult{}, err
 	}
 	id, found, err := a.findSale(ctx, in.Draft.Reference)
@@ -271,20 +90,18 @@ func (a *OrdersToLightspeed) CheckExists(ctx context.Context, in CheckExistsInpu
 // CheckExistsBatch answers check-exists for a whole fetched page: the sales whose
 // referenceNumber is one of the page's document numbers (IN lists of at most 100, one call
 // for a page of 100) with referenceNumberSource Fortnox.
-func (a *OrdersToLightspeed) CheckExistsBatch(ctx context.Context, in CheckExistsBatchInput) (CheckExistsBatchResult, error) {
-	if err := a.check(in.Tenant, false, true); err != nil {
+func (a *OrdersToLightspeedTarget) CheckExistsBatch(ctx context.Context, in CheckExistsBatchInput) (CheckExistsBatchResult, error) {
+	if err := a.check(in.Tenant); err != nil {
 		return CheckExistsBatchResult{}, err
 	}
 	if len(in.Records) == 0 {
-		return CheckExistsBatchResult{}, temporal.NewNonRetryableApplicationError(
-			"check-exists: no records given", lsErrorTypeConfig, nil)
+		return CheckExistsBatchResult{}, InvalidInputError("check-exists: no records given")
 	}
 	refs := make([]string, 0, len(in.Records))
 	wanted := make(map[string]bool, len(in.Records))
 	for _, r := range in.Records {
 		if strings.TrimSpace(r.Reference) == "" {
-			return CheckExistsBatchResult{}, temporal.NewNonRetryableApplicationError(
-				"check-exists: a record of the page has no Fortnox document number", lsErrorTypeConfig, nil)
+			return CheckExistsBatchResult{}, InvalidInputError("check-exists: a record of the page has no Fortnox document number")
 		}
 		refs = append(refs, r.Reference)
 		wanted[r.Reference] = true
@@ -321,9 +138,9 @@ func lsLowerID(x, y string) bool {
 }
 
 // findSale returns the id of the sale with the reference from Fortnox, if there is one.
-func (a *OrdersToLightspeed) findSale(ctx context.Context, reference string) (string, bool, error) {
+func (a *OrdersToLightspeedTarget) findSale(ctx context.Context, reference string) (string, bool, error) {
 	if strings.TrimSpace(reference) == "" {
-		return "", false, NeedsFixError("the draft has no Fortnox document number to find its sale by")
+		return "", false, InvalidInputError("the draft has no Fortnox document number to find its sale by")
 	}
 	sales, err := a.Lightspeed.SalesByReference(ctx, reference)
 	if err != nil {
@@ -340,8 +157,8 @@ func (a *OrdersToLightspeed) findSale(ctx context.Context, reference string) (st
 // UpsertCustomer finds the Lightspeed customer by e-mail (exact, any case), creates it when
 // there is none and updates the mapped fields that differ. A customer seen within the cache
 // TTL with the same mapped fields costs no call.
-func (a *OrdersToLightspeed) UpsertCustomer(ctx context.Context, in UpsertCustomerInput) (UpsertCustomerResult, error) {
-	if err := a.check(in.Tenant, false, true); err != nil {
+func (a *OrdersToLightspeedTarget) UpsertCustomer(ctx context.Context, in UpsertCustomerInput) (UpsertCustomerResult, error) {
+	if err := a.check(in.Tenant); err != nil {
 		return UpsertCustomerResult{}, err
 	}
 	c := in.Customer
@@ -359,7 +176,6 @@ func (a *OrdersToLightspeed) UpsertCustomer(ctx context.Context, in UpsertCustom
 		return UpsertCustomerResult{}, NeedsFixError("the customer has no e-mail and no default customer is set")
 	}
 	want := lsCustomerFieldsOf(c, in.Billing)
-	defer a.customerLocks.Lock(email)()
 	if ref, ok := a.Customers.Get(email); ok && ref.Fingerprint == want.fingerprint() {
 		return UpsertCustomerResult{CustomerID: strconv.FormatInt(ref.CustomerID, 10),
 			Summary: fmt.Sprintf("upsert-customer: known Lightspeed customer %d (cached)", ref.CustomerID)}, nil
@@ -385,7 +201,7 @@ func (a *OrdersToLightspeed) UpsertCustomer(ctx context.Context, in UpsertCustom
 }
 
 // updateCustomer writes the mapped fields of the found customer that differ, if any.
-func (a *OrdersToLightspeed) updateCustomer(ctx context.Context, email string, existing lightspeed.Customer, want lsCustomerFields, dryRun bool) (UpsertCustomerResult, error) {
+func (a *OrdersToLightspeedTarget) updateCustomer(ctx context.Context, email string, existing lightspeed.Customer, want lsCustomerFields, dryRun bool) (UpsertCustomerResult, error) {
 	id := int64(existing.CustomerID)
 	res := UpsertCustomerResult{CustomerID: strconv.FormatInt(id, 10)}
 	update, changed := want.updateInput(existing)
@@ -587,8 +403,8 @@ func (c lsCustomerFields) updateInput(existing lightspeed.Customer) (lightspeed.
 
 // VerifyProducts looks every SKU up in Lightspeed in one batched call (customSku IN, at
 // most 100 a request) and remembers the itemIDs, which Commit needs. Known SKUs cost no call.
-func (a *OrdersToLightspeed) VerifyProducts(ctx context.Context, in VerifyProductsInput) (VerifyProductsResult, error) {
-	if err := a.check(in.Tenant, false, true); err != nil {
+func (a *OrdersToLightspeedTarget) VerifyProducts(ctx context.Context, in VerifyProductsInput) (VerifyProductsResult, error) {
+	if err := a.check(in.Tenant); err != nil {
 		return VerifyProductsResult{}, err
 	}
 	ids, missing, calls, err := a.itemIDs(ctx, in.SKUs)
@@ -608,7 +424,7 @@ func (a *OrdersToLightspeed) VerifyProducts(ctx context.Context, in VerifyProduc
 
 // itemIDs resolves SKUs to itemIDs from the cache and one batched lookup for the rest. It
 // returns the SKUs Lightspeed does not have, in input order, and whether it called.
-func (a *OrdersToLightspeed) itemIDs(ctx context.Context, skus []string) (map[string]int64, []string, bool, error) {
+func (a *OrdersToLightspeedTarget) itemIDs(ctx context.Context, skus []string) (map[string]int64, []string, bool, error) {
 	ids := make(map[string]int64, len(skus))
 	var unknown []string
 	seen := make(map[string]bool, len(skus))
@@ -652,12 +468,12 @@ func (a *OrdersToLightspeed) itemIDs(ctx context.Context, skus []string) (map[st
 
 // Commit creates the open sale. The first attempt follows CheckExists directly; a retry may
 // follow a create whose response was lost, so it looks the sale up first.
-func (a *OrdersToLightspeed) Commit(ctx context.Context, in CommitInput) (CommitResult, error) {
+func (a *OrdersToLightspeedTarget) Commit(ctx context.Context, in CommitInput) (CommitResult, error) {
 	return a.commit(ctx, in, activity.GetInfo(ctx).Attempt > 1)
 }
 
-func (a *OrdersToLightspeed) commit(ctx context.Context, in CommitInput, recheck bool) (CommitResult, error) {
-	if err := a.check(in.Tenant, false, true); err != nil {
+func (a *OrdersToLightspeedTarget) commit(ctx context.Context, in CommitInput, recheck bool) (CommitResult, error) {
+	if err := a.check(in.Tenant); err != nil {
 		return CommitResult{}, err
 	}
 	d := in.Draft
@@ -725,7 +541,7 @@ func (a *OrdersToLightspeed) commit(ctx context.Context, in CommitInput, recheck
 // lsSaleSite is where sales are booked, from orders.lightspeed.
 type lsSaleSite struct{ shop, register, employee int64 }
 
-func (a *OrdersToLightspeed) saleSite() (lsSaleSite, error) {
+func (a *OrdersToLightspeedTarget) saleSite() (lsSaleSite, error) {
 	cfg := a.Mapper.Settings().Orders.Lightspeed
 	var site lsSaleSite
 	for _, f := range []struct {
@@ -734,8 +550,7 @@ func (a *OrdersToLightspeed) saleSite() (lsSaleSite, error) {
 	}{{"shop_id", cfg.ShopID, &site.shop}, {"register_id", cfg.RegisterID, &site.register}, {"employee_id", cfg.EmployeeID, &site.employee}} {
 		n, err := strconv.ParseInt(strings.TrimSpace(f.value), 10, 64)
 		if err != nil || n <= 0 {
-			return lsSaleSite{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("orders.lightspeed.%s %q is not a Lightspeed id", f.name, f.value), lsErrorTypeConfig, nil)
+			return lsSaleSite{}, ConfigError("orders.lightspeed.%s %q is not a Lightspeed id", f.name, f.value)
 		}
 		*f.into = n
 	}
@@ -749,8 +564,7 @@ func lsParseCustomerID(s string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("commit: customer id %q is not a Lightspeed customer id", s), lsErrorTypeConfig, nil)
+		return 0, InvalidInputError("commit: customer id %q is not a Lightspeed customer id", s)
 	}
 	return id, nil
 }
@@ -764,7 +578,7 @@ func lsCustomerLabel(id int64) string {
 
 // saleLines builds the sale lines: prices as the Lightspeed account counts them (with or
 // without VAT, converted with the line's VAT percent), the percent discount as an amount.
-func (a *OrdersToLightspeed) saleLines(d mapping.OrderDraft, ids map[string]int64) ([]lightspeed.SaleLineInput, error) {
+func (a *OrdersToLightspeedTarget) saleLines(d mapping.OrderDraft, ids map[string]int64) ([]lightspeed.SaleLineInput, error) {
 	hundred := decimal.NewFromInt(100)
 	lines := make([]lightspeed.SaleLineInput, 0, len(d.Lines))
 	for i, l := range d.Lines {

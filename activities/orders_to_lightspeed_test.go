@@ -37,7 +37,7 @@ type toLSFixture struct {
 	fxURL string
 	lsURL string
 	fxTok string
-	a     *OrdersToLightspeed
+	a     toLightspeedSteps
 	env   *testsuite.TestActivityEnvironment
 }
 
@@ -72,10 +72,10 @@ func newToLSFixture(t testing.TB, settings string) *toLSFixture {
 	m, err := mapping.NewMapper(s)
 	require.NoError(t, err)
 
-	f.a = NewOrdersToLightspeed("default", fx, ls, m)
+	f.a = toLightspeedSteps{NewOrdersToLightspeedSource("default", fx, m), NewOrdersToLightspeedTarget("default", ls, m)}
 	var ts testsuite.WorkflowTestSuite
 	f.env = ts.NewTestActivityEnvironment()
-	f.env.RegisterActivityWithOptions(f.a, activity.RegisterOptions{Name: OrdersToLightspeedPrefix})
+	f.a.register(f.env)
 	// The re-check path of Commit, which the first attempt skips: the test environment
 	// always runs attempt 1.
 	f.env.RegisterActivityWithOptions(func(ctx context.Context, in CommitInput) (CommitResult, error) {
@@ -224,7 +224,7 @@ func TestToLightspeedFetchPagesAndCursor(t *testing.T) {
 	for i, p := range pages {
 		assert.False(t, p.Cursor.IsZero(), "page %d has a cursor", i+1)
 		assert.Equal(t, pages[0].Cursor, p.Cursor, "every page carries the first listing time")
-		for _, r := range p.Records {
+		for _, r := range decoded(t, p.Records) {
 			assert.False(t, seen[r.ID], "order %s twice", r.ID)
 			seen[r.ID] = true
 			assert.Equal(t, mapping.VendorFortnox, r.Vendor)
@@ -266,7 +266,7 @@ func TestToLightspeedEnrich(t *testing.T) {
 	res := f.fetch(FetchInput{Tenant: "default", Since: time.Now().Add(-time.Hour), PageSize: 100})
 	// Enrich reads each listed order in full; the full records tell companies from persons.
 	var company, person *mapping.SourceOrder
-	for _, r := range res.Records {
+	for _, r := range decoded(t, res.Records) {
 		o, err := f.a.Fortnox.Order(context.Background(), r.ID)
 		require.NoError(t, err)
 		full, err := f.a.fortnoxSource(context.Background(), o)
@@ -282,7 +282,7 @@ func TestToLightspeedEnrich(t *testing.T) {
 	require.NotNil(t, person, "the demo has private orders")
 
 	var listed EnrichResult
-	require.NoError(t, f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: res.Records[0]}, &listed))
+	require.NoError(t, f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: decoded(t, res.Records)[0]}, &listed))
 	assert.NotEmpty(t, listed.Draft.Lines, "a listed order is read in full before it is mapped")
 
 	var er EnrichResult
@@ -610,7 +610,7 @@ func BenchmarkToLightspeedCallsPerOrder(b *testing.B) {
 		f := newToLSFixture(b, toLSSettings)
 		since := time.Now().Add(-time.Hour)
 		warm := f.fetch(FetchInput{Tenant: "default", Since: since, PageSize: 100})
-		for _, src := range warm.Records {
+		for _, src := range decoded(b, warm.Records) {
 			var er EnrichResult
 			if err := f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: src}, &er); err != nil {
 				continue
@@ -626,14 +626,14 @@ func BenchmarkToLightspeedCallsPerOrder(b *testing.B) {
 		res := f.fetch(FetchInput{Tenant: "default", Since: since, PageSize: 100})
 		// The parent checks the page once; the children take its answer.
 		entries := make([]CheckExistsEntry, 0, len(res.Records))
-		for _, src := range res.Records {
+		for _, src := range decoded(b, res.Records) {
 			entries = append(entries, CheckExistsEntry{Reference: mapping.OrderReference(mapping.FlowOrdersToLightspeed, src.ID)})
 		}
 		var page CheckExistsBatchResult
 		require.NoError(b, f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "default", Records: entries}, &page))
 		require.Empty(b, page.Existing)
 		committed := 0
-		for _, src := range res.Records {
+		for _, src := range decoded(b, res.Records) {
 			var er EnrichResult
 			if err := f.run(OrdersToLightspeedEnrich, EnrichInput{Tenant: "default", Source: src}, &er); err != nil {
 				continue
@@ -689,7 +689,7 @@ func TestToLightspeedUpsertCustomerAddress(t *testing.T) {
 	// A fresh worker (empty cache) finds the same address: no write.
 	var ts testsuite.WorkflowTestSuite
 	freshEnv := ts.NewTestActivityEnvironment()
-	freshEnv.RegisterActivityWithOptions(NewOrdersToLightspeed("default", f.a.Fortnox, f.a.Lightspeed, f.a.Mapper),
+	freshEnv.RegisterActivityWithOptions(NewOrdersToLightspeedTarget("default", f.a.Lightspeed, f.a.OrdersToLightspeedTarget.Mapper),
 		activity.RegisterOptions{Name: OrdersToLightspeedPrefix})
 	sameBilling := billing
 	sameBilling.PostalCode = "11455"
@@ -749,4 +749,18 @@ func TestToLightspeedCheckExistsBatch(t *testing.T) {
 	assert.True(t, toLSAppError(t, err).NonRetryable())
 	err = f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "other", Records: []CheckExistsEntry{{Reference: first}}}, &out)
 	assert.True(t, toLSAppError(t, err).NonRetryable())
+}
+
+// toLightspeedSteps is both halves of orders-to-lightspeed, as a worker polling both vendor
+// queues has them.
+type toLightspeedSteps struct {
+	*OrdersToLightspeedSource
+	*OrdersToLightspeedTarget
+}
+
+func (s toLightspeedSteps) register(env interface {
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}) {
+	env.RegisterActivityWithOptions(s.OrdersToLightspeedSource, activity.RegisterOptions{Name: OrdersToLightspeedPrefix})
+	env.RegisterActivityWithOptions(s.OrdersToLightspeedTarget, activity.RegisterOptions{Name: OrdersToLightspeedPrefix})
 }

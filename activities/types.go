@@ -7,23 +7,8 @@ package activities
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
 	"fortspeed/mapping"
 )
-
-// ErrorTypeNeedsFix is the ApplicationError type of a data problem that only a change at
-// the source can fix: the record becomes needs_fix and waits for a retry signal. The vendor
-// error kinds Validation and NotFound (clients.Kind) lead to needs_fix as well.
-const ErrorTypeNeedsFix = "NeedsFix"
-
-// NeedsFixError returns the non-retryable error an activity returns for bad data. reason
-// is one line a shop owner can act on ("SKU TS-RED-M is not in Fortnox"); it becomes the
-// record's needs_fix reason and the notification text, so it holds no tokens and no more
-// personal data than needed to find the record.
-func NeedsFixError(reason string) error {
-	return temporal.NewNonRetryableApplicationError(reason, ErrorTypeNeedsFix, nil)
-}
 
 // FetchInput asks the source for one page of orders changed at or after Since. The fetch
 // overlaps the previous run on purpose (at, not after), so records with equal timestamps
@@ -35,13 +20,17 @@ type FetchInput struct {
 	PageSize  int       `json:"page_size"`
 }
 
-// FetchResult is one page of source orders in the neutral shape.
+// FetchResult is one page of source records. A record the vendor sent in a shape that
+// cannot be decoded is on the page too, with its Problem, so it is not lost behind the
+// cursor.
 type FetchResult struct {
-	Records []mapping.SourceOrder `json:"records"`
+	Records []Record `json:"records"`
 	// NextPageToken is "" on the last page.
 	NextPageToken string `json:"next_page_token,omitempty"`
-	// Cursor is the newest change timestamp on this page (zero when the page is empty): the
-	// parent keeps the maximum and returns it for the next run.
+	// Cursor is where the next run starts from (zero when the page cannot say): the parent
+	// keeps the maximum and returns it. A fetch that pages in a fixed window answers the
+	// time its first page was listed, because whatever changed after that may sit behind
+	// its position.
 	Cursor time.Time `json:"cursor"`
 }
 
@@ -162,3 +151,15 @@ type NotifyInput struct {
 type NotifyResult struct {
 	Summary string `json:"summary"`
 }
+
+// StepResult is every step's result: its one-line account of what it did, for the
+// record's log in the Web UI.
+type StepResult interface{ StepSummary() string }
+
+func (r EnrichResult) StepSummary() string           { return r.Summary }
+func (r CheckExistsResult) StepSummary() string      { return r.Summary }
+func (r CheckExistsBatchResult) StepSummary() string { return r.Summary }
+func (r UpsertCustomerResult) StepSummary() string   { return r.Summary }
+func (r VerifyProductsResult) StepSummary() string   { return r.Summary }
+func (r CommitResult) StepSummary() string           { return r.Summary }
+func (r NotifyResult) StepSummary() string           { return r.Summary }

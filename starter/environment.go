@@ -93,20 +93,16 @@ func (e environment) workflowURL(workflowID string) string {
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", base, url.PathEscape(e.cfg.Temporal.Namespace), url.PathEscape(workflowID))
 }
 
-// orderFlows are the flows that have a workflow today.
-func orderFlows() []string {
-	return []string{workflows.FlowOrdersToFortnox, workflows.FlowOrdersToLightspeed}
-}
-
-// checkOrderFlow names the flows a command accepts when given another.
-func checkOrderFlow(flow string) error {
-	if slices.Contains(orderFlows(), flow) {
+// checkFlow names the flows a command accepts when given another: the engine's registry.
+func checkFlow(flow string) error {
+	if _, err := workflows.FlowByID(flow); err == nil {
 		return nil
 	}
+	running := joinWords(workflows.FlowIDs(), "and")
 	if slices.Contains(mapping.FlowIDs(), flow) {
-		return fmt.Errorf("flow %q has no workflow yet; the flows that run are %s", flow, strings.Join(orderFlows(), " and "))
+		return fmt.Errorf("flow %q has no workflow yet; the flows that run are %s", flow, running)
 	}
-	return fmt.Errorf("unknown flow %q; the flows that run are %s", flow, strings.Join(orderFlows(), " and "))
+	return fmt.Errorf("unknown flow %q; the flows that run are %s", flow, running)
 }
 
 // keyword reads a Keyword search attribute; search attributes are never encrypted, so the
@@ -133,4 +129,12 @@ func scheduledInput(settings *mapping.Settings, flow string) workflows.SyncInput
 		ProductWait:  settings.Orders.ProductWait.D(),
 		NeedsFixWait: settings.Orders.NeedsFixWait.D(),
 	}
+}
+
+// joinWords lists words as a sentence does: "a, b and c".
+func joinWords(words []string, conj string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
 }

@@ -21,7 +21,7 @@ func startRecord(ctx context.Context, t *testing.T, c client.Client, id string, 
 	t.Helper()
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: "no-worker", TypedSearchAttributes: temporal.NewSearchAttributes(attrs...),
-	}, workflows.OrderSync, workflows.OrderInput{})
+	}, workflows.WorkflowRecordSync, workflows.RecordInput{})
 	require.NoError(t, err)
 }
 
@@ -32,7 +32,9 @@ func TestRetry(t *testing.T) {
 
 	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:1", workflows.SyncStatusKey().ValueSet("needs_fix"))
 	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:2", workflows.SyncStatusKey().ValueSet("running"))
-	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:3", workflows.SyncStatusKey().ValueSet("needs_fix"))
+	startRecord(ctx, t, c, "default:orders-to-fortnox:sale:3", workflows.SyncStatusKey().ValueSet("needs_fix"),
+		workflows.TenantKey().ValueSet("default"), workflows.SyncFlowKey().ValueSet("orders-to-fortnox"),
+		workflows.SourceIDKey().ValueSet("sale:3"))
 	require.NoError(t, c.TerminateWorkflow(ctx, "default:orders-to-fortnox:sale:3", "", "test"))
 	startRecord(ctx, t, c, "default:orders-to-fortnox:manual-1")
 
@@ -41,10 +43,18 @@ func TestRetry(t *testing.T) {
 	assert.Equal(t, "retry sent to default:orders-to-fortnox:sale:1\n", out)
 	assert.True(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:1"))
 
+	// A record whose last run ended without committing starts again under its own id.
+	out, err = starter(ctx, "retry", "default:orders-to-fortnox:sale:3")
+	require.NoError(t, err)
+	assert.Contains(t, out, "started default:orders-to-fortnox:sale:3 again (its last run ended terminated)")
+	desc, err := c.DescribeWorkflowExecution(ctx, "default:orders-to-fortnox:sale:3", "")
+	require.NoError(t, err)
+	assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
+	assert.Equal(t, workflows.WorkflowRecordSync, desc.GetWorkflowExecutionInfo().GetType().GetName())
+
 	for id, want := range map[string]string{
 		"default:orders-to-fortnox:sale:2":   "workflow default:orders-to-fortnox:sale:2 is not waiting for a retry: its status is running, not needs_fix",
-		"default:orders-to-fortnox:sale:3":   "workflow default:orders-to-fortnox:sale:3 is not waiting for a retry: it has ended (Terminated)",
-		"default:orders-to-fortnox:manual-1": "workflow default:orders-to-fortnox:manual-1 is not waiting for a retry: it is not a record (no SyncStatus)",
+		"default:orders-to-fortnox:manual-1": "workflow default:orders-to-fortnox:manual-1 is not a record (no SyncStatus)",
 		"default:orders-to-fortnox:sale:404": `no workflow "default:orders-to-fortnox:sale:404"`,
 	} {
 		_, err := starter(ctx, "retry", id)
@@ -87,7 +97,7 @@ func TestStatus(t *testing.T) {
 		require.NoError(t, err)
 		return containsAll(out, "committed  2", "skipped    1", "needs_fix  1")
 	}, 20*time.Second, 200*time.Millisecond, "visibility catches up: %s", out)
-	assert.Contains(t, out, "records of all order flows (tenant default):\n")
+	assert.Contains(t, out, "records of all flows (tenant default):\n")
 	assert.Contains(t, out, "waiting for a fix (1)")
 	assert.Contains(t, out, "  default:orders-to-fortnox:sale:3  reason not recorded yet; see the Web UI\n")
 

@@ -55,7 +55,7 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 		f, _ := settings.Flow(flow)
 		id := workflows.ScheduleID(workers.Tenant, flow)
 		switch {
-		case !slices.Contains(orderFlows(), flow):
+		case !slices.Contains(workflows.FlowIDs(), flow):
 			if f.Enabled {
 				fmt.Fprintf(out, "schedule %s: not created, the %s flow has no workflow yet\n", id, flow)
 			}
@@ -122,7 +122,7 @@ func upsertSchedule(ctx context.Context, c client.Client, id string, input workf
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
 	action := &client.ScheduleWorkflowAction{
 		ID:        id,
-		Workflow:  workflows.OrdersSync,
+		Workflow:  workflows.WorkflowFlowSync,
 		Args:      []any{input},
 		TaskQueue: workflows.TaskQueueFortspeed,
 	}

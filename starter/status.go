@@ -25,7 +25,7 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if flow != "" {
-				if err := checkOrderFlow(flow); err != nil {
+				if err := checkFlow(flow); err != nil {
 					return fmt.Errorf("--flow: %w", err)
 				}
 			}
@@ -45,7 +45,7 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 			return status(cmd.Context(), c, dc, e.cfg.Temporal.Namespace, flow, out)
 		},
 	}
-	cmd.Flags().StringVar(&flow, "flow", "", "only this flow (orders-to-fortnox or orders-to-lightspeed)")
+	cmd.Flags().StringVar(&flow, "flow", "", "only this flow ("+joinWords(workflows.FlowIDs(), "or")+")")
 	return cmd
 }
 
@@ -57,7 +57,7 @@ func statusOrder() []workflows.Status {
 
 func status(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, flow string, out io.Writer) error {
 	scope := fmt.Sprintf("%s = '%s'", workflows.SearchAttrTenant, workers.Tenant)
-	title := "all order flows"
+	title := "all flows"
 	if flow != "" {
 		scope += fmt.Sprintf(" AND %s = '%s'", workflows.SearchAttrSyncFlow, flow)
 		title = flow
@@ -85,17 +85,60 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 	sortRecords(waiting)
 	if len(waiting) == 0 {
 		fmt.Fprintln(out, "no record waits for a fix")
-		return nil
+	} else {
+		fmt.Fprintf(out, "waiting for a fix (%d); after fixing the data at the source run `starter retry <workflow id>`:\n", len(waiting))
+		for _, ex := range waiting {
+			reason, err := needsFixReason(ctx, c, dc, ex)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "  %s  %s\n", ex.workflowID, reason)
+		}
 	}
-	fmt.Fprintf(out, "waiting for a fix (%d); after fixing the data at the source run `starter retry <workflow id>`:\n", len(waiting))
-	for _, ex := range waiting {
-		reason, err := needsFixReason(ctx, c, dc, ex)
+	return failedRecords(ctx, c, namespace, flow, out)
+}
+
+// failedRecords lists the records whose last run failed: the next scheduled runs start
+// them again (with a backoff), `starter retry` at once.
+func failedRecords(ctx context.Context, c client.Client, namespace, only string, out io.Writer) error {
+	records := &activities.Records{Client: c, Namespace: namespace}
+	var failed []activities.FailedRecord
+	for _, flow := range workflows.Flows() {
+		if only != "" && flow.ID != only {
+			continue
+		}
+		// A negative backoff makes every failed record due, so all are listed.
+		res, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: workers.Tenant, Flow: flow.ID,
+			Prefix: workflows.RecordWorkflowID(workers.Tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  %s  %s\n", ex.workflowID, reason)
+		failed = append(failed, res.Records...)
+	}
+	if len(failed) == 0 {
+		fmt.Fprintln(out, "no failed record waits for another run")
+		return nil
+	}
+	fmt.Fprintf(out, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(failed))
+	for _, f := range failed {
+		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, closeReason(ctx, c, f.WorkflowID))
 	}
 	return nil
+}
+
+// closeReason is the failure message of the record's last run.
+func closeReason(ctx context.Context, c client.Client, workflowID string) string {
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return "(history not readable: " + err.Error() + ")"
+		}
+		if f := ev.GetWorkflowExecutionFailedEventAttributes().GetFailure(); f != nil {
+			return strings.TrimSpace(f.GetMessage())
+		}
+	}
+	return "(no failure message)"
 }
 
 // needsFixReason is the reason of the record's latest needs_fix notification, which the

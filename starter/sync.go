@@ -33,9 +33,9 @@ func newSyncCommand(out io.Writer) *cobra.Command {
 			"  starter sync orders-to-lightspeed --since 2h --wait",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("name one flow: %s", strings.Join(orderFlows(), " or "))
+				return fmt.Errorf("name one flow: %s", joinWords(workflows.FlowIDs(), "or"))
 			}
-			return checkOrderFlow(args[0])
+			return checkFlow(args[0])
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := loadEnvironment()
@@ -101,7 +101,7 @@ func syncNow(ctx context.Context, c client.Client, e environment, input workflow
 		ID:            id,
 		TaskQueue:     workflows.TaskQueueFortspeed,
 		StaticSummary: fmt.Sprintf("manual %s of %s", what, input.Flow),
-	}, workflows.OrdersSync, input)
+	}, workflows.WorkflowFlowSync, input)
 	if err != nil {
 		return fmt.Errorf("start %s of %s: %w", what, input.Flow, err)
 	}
@@ -231,7 +231,7 @@ func listChildren(ctx context.Context, c client.Client, namespace, query string)
 func recordLine(ctx context.Context, c client.Client, dc converter.DataConverter, ex childExecution) (string, error) {
 	scheduled := map[int64]string{}
 	var summaries []string
-	var result *workflows.OrderResult
+	var result *workflows.RecordResult
 	failure := ""
 	it := c.GetWorkflowHistory(ctx, ex.workflowID, ex.runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -248,7 +248,7 @@ func recordLine(ctx context.Context, c client.Client, dc converter.DataConverter
 				summaries = append(summaries, s)
 			}
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-			var r workflows.OrderResult
+			var r workflows.RecordResult
 			if err := dc.FromPayloads(ev.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &r); err != nil {
 				return "", fmt.Errorf("decode result of %s: %w", ex.workflowID, err)
 			}

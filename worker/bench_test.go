@@ -390,7 +390,7 @@ func createSchedule(ctx context.Context, b *testing.B, s *stack, flow string, ev
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}},
 		Action: &client.ScheduleWorkflowAction{
 			ID:        id,
-			Workflow:  workflows.OrdersSync,
+			Workflow:  workflows.WorkflowFlowSync,
 			Args:      []any{input},
 			TaskQueue: workflows.TaskQueueFortspeed,
 		},
@@ -546,7 +546,7 @@ func runThroughput(ctx context.Context, b *testing.B, s *stack, flow string, sin
 		tr.elapsed = time.Since(start)
 		// Each flow runs once on this stack, so every committed record is this run's.
 		tr.committed = int(s.count(ctx, fmt.Sprintf(
-			"WorkflowType = 'OrderSync' AND SyncFlow = '%s' AND SyncStatus = 'committed'", flow)))
+			"WorkflowType = 'RecordSync' AND SyncFlow = '%s' AND SyncStatus = 'committed'", flow)))
 		b.Logf("%s: not finished after %s; %d records committed so far", flow, throughputLimit, tr.committed)
 	}
 	tr.fortnox, tr.lightspeed = s.stats(ctx, s.fortnoxURL), s.stats(ctx, s.lightspeedURL)

@@ -359,7 +359,7 @@ func TestOrdersWorkerKilled(t *testing.T) {
 	}
 	start()
 	committed := func() int64 {
-		return s.count(ctx, "WorkflowType = 'OrderSync' AND SyncStatus = 'committed'")
+		return s.count(ctx, "WorkflowType = 'RecordSync' AND SyncStatus = 'committed'")
 	}
 	waitCommitted := func(n int64) {
 		for committed() < n {
@@ -506,7 +506,7 @@ func paymentTypeID(t *testing.T, ls lightspeedState, name string) string {
 // saleWorkflowID is the record workflow id of a Lightspeed sale in orders-to-fortnox.
 func saleWorkflowID(t *testing.T, saleID string) string {
 	t.Helper()
-	id, err := workflows.OrderWorkflowID(workflows.DefaultTenant, workflows.FlowOrdersToFortnox, saleID)
+	id, err := recordWorkflowID(workflows.DefaultTenant, workflows.FlowOrdersToFortnox, saleID)
 	require.NoError(t, err)
 	return id
 }
@@ -640,7 +640,7 @@ func TestOrdersBadData(t *testing.T) {
 	}
 	for _, c := range cases {
 		wf := saleWorkflowID(t, c.saleID)
-		var out workflows.OrderResult
+		var out workflows.RecordResult
 		if !assert.NoError(t, s.client.GetWorkflow(ctx, wf, "").Get(ctx, &out), "%s: %s after retry", c.name, wf) {
 			continue
 		}
@@ -789,8 +789,7 @@ func replayAndRecord(ctx context.Context, t *testing.T, s *stack, workflowID, fi
 	hist := s.history(ctx, workflowID, "")
 	require.NotEmpty(t, hist.Events, "history of %s", workflowID)
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(workflows.OrdersSync)
-	replayer.RegisterWorkflow(workflows.OrderSync)
+	workflows.RegisterWorkflows(replayer)
 	require.NoError(t, replayer.ReplayWorkflowHistory(nil, hist), "replay %s", workflowID)
 	if os.Getenv(envRecordHistories) == "" {
 		return
@@ -930,7 +929,7 @@ func TestOrdersUnknownSKUToLightspeed(t *testing.T) {
 	t.Logf("first run: %+v", res)
 	assert.Equal(t, 1, res.NeedsFix)
 	assert.Equal(t, 1, s.waitSettled(ctx, workflows.FlowOrdersToLightspeed))
-	wf, err := workflows.OrderWorkflowID(workflows.DefaultTenant, workflows.FlowOrdersToLightspeed, bad)
+	wf, err := recordWorkflowID(workflows.DefaultTenant, workflows.FlowOrdersToLightspeed, bad)
 	require.NoError(t, err)
 	assert.Equal(t, workflows.StatusNeedsFix, s.recordStatus(ctx, wf))
 	if notes := s.webhook.mentioning(wf); assert.Len(t, notes, 1) {
@@ -951,9 +950,18 @@ func TestOrdersUnknownSKUToLightspeed(t *testing.T) {
 
 	s.createItem(ctx, newSKU, "150.00")
 	s.retry(ctx, wf)
-	var out workflows.OrderResult
+	var out workflows.RecordResult
 	require.NoError(t, s.client.GetWorkflow(ctx, wf, "").Get(ctx, &out))
 	assert.Equal(t, workflows.StatusCommitted, out.Status)
 	assert.Equal(t, 1, salesOf(s.lightspeedState(ctx), bad), "one sale after the fix")
 	assert.Len(t, s.webhook.mentioning(wf), 1, "still one notification")
+}
+
+// recordWorkflowID is the workflow id of one record of a registered flow.
+func recordWorkflowID(tenant, flow, sourceID string) (string, error) {
+	f, err := workflows.FlowByID(flow)
+	if err != nil {
+		return "", err
+	}
+	return f.RecordWorkflowID(tenant, sourceID)
 }

@@ -412,7 +412,7 @@ func (s *stack) startFlow(ctx context.Context, flow string, since time.Time) cli
 	id := fmt.Sprintf("%s:test-run-%d", workflows.ScheduleID(workflows.DefaultTenant, flow), s.runs)
 	s.mu.Unlock()
 	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueueFortspeed},
-		workflows.OrdersSync, s.syncInput(flow, since))
+		workflows.WorkflowFlowSync, s.syncInput(flow, since))
 	require.NoError(s.tb, err)
 	return run
 }
@@ -454,7 +454,7 @@ func (s *stack) pending(workflowID string) string {
 // needs_fix, and returns how many are parked.
 func (s *stack) waitSettled(ctx context.Context, flow string) int {
 	s.tb.Helper()
-	base := fmt.Sprintf("WorkflowType = 'OrderSync' AND SyncFlow = '%s' AND ExecutionStatus = 'Running'", flow)
+	base := fmt.Sprintf("WorkflowType = 'RecordSync' AND SyncFlow = '%s' AND ExecutionStatus = 'Running'", flow)
 	for {
 		running := s.count(ctx, base)
 		parked := s.count(ctx, base+" AND SyncStatus = 'needs_fix'")
@@ -491,7 +491,7 @@ func (s *stack) outcomes(ctx context.Context, flow string) map[string]recordOutc
 	s.tb.Helper()
 	out := map[string]recordOutcome{}
 	started := map[string]time.Time{}
-	query := fmt.Sprintf("WorkflowType = 'OrderSync' AND SyncFlow = '%s'", flow)
+	query := fmt.Sprintf("WorkflowType = 'RecordSync' AND SyncFlow = '%s'", flow)
 	var token []byte
 	for {
 		resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{

@@ -50,14 +50,13 @@ func TestOrdersOnDevServer(t *testing.T) {
 	for _, queue := range []string{TaskQueueFortspeed, TaskQueueFortnox, TaskQueueLightspeed} {
 		w := worker.New(c, queue, worker.Options{})
 		if queue == TaskQueueFortspeed {
-			w.RegisterWorkflow(OrdersSync)
-			w.RegisterWorkflow(OrderSync)
+			RegisterWorkflows(w)
 			// Notify is registered once, by the first fake.
-			toFortnox.register(w, mustRoute(t, FlowOrdersToFortnox).names)
+			toFortnox.register(w, mustFlow(t, FlowOrdersToFortnox))
 		} else {
-			toFortnox.registerOrderSteps(w, mustRoute(t, FlowOrdersToFortnox).names)
+			toFortnox.registerOrderSteps(w, mustFlow(t, FlowOrdersToFortnox))
 		}
-		toLightspeed.registerOrderSteps(w, mustRoute(t, FlowOrdersToLightspeed).names)
+		toLightspeed.registerOrderSteps(w, mustFlow(t, FlowOrdersToLightspeed))
 		require.NoError(t, w.Start())
 		defer w.Stop()
 	}
@@ -74,13 +73,13 @@ func TestOrdersOnDevServer(t *testing.T) {
 	assert.Equal(t, 3, second.InProgress)
 	assert.Zero(t, second.Failed)
 
-	parked, err := OrderWorkflowID(DefaultTenant, FlowOrdersToFortnox, "2")
+	parked, err := recordWorkflowID(DefaultTenant, FlowOrdersToFortnox, "2")
 	require.NoError(t, err)
 	require.Equal(t, "needs_fix", syncStatus(ctx, t, c, parked))
 	require.NoError(t, c.SignalWorkflow(ctx, parked, "", SignalRetry, nil))
-	var retried OrderResult
+	var retried RecordResult
 	require.NoError(t, c.GetWorkflow(ctx, parked, "").Get(ctx, &retried))
-	assert.Equal(t, OrderResult{Status: StatusCommitted, TargetID: "T-2"}, retried)
+	assert.Equal(t, RecordResult{Status: StatusCommitted, TargetID: "T-2"}, retried)
 	assert.Equal(t, "committed", syncStatus(ctx, t, c, parked))
 	assert.Equal(t, 1, toFortnox.count("notify"))
 	assert.Equal(t, TaskQueueLightspeed, toFortnox.queue("enrich"))
@@ -91,9 +90,9 @@ func TestOrdersOnDevServer(t *testing.T) {
 	assert.Equal(t, TaskQueueFortnox, toLightspeed.queue("enrich"))
 	assert.Equal(t, TaskQueueLightspeed, toLightspeed.queue("commit"))
 
-	committed, err := OrderWorkflowID(DefaultTenant, FlowOrdersToFortnox, "1")
+	committed, err := recordWorkflowID(DefaultTenant, FlowOrdersToFortnox, "1")
 	require.NoError(t, err)
-	toShop, err := OrderWorkflowID(DefaultTenant, FlowOrdersToLightspeed, "17")
+	toShop, err := recordWorkflowID(DefaultTenant, FlowOrdersToLightspeed, "17")
 	require.NoError(t, err)
 	recorded := map[string]string{
 		"orders-sync-to-fortnox.json":             "default:orders-to-fortnox:run-1",
@@ -104,8 +103,7 @@ func TestOrdersOnDevServer(t *testing.T) {
 		"order-sync-to-lightspeed-committed.json": toShop,
 	}
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(OrdersSync)
-	replayer.RegisterWorkflow(OrderSync)
+	RegisterWorkflows(replayer)
 	for file, id := range recorded {
 		hist := history(ctx, t, c, id)
 		require.NoError(t, replayer.ReplayWorkflowHistory(nil, hist), file)
@@ -120,7 +118,7 @@ func TestOrdersOnDevServer(t *testing.T) {
 func runParent(ctx context.Context, t *testing.T, c client.Client, run string, in SyncInput) SyncResult {
 	t.Helper()
 	opts := client.StartWorkflowOptions{ID: ScheduleID(in.Tenant, in.Flow) + ":" + run, TaskQueue: TaskQueueFortspeed}
-	wr, err := c.ExecuteWorkflow(ctx, opts, OrdersSync, in)
+	wr, err := c.ExecuteWorkflow(ctx, opts, FlowSync, in)
 	require.NoError(t, err)
 	var res SyncResult
 	require.NoError(t, wr.Get(ctx, &res))

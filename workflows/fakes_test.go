@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"fortspeed/activities"
 	"fortspeed/mapping"
@@ -28,6 +29,7 @@ type fakeSteps struct {
 	commit   func(n int, in activities.CommitInput) (activities.CommitResult, error)
 	fetch    func(n int, in activities.FetchInput) (activities.FetchResult, error)
 	batch    func(n int, in activities.CheckExistsBatchInput) (activities.CheckExistsBatchResult, error)
+	sweep    func(n int, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error)
 
 	mu        sync.Mutex
 	counts    map[string]int
@@ -71,12 +73,12 @@ type activityRegistry interface {
 }
 
 // register registers the flow's six steps and the notification.
-func (f *fakeSteps) register(env activityRegistry, names activities.OrderActivityNames) {
-	f.registerOrderSteps(env, names)
+func (f *fakeSteps) register(env activityRegistry, flow Flow) {
+	f.registerOrderSteps(env, flow)
 	f.registerNotify(env)
 }
 
-func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.OrderActivityNames) {
+func (f *fakeSteps) registerOrderSteps(env activityRegistry, flow Flow) {
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.FetchInput) (activities.FetchResult, error) {
 		n := f.record(ctx, "fetch")
 		f.mu.Lock()
@@ -86,7 +88,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return f.fetch(n, in)
 		}
 		return activities.FetchResult{}, nil
-	}, activity.RegisterOptions{Name: names.Fetch})
+	}, activity.RegisterOptions{Name: flow.Activity("fetch")})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.EnrichInput) (activities.EnrichResult, error) {
 		n := f.record(ctx, "enrich")
@@ -97,7 +99,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return f.enrich(n, in)
 		}
 		return activities.EnrichResult{Draft: draftOf(in.Source), Summary: "mapped " + in.Source.ID}, nil
-	}, activity.RegisterOptions{Name: names.Enrich})
+	}, activity.RegisterOptions{Name: flow.Activity("enrich")})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.CheckExistsInput) (activities.CheckExistsResult, error) {
 		n := f.record(ctx, "check-exists")
@@ -105,7 +107,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return f.exists(n, in)
 		}
 		return activities.CheckExistsResult{Summary: in.Draft.Reference + " not found"}, nil
-	}, activity.RegisterOptions{Name: names.CheckExists})
+	}, activity.RegisterOptions{Name: flow.Activity("check-exists")})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.CheckExistsBatchInput) (activities.CheckExistsBatchResult, error) {
 		n := f.record(ctx, "check-exists-batch")
@@ -116,7 +118,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return f.batch(n, in)
 		}
 		return activities.CheckExistsBatchResult{Summary: fmt.Sprintf("none of %d found", len(in.Records))}, nil
-	}, activity.RegisterOptions{Name: names.CheckExistsBatch})
+	}, activity.RegisterOptions{Name: flow.Activity("check-exists-page")})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.UpsertCustomerInput) (activities.UpsertCustomerResult, error) {
 		n := f.record(ctx, "upsert-customer")
@@ -127,7 +129,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return f.customer(n, in)
 		}
 		return activities.UpsertCustomerResult{CustomerID: "C-7", Summary: "found customer C-7 by e-mail"}, nil
-	}, activity.RegisterOptions{Name: names.UpsertCustomer})
+	}, activity.RegisterOptions{Name: flow.Activity("upsert-customer")})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.VerifyProductsInput) (activities.VerifyProductsResult, error) {
 		n := f.record(ctx, "verify-products")
@@ -135,7 +137,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return f.verify(n, in)
 		}
 		return activities.VerifyProductsResult{Summary: "all SKUs found"}, nil
-	}, activity.RegisterOptions{Name: names.VerifyProducts})
+	}, activity.RegisterOptions{Name: flow.Activity("verify-products")})
 
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.CommitInput) (activities.CommitResult, error) {
 		n := f.record(ctx, "commit")
@@ -149,7 +151,7 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, names activities.Or
 			return activities.CommitResult{Summary: "would create " + in.Draft.Reference}, nil
 		}
 		return activities.CommitResult{TargetID: "T-" + in.Draft.SourceID, Summary: "created " + in.Draft.Reference}, nil
-	}, activity.RegisterOptions{Name: names.Commit})
+	}, activity.RegisterOptions{Name: flow.Activity("commit")})
 }
 
 func (f *fakeSteps) registerNotify(env activityRegistry) {
@@ -160,6 +162,13 @@ func (f *fakeSteps) registerNotify(env activityRegistry) {
 		f.notifyIn = append(f.notifyIn, in)
 		return activities.NotifyResult{Summary: "posted to the webhook"}, f.notifyErr
 	}, activity.RegisterOptions{Name: activities.NotifyNeedsFix})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error) {
+		n := f.record(ctx, "sweep")
+		if f.sweep != nil {
+			return f.sweep(n, in)
+		}
+		return activities.FailedRecordsResult{Summary: "no failed records"}, nil
+	}, activity.RegisterOptions{Name: activities.RecordsFailed})
 }
 
 // draftOf is a minimal enrich: the draft carries the source's SKUs and id.
@@ -236,12 +245,27 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC))
 	env.SetTestTimeout(30 * time.Second)
+	env.RegisterWorkflowWithOptions(CustomerUpsert, workflow.RegisterOptions{Name: WorkflowCustomerUpsert})
 	return env
 }
 
-func mustRoute(t *testing.T, flow string) orderRoute {
+func mustFlow(t *testing.T, id string) Flow {
 	t.Helper()
-	r, err := orderRouteFor(flow)
+	f, err := FlowByID(id)
 	require.NoError(t, err)
-	return r
+	return f
+}
+
+// orderRecord is sourceOrder as the engine carries it.
+func orderRecord(id string, skus ...string) activities.Record {
+	o := sourceOrder(id, skus...)
+	return activities.NewRecord(o.ID, o.Created, o)
+}
+
+func recordWorkflowID(tenant, flow, sourceID string) (string, error) {
+	f, err := FlowByID(flow)
+	if err != nil {
+		return "", err
+	}
+	return f.RecordWorkflowID(tenant, sourceID)
 }

@@ -3,9 +3,6 @@
 package workflows
 
 import (
-	"fmt"
-	"strings"
-
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 )
@@ -62,31 +59,6 @@ func DryRunWorkflowID(recordWorkflowID, parentRunID string) string {
 // ScheduleID is the id of a flow's schedule: `<tenant>:<flow>`.
 func ScheduleID(tenant, flow string) string {
 	return tenant + ":" + flow
-}
-
-// OrderSourceKey names a source order by kind and id ("sale:1042", "order:17"); it is the
-// SourceID search attribute and the last part of the record's workflow id.
-func OrderSourceKey(flow, sourceID string) (string, error) {
-	if sourceID == "" {
-		return "", fmt.Errorf("order source key: empty source id")
-	}
-	if strings.ContainsAny(sourceID, ": \t\n") {
-		return "", fmt.Errorf("order source key: source id %q contains a colon or space", sourceID)
-	}
-	route, err := orderRouteFor(flow)
-	if err != nil {
-		return "", err
-	}
-	return route.sourceKind + ":" + sourceID, nil
-}
-
-// OrderWorkflowID is the workflow id of one order's child workflow.
-func OrderWorkflowID(tenant, flow, sourceID string) (string, error) {
-	key, err := OrderSourceKey(flow, sourceID)
-	if err != nil {
-		return "", err
-	}
-	return RecordWorkflowID(tenant, flow, key), nil
 }
 
 // Search attribute names (DESIGN.md): all Keyword except SKUs (KeywordList). They hold no

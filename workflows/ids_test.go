@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,11 +11,11 @@ import (
 )
 
 func TestWorkflowIDs(t *testing.T) {
-	id, err := OrderWorkflowID(DefaultTenant, FlowOrdersToFortnox, "1042")
+	id, err := recordWorkflowID(DefaultTenant, FlowOrdersToFortnox, "1042")
 	require.NoError(t, err)
 	assert.Equal(t, "default:orders-to-fortnox:sale:1042", id)
 
-	id, err = OrderWorkflowID(DefaultTenant, FlowOrdersToLightspeed, "17")
+	id, err = recordWorkflowID(DefaultTenant, FlowOrdersToLightspeed, "17")
 	require.NoError(t, err)
 	assert.Equal(t, "default:orders-to-lightspeed:order:17", id)
 
@@ -22,14 +23,14 @@ func TestWorkflowIDs(t *testing.T) {
 	assert.Equal(t, "shop2:stock", ScheduleID("shop2", FlowStock))
 }
 
-func TestOrderSourceKeyRejectsBadIDs(t *testing.T) {
+func TestRecordWorkflowIDRejectsBadIDs(t *testing.T) {
 	for _, tt := range []struct{ flow, id, want string }{
 		{FlowOrdersToFortnox, "", "empty source id"},
 		{FlowOrdersToFortnox, "1:2", "contains a colon or space"},
 		{FlowOrdersToFortnox, "1 2", "contains a colon or space"},
-		{FlowProducts, "1", `unknown order flow "products"`},
+		{FlowProducts, "1", `unknown flow "products"`},
 	} {
-		_, err := OrderSourceKey(tt.flow, tt.id)
+		_, err := recordWorkflowID(DefaultTenant, tt.flow, tt.id)
 		require.Error(t, err, tt.id)
 		assert.Contains(t, err.Error(), tt.want)
 	}
@@ -48,14 +49,33 @@ func TestSearchAttributeDefinitions(t *testing.T) {
 	assert.Equal(t, "SKUs", SKUsKey().GetName())
 }
 
-func TestRoutesUseRegisteredNames(t *testing.T) {
-	toFortnox := mustRoute(t, FlowOrdersToFortnox)
-	assert.Equal(t, activities.OrdersToFortnoxEnrich, toFortnox.names.Enrich)
-	assert.Equal(t, "OrdersToFortnox.Commit", toFortnox.names.Commit)
-	toLightspeed := mustRoute(t, FlowOrdersToLightspeed)
-	assert.Equal(t, activities.OrdersToLightspeedFetch, toLightspeed.names.Fetch)
-	assert.Equal(t, "OrdersToLightspeed.VerifyProducts", toLightspeed.names.VerifyProducts)
+func TestRegistryUsesRegisteredNames(t *testing.T) {
+	toFortnox := mustFlow(t, FlowOrdersToFortnox)
+	assert.Equal(t, activities.OrdersToFortnoxEnrich, toFortnox.Activity("enrich"))
+	assert.Equal(t, "OrdersToFortnox.Commit", toFortnox.Activity("commit"))
+	assert.Equal(t, TaskQueueLightspeed, toFortnox.Queue("enrich"), "a flow reads its source on the source's queue")
+	assert.Equal(t, TaskQueueFortnox, toFortnox.Queue("commit"))
+	toLightspeed := mustFlow(t, FlowOrdersToLightspeed)
+	assert.Equal(t, activities.OrdersToLightspeedFetch, toLightspeed.Activity(StepFetch))
+	assert.Equal(t, "OrdersToLightspeed.VerifyProducts", toLightspeed.Activity("verify-products"))
+	assert.Equal(t, []string{"Fetch", "Enrich"}, toLightspeed.Methods(TaskQueueFortnox))
 	assert.Equal(t, "Notify.NeedsFix", activities.NotifyNeedsFix)
+	for _, f := range Flows() {
+		assert.NotNil(t, f.attempt, f.ID)
+		for _, s := range f.Steps {
+			assert.Contains(t, []string{TaskQueueFortnox, TaskQueueLightspeed}, s.Queue, "%s %s runs on a vendor queue", f.ID, s.Name)
+		}
+	}
+	_, err := FlowByID("nope")
+	assert.ErrorContains(t, err, `unknown flow "nope"`)
+}
+
+func TestCustomerWorkflowIDHoldsNoEmail(t *testing.T) {
+	id := CustomerWorkflowID("default", "Fortnox", " Anna@Example.com ")
+	assert.Equal(t, id, CustomerWorkflowID("default", "Fortnox", "anna@example.com"), "one id per customer, whatever the case")
+	assert.NotContains(t, strings.ToLower(id), "anna")
+	assert.Regexp(t, `^default:customer:fortnox:[0-9a-f]{6}$`, id)
+	assert.NotEqual(t, id, CustomerWorkflowID("default", "Fortnox", "bo@example.com"))
 }
 
 func TestActivityOptions(t *testing.T) {

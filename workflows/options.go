@@ -11,7 +11,7 @@ import (
 	"fortspeed/clients"
 )
 
-// Defaults for the SyncInput and OrderInput fields left zero; the settings file overrides
+// Defaults for the SyncInput and RecordInput fields left zero; the settings file overrides
 // them through `starter setup` (schedules) and `starter sync`.
 const (
 	DefaultPageSize      = 100 // Lightspeed's maximum page size
@@ -38,6 +38,8 @@ func NonRetryableErrorTypes() []string {
 		string(clients.NotFound),
 		string(clients.InvalidGrant),
 		activities.ErrorTypeNeedsFix,
+		activities.ErrorTypeInvalidInput,
+		activities.ErrorTypeConfig,
 	}
 }
 
@@ -93,12 +95,23 @@ func NotifyActivityOptions() workflow.ActivityOptions {
 	}
 }
 
-// OrderChildOptions are the options of one order's child workflow. ALLOW_DUPLICATE_FAILED_ONLY
+// SweepActivityOptions are the options of the parent's lookup of failed records, a
+// visibility query on TaskQueueFortspeed: a sweep that cannot run waits for the next run.
+func SweepActivityOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		TaskQueue:              TaskQueueFortspeed,
+		StartToCloseTimeout:    time.Minute,
+		ScheduleToCloseTimeout: 5 * time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	}
+}
+
+// RecordChildOptions are the options of one record's child workflow. ALLOW_DUPLICATE_FAILED_ONLY
 // makes the workflow id the dedupe key: a record that committed, was skipped or is still
 // running is never started again, a failed one may be. ABANDON lets a needs_fix child wait
 // for days after its parent run has finished. There is no workflow retry: a retry would
 // re-run completed, non-reversible steps.
-func OrderChildOptions(workflowID, summary string) workflow.ChildWorkflowOptions {
+func RecordChildOptions(workflowID, summary string) workflow.ChildWorkflowOptions {
 	return workflow.ChildWorkflowOptions{
 		WorkflowID:            workflowID,
 		TaskQueue:             TaskQueueFortspeed,

@@ -27,16 +27,16 @@ func TestOrderSyncCommitsBothDirections(t *testing.T) {
 		t.Run(tt.flow, func(t *testing.T) {
 			env := newEnv(t)
 			steps := &fakeSteps{}
-			steps.register(env, mustRoute(t, tt.flow).names)
+			steps.register(env, mustFlow(t, tt.flow))
 			trail := watchSearchAttributes(env)
 
-			env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: tt.flow, Source: sourceOrder("1042", "TS-RED-M", "MUG")})
+			env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: tt.flow, Source: orderRecord("1042", "TS-RED-M", "MUG")})
 
 			require.True(t, env.IsWorkflowCompleted())
 			require.NoError(t, env.GetWorkflowError())
-			var res OrderResult
+			var res RecordResult
 			require.NoError(t, env.GetWorkflowResult(&res))
-			assert.Equal(t, OrderResult{Status: StatusCommitted, TargetID: "T-1042"}, res)
+			assert.Equal(t, RecordResult{Status: StatusCommitted, TargetID: "T-1042"}, res)
 
 			for step, queue := range map[string]string{
 				"enrich": tt.sourceQueue, "check-exists": tt.targetQueue, "upsert-customer": tt.targetQueue,
@@ -65,15 +65,15 @@ func TestOrderSyncSkipsExistingOrder(t *testing.T) {
 			return activities.CheckExistsResult{Exists: true, TargetID: "55", Summary: "order 55 has LS-1042"}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	trail := watchSearchAttributes(env)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
-	assert.Equal(t, OrderResult{Status: StatusSkipped, TargetID: "55"}, res)
+	assert.Equal(t, RecordResult{Status: StatusSkipped, TargetID: "55"}, res)
 	assert.Zero(t, steps.count("upsert-customer"))
 	assert.Zero(t, steps.count("verify-products"))
 	assert.Zero(t, steps.count("commit"))
@@ -91,14 +91,14 @@ func TestOrderSyncNeedsFixThenRetryCommits(t *testing.T) {
 			return activities.EnrichResult{Draft: draftOf(in.Source), Summary: "mapped"}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	trail := watchSearchAttributes(env)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, 2*time.Hour)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.Equal(t, StatusCommitted, res.Status)
 	require.Len(t, steps.enrichIn, 2)
@@ -123,15 +123,15 @@ func TestOrderSyncNeedsFixSurvivesADeadWebhook(t *testing.T) {
 		},
 		notifyErr: temporal.NewNonRetryableApplicationError("webhook answered 404", "Validation", nil),
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	trail := watchSearchAttributes(env)
 	// starter retry may send a note with the signal; the workflow ignores the payload.
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, "fixed in Fortnox") }, time.Hour)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.Equal(t, StatusCommitted, res.Status)
 	assert.Equal(t, 1, steps.count("notify"))
@@ -149,16 +149,16 @@ func TestOrderSyncRetryDoesNotRedoCompletedSteps(t *testing.T) {
 			return activities.CommitResult{TargetID: "77", Summary: "created order 77"}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	watchSearchAttributes(env)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, time.Hour)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
-	assert.Equal(t, OrderResult{Status: StatusCommitted, TargetID: "77"}, res)
+	assert.Equal(t, RecordResult{Status: StatusCommitted, TargetID: "77"}, res)
 	assert.Equal(t, 2, steps.count("enrich"))
 	assert.Equal(t, 1, steps.count("check-exists"), "same draft: not looked up again")
 	assert.Equal(t, 1, steps.count("upsert-customer"), "same customer: not written again")
@@ -185,11 +185,11 @@ func TestOrderSyncRetryRedoesStepsWhoseInputChanged(t *testing.T) {
 			return activities.UpsertCustomerResult{CustomerID: "C-9", Created: true}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	watchSearchAttributes(env)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, time.Hour)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
 
 	require.NoError(t, env.GetWorkflowError())
 	assert.Equal(t, 2, steps.count("check-exists"), "the draft changed: looked up again")
@@ -205,13 +205,13 @@ func TestOrderSyncNeedsFixTimesOutAndFails(t *testing.T) {
 			return activities.EnrichResult{}, activities.NeedsFixError("no e-mail and no default customer")
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToLightspeed).names)
+	steps.register(env, mustFlow(t, FlowOrdersToLightspeed))
 	trail := watchSearchAttributes(env)
 	// One retry while the data is still bad: same reason, so no second notification.
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, time.Hour)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{
-		Tenant: "default", Flow: FlowOrdersToLightspeed, Source: sourceOrder("17", "MUG"), NeedsFixWait: 48 * time.Hour,
+	env.ExecuteWorkflow(RecordSync, RecordInput{
+		Tenant: "default", Flow: FlowOrdersToLightspeed, Source: orderRecord("17", "MUG"), NeedsFixWait: 48 * time.Hour,
 	})
 
 	require.True(t, env.IsWorkflowCompleted())
@@ -219,7 +219,7 @@ func TestOrderSyncNeedsFixTimesOutAndFails(t *testing.T) {
 	require.Error(t, err)
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(err, &app))
-	assert.Equal(t, ErrorTypeNeedsFixTimeout, app.Type())
+	assert.Equal(t, activities.ErrorTypeNeedsFixTimeout, app.Type())
 	assert.Contains(t, app.Message(), "no e-mail and no default customer")
 	assert.Equal(t, 2, steps.count("enrich"))
 	assert.Equal(t, 1, steps.count("notify"))
@@ -236,16 +236,16 @@ func TestOrderSyncWaitsForMissingProducts(t *testing.T) {
 			return activities.VerifyProductsResult{Summary: "all 2 SKUs found"}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	trail := watchSearchAttributes(env)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{
-		Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "TS-RED-M", "MUG"),
+	env.ExecuteWorkflow(RecordSync, RecordInput{
+		Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "TS-RED-M", "MUG"),
 		ProductWait: 10 * time.Minute, ProductRecheck: time.Minute,
 	})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.Equal(t, StatusCommitted, res.Status)
 	assert.Equal(t, 3, steps.count("verify-products"))
@@ -260,12 +260,12 @@ func TestOrderSyncMissingProductsBecomeNeedsFixAfterTheWait(t *testing.T) {
 			return activities.VerifyProductsResult{Missing: []string{"TS-RED-M"}}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	watchSearchAttributes(env)
 
 	start := env.Now()
-	env.ExecuteWorkflow(OrderSync, OrderInput{
-		Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "TS-RED-M"),
+	env.ExecuteWorkflow(RecordSync, RecordInput{
+		Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "TS-RED-M"),
 		ProductWait: 10 * time.Minute, ProductRecheck: 3 * time.Minute, NeedsFixWait: time.Hour,
 	})
 
@@ -282,13 +282,13 @@ func TestOrderSyncMissingProductsBecomeNeedsFixAfterTheWait(t *testing.T) {
 func TestOrderSyncDryRunWritesNothing(t *testing.T) {
 	env := newEnv(t)
 	steps := &fakeSteps{}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	trail := watchSearchAttributes(env)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG"), DryRun: true})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG"), DryRun: true})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.Equal(t, StatusDryRun, res.Status)
 	require.Len(t, steps.customIn, 1)
@@ -305,14 +305,14 @@ func TestOrderSyncDryRunReportsNeedsFixWithoutWaiting(t *testing.T) {
 			return activities.VerifyProductsResult{Missing: []string{"GHOST"}}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	watchSearchAttributes(env)
 
 	start := env.Now()
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "GHOST"), DryRun: true})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "GHOST"), DryRun: true})
 
 	require.NoError(t, env.GetWorkflowError())
-	var res OrderResult
+	var res RecordResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.Equal(t, StatusNeedsFix, res.Status)
 	assert.Contains(t, res.Reason, "GHOST")
@@ -329,37 +329,37 @@ func TestOrderSyncFailsOnNonDataError(t *testing.T) {
 			return activities.CommitResult{}, temporal.NewNonRetryableApplicationError("order series exhausted", "Conflict", nil)
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	trail := watchSearchAttributes(env)
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
 
 	err := env.GetWorkflowError()
 	require.Error(t, err)
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(err, &app))
-	assert.Equal(t, ErrorTypeSyncFailed, app.Type())
+	assert.Equal(t, activities.ErrorTypeSyncFailed, app.Type())
 	assert.Contains(t, app.Message(), "order series exhausted")
 	assert.Zero(t, steps.count("notify"))
 	assert.Equal(t, []string{"running", "failed"}, trail.statusTrail())
 }
 
 func TestOrderSyncRejectsBadInput(t *testing.T) {
-	tests := map[string]OrderInput{
-		"unknown flow":   {Tenant: "default", Flow: "orders-to-nowhere", Source: sourceOrder("1")},
-		"empty tenant":   {Flow: FlowOrdersToFortnox, Source: sourceOrder("1")},
-		"tenant colon":   {Tenant: "a:b", Flow: FlowOrdersToFortnox, Source: sourceOrder("1")},
-		"empty id":       {Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("")},
-		"negative wait":  {Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1"), NeedsFixWait: -time.Second},
-		"id with colons": {Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1:2")},
+	tests := map[string]RecordInput{
+		"unknown flow":   {Tenant: "default", Flow: "orders-to-nowhere", Source: orderRecord("1")},
+		"empty tenant":   {Flow: FlowOrdersToFortnox, Source: orderRecord("1")},
+		"tenant colon":   {Tenant: "a:b", Flow: FlowOrdersToFortnox, Source: orderRecord("1")},
+		"empty id":       {Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("")},
+		"negative wait":  {Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1"), NeedsFixWait: -time.Second},
+		"id with colons": {Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1:2")},
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
 			env := newEnv(t)
-			env.ExecuteWorkflow(OrderSync, in)
+			env.ExecuteWorkflow(RecordSync, in)
 			var app *temporal.ApplicationError
 			require.True(t, errors.As(env.GetWorkflowError(), &app))
-			assert.Equal(t, ErrorTypeInvalidInput, app.Type())
+			assert.Equal(t, activities.ErrorTypeInvalidInput, app.Type())
 			assert.True(t, app.NonRetryable())
 		})
 	}

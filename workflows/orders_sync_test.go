@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"fortspeed/activities"
-	"fortspeed/mapping"
 )
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -27,11 +26,11 @@ func pages(byToken map[string]activities.FetchResult) func(int, activities.Fetch
 	}
 }
 
-// fakeChildren replaces OrderSync with a recorder that answers per source id.
+// fakeChildren replaces RecordSync with a recorder that answers per source id.
 type fakeChildren struct {
 	mu       sync.Mutex
 	ids      []string
-	inputs   []OrderInput
+	inputs   []RecordInput
 	status   map[string]Status
 	running  int
 	maxSeen  int
@@ -39,7 +38,7 @@ type fakeChildren struct {
 	options  []workflow.Info
 }
 
-func (c *fakeChildren) run(ctx workflow.Context, in OrderInput) (OrderResult, error) {
+func (c *fakeChildren) run(ctx workflow.Context, in RecordInput) (RecordResult, error) {
 	c.mu.Lock()
 	c.ids = append(c.ids, workflow.GetInfo(ctx).WorkflowExecution.ID)
 	c.inputs = append(c.inputs, in)
@@ -50,7 +49,7 @@ func (c *fakeChildren) run(ctx workflow.Context, in OrderInput) (OrderResult, er
 	c.mu.Unlock()
 	if c.duration > 0 {
 		if err := workflow.Sleep(ctx, c.duration); err != nil {
-			return OrderResult{}, err
+			return RecordResult{}, err
 		}
 	}
 	c.mu.Lock()
@@ -58,11 +57,11 @@ func (c *fakeChildren) run(ctx workflow.Context, in OrderInput) (OrderResult, er
 	c.mu.Unlock()
 	switch status {
 	case "":
-		return OrderResult{Status: StatusCommitted, TargetID: "T-" + in.Source.ID}, nil
+		return RecordResult{Status: StatusCommitted, TargetID: "T-" + in.Source.ID}, nil
 	case StatusFailed:
-		return OrderResult{}, temporal.NewNonRetryableApplicationError("boom", ErrorTypeSyncFailed, nil)
+		return RecordResult{}, temporal.NewNonRetryableApplicationError("boom", activities.ErrorTypeSyncFailed, nil)
 	}
-	return OrderResult{Status: status}, nil
+	return RecordResult{Status: status}, nil
 }
 
 func (c *fakeChildren) sortedIDs() []string {
@@ -73,10 +72,10 @@ func (c *fakeChildren) sortedIDs() []string {
 	return ids
 }
 
-func records(ids ...string) []mapping.SourceOrder {
-	out := make([]mapping.SourceOrder, len(ids))
+func records(ids ...string) []activities.Record {
+	out := make([]activities.Record, len(ids))
 	for i, id := range ids {
-		out[i] = sourceOrder(id, "MUG")
+		out[i] = orderRecord(id, "MUG")
 	}
 	return out
 }
@@ -87,12 +86,12 @@ func TestOrdersSyncFansOutOneChildPerRecord(t *testing.T) {
 		"":   {Records: records("1", "2"), NextPageToken: "p2", Cursor: t0.Add(time.Minute)},
 		"p2": {Records: records("3", "4", "5"), Cursor: t0.Add(3 * time.Minute)},
 	})}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	children := &fakeChildren{status: map[string]Status{"2": StatusSkipped, "4": StatusNeedsFix, "5": StatusFailed}}
-	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 
 	since := t0
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since, PageSize: 2, ProductWait: time.Hour})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since, PageSize: 2, ProductWait: time.Hour})
 
 	require.NoError(t, env.GetWorkflowError())
 	var res SyncResult
@@ -115,7 +114,7 @@ func TestOrdersSyncFansOutOneChildPerRecord(t *testing.T) {
 }
 
 func TestOrdersSyncChildOptions(t *testing.T) {
-	opts := OrderChildOptions("default:orders-to-lightspeed:order:17", "order:17")
+	opts := RecordChildOptions("default:orders-to-lightspeed:order:17", "order:17")
 	assert.Equal(t, enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, opts.WorkflowIDReusePolicy)
 	assert.Equal(t, enums.PARENT_CLOSE_POLICY_ABANDON, opts.ParentClosePolicy)
 	assert.Equal(t, TaskQueueFortspeed, opts.TaskQueue)
@@ -144,14 +143,14 @@ func TestOrdersSyncCarriesTheCursor(t *testing.T) {
 			steps := &fakeSteps{fetch: pages(map[string]activities.FetchResult{
 				"": {Records: records("1"), Cursor: tt.pageCursor},
 			})}
-			steps.register(env, mustRoute(t, FlowOrdersToLightspeed).names)
+			steps.register(env, mustFlow(t, FlowOrdersToLightspeed))
 			children := &fakeChildren{}
-			env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+			env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 			if tt.last != nil {
 				env.SetLastCompletionResult(*tt.last)
 			}
 
-			env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToLightspeed, Since: tt.since})
+			env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToLightspeed, Since: tt.since})
 
 			require.NoError(t, env.GetWorkflowError())
 			var res SyncResult
@@ -173,16 +172,16 @@ func TestOrdersSyncContinuesAsNewWithItsState(t *testing.T) {
 		"":   {Records: records("1", "2"), NextPageToken: "p2", Cursor: t0.Add(time.Minute)},
 		"p2": {Records: records("3"), Cursor: t0.Add(2 * time.Minute)},
 	})}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	children := &fakeChildren{}
-	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 	env.SetLastCompletionResult(SyncResult{Cursor: t0})
 
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, DryRun: true})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, DryRun: true})
 
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(env.GetWorkflowError(), &can), "got %v", env.GetWorkflowError())
-	assert.Equal(t, "OrdersSync", can.WorkflowType.Name)
+	assert.Equal(t, "FlowSync", can.WorkflowType.Name)
 	var next SyncInput
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	require.NotNil(t, next.Since)
@@ -211,12 +210,12 @@ func TestOrdersSyncResumesAContinuedRun(t *testing.T) {
 	steps := &fakeSteps{fetch: pages(map[string]activities.FetchResult{
 		"p2": {Records: records("3"), Cursor: t0.Add(2 * time.Minute)},
 	})}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
-	env.RegisterWorkflowWithOptions((&fakeChildren{}).run, workflow.RegisterOptions{Name: "OrderSync"})
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	env.RegisterWorkflowWithOptions((&fakeChildren{}).run, workflow.RegisterOptions{Name: "RecordSync"})
 	since := t0
 	carried := SyncResult{Cursor: t0.Add(time.Minute), Pages: 1, Records: 2, Children: 2, Committed: 2, Continued: 1}
 
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since, PageToken: "p2", Carried: &carried})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since, PageToken: "p2", Carried: &carried})
 
 	require.NoError(t, env.GetWorkflowError())
 	var res SyncResult
@@ -232,12 +231,12 @@ func TestOrdersSyncBoundsConcurrency(t *testing.T) {
 	steps := &fakeSteps{fetch: pages(map[string]activities.FetchResult{
 		"": {Records: records("1", "2", "3", "4", "5", "6", "7")},
 	})}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	children := &fakeChildren{duration: time.Minute}
-	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 
 	start := env.Now()
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, MaxConcurrent: 3})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, MaxConcurrent: 3})
 
 	require.NoError(t, env.GetWorkflowError())
 	var res SyncResult
@@ -253,13 +252,13 @@ func TestOrdersSyncDedupesWithinARun(t *testing.T) {
 	// The fetch overlaps: record 2 has the same timestamp on both pages.
 	steps := &fakeSteps{fetch: pages(map[string]activities.FetchResult{
 		"":   {Records: records("1", "2"), NextPageToken: "p2", Cursor: t0},
-		"p2": {Records: append(records("2", "3"), mapping.SourceOrder{}), Cursor: t0},
+		"p2": {Records: append(records("2", "3"), activities.Record{}), Cursor: t0},
 	})}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	children := &fakeChildren{}
-	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox})
 
 	require.NoError(t, env.GetWorkflowError())
 	var res SyncResult
@@ -279,26 +278,26 @@ func TestOrdersSyncTreatsARunningChildAsInProgress(t *testing.T) {
 		"":   {Records: records("1"), NextPageToken: "p2"},
 		"p2": {Records: records("2")},
 	})}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
-	waiting := func(ctx workflow.Context, _ OrderInput) (OrderResult, error) {
-		return OrderResult{}, workflow.Sleep(ctx, 24*time.Hour)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	waiting := func(ctx workflow.Context, _ RecordInput) (RecordResult, error) {
+		return RecordResult{}, workflow.Sleep(ctx, 24*time.Hour)
 	}
 	env.RegisterWorkflowWithOptions(waiting, workflow.RegisterOptions{Name: "WaitingOrder"})
-	first := func(ctx workflow.Context, in OrderInput) (OrderResult, error) {
-		id, err := OrderWorkflowID(in.Tenant, in.Flow, "2")
+	first := func(ctx workflow.Context, in RecordInput) (RecordResult, error) {
+		id, err := recordWorkflowID(in.Tenant, in.Flow, "2")
 		if err != nil {
-			return OrderResult{}, err
+			return RecordResult{}, err
 		}
-		cctx := workflow.WithChildOptions(ctx, OrderChildOptions(id, "earlier run"))
+		cctx := workflow.WithChildOptions(ctx, RecordChildOptions(id, "earlier run"))
 		started := workflow.ExecuteChildWorkflow(cctx, "WaitingOrder", in).GetChildWorkflowExecution()
 		if err := started.Get(ctx, nil); err != nil {
-			return OrderResult{}, err
+			return RecordResult{}, err
 		}
-		return OrderResult{Status: StatusCommitted}, nil
+		return RecordResult{Status: StatusCommitted}, nil
 	}
-	env.RegisterWorkflowWithOptions(first, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(first, workflow.RegisterOptions{Name: "RecordSync"})
 
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, MaxConcurrent: 1})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, MaxConcurrent: 1})
 
 	require.NoError(t, env.GetWorkflowError())
 	var res SyncResult
@@ -308,7 +307,7 @@ func TestOrdersSyncTreatsARunningChildAsInProgress(t *testing.T) {
 	assert.Zero(t, res.Failed)
 }
 
-// TestOrdersSyncDoesNotWaitForNeedsFix runs the real OrderSync children: the first record
+// TestOrdersSyncDoesNotWaitForNeedsFix runs the real RecordSync children: the first record
 // parks in needs_fix, frees its slot by signal, and the run finishes while it waits.
 func TestOrdersSyncDoesNotWaitForNeedsFix(t *testing.T) {
 	env := newEnv(t)
@@ -321,10 +320,10 @@ func TestOrdersSyncDoesNotWaitForNeedsFix(t *testing.T) {
 			return activities.EnrichResult{Draft: draftOf(in.Source)}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
-	env.RegisterWorkflow(OrderSync)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	env.RegisterWorkflow(RecordSync)
 
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, MaxConcurrent: 1})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, MaxConcurrent: 1})
 
 	require.NoError(t, env.GetWorkflowError())
 	var res SyncResult
@@ -343,13 +342,13 @@ func TestOrdersSyncFailsWhenFetchFails(t *testing.T) {
 	steps := &fakeSteps{fetch: func(int, activities.FetchInput) (activities.FetchResult, error) {
 		return activities.FetchResult{}, temporal.NewNonRetryableApplicationError("refresh token revoked", "InvalidGrant", nil)
 	}}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox})
 
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(env.GetWorkflowError(), &app))
-	assert.Equal(t, ErrorTypeSyncFailed, app.Type())
+	assert.Equal(t, activities.ErrorTypeSyncFailed, app.Type())
 	assert.Contains(t, app.Message(), "fetch page 1")
 	assert.Equal(t, 1, steps.count("fetch"), "InvalidGrant is not retried")
 }
@@ -363,10 +362,10 @@ func TestOrdersSyncRejectsBadInput(t *testing.T) {
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
 			env := newEnv(t)
-			env.ExecuteWorkflow(OrdersSync, in)
+			env.ExecuteWorkflow(FlowSync, in)
 			var app *temporal.ApplicationError
 			require.True(t, errors.As(env.GetWorkflowError(), &app))
-			assert.Equal(t, ErrorTypeInvalidInput, app.Type())
+			assert.Equal(t, activities.ErrorTypeInvalidInput, app.Type())
 		})
 	}
 }

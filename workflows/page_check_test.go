@@ -30,12 +30,12 @@ func TestOrdersSyncChecksExistenceOncePerPage(t *testing.T) {
 			return activities.CheckExistsBatchResult{Unchecked: []string{"LS-4"}, Summary: "0 of 1 found"}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 	children := &fakeChildren{}
-	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 
 	since := t0
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since})
 
 	require.NoError(t, env.GetWorkflowError())
 	assert.Equal(t, 2, steps.count("check-exists-batch"), "one lookup per page")
@@ -62,12 +62,12 @@ func TestOrdersSyncWithoutPageLookupWhenItFails(t *testing.T) {
 			return activities.CheckExistsBatchResult{}, temporal.NewNonRetryableApplicationError("listing refused", "Validation", errors.New("bad"))
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToLightspeed).names)
+	steps.register(env, mustFlow(t, FlowOrdersToLightspeed))
 	children := &fakeChildren{}
-	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "OrderSync"})
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
 
 	since := t0
-	env.ExecuteWorkflow(OrdersSync, SyncInput{Tenant: "default", Flow: FlowOrdersToLightspeed, Since: &since})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToLightspeed, Since: &since})
 
 	require.NoError(t, env.GetWorkflowError(), "a failed page lookup costs only the saving")
 	var res SyncResult
@@ -84,13 +84,13 @@ func TestOrderSyncTakesThePageLookup(t *testing.T) {
 	t.Run("not there: no check-exists call", func(t *testing.T) {
 		env := newEnv(t)
 		steps := &fakeSteps{}
-		steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+		steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 
-		env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG"),
+		env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG"),
 			PageCheck: &PageCheck{Reference: "LS-1042"}})
 
 		require.NoError(t, env.GetWorkflowError())
-		var res OrderResult
+		var res RecordResult
 		require.NoError(t, env.GetWorkflowResult(&res))
 		assert.Equal(t, StatusCommitted, res.Status)
 		assert.Zero(t, steps.count("check-exists"))
@@ -100,16 +100,16 @@ func TestOrderSyncTakesThePageLookup(t *testing.T) {
 	t.Run("exists: skipped without a call", func(t *testing.T) {
 		env := newEnv(t)
 		steps := &fakeSteps{}
-		steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+		steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 		trail := watchSearchAttributes(env)
 
-		env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG"),
+		env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG"),
 			PageCheck: &PageCheck{Reference: "LS-1042", Exists: true, TargetID: "55"}})
 
 		require.NoError(t, env.GetWorkflowError())
-		var res OrderResult
+		var res RecordResult
 		require.NoError(t, env.GetWorkflowResult(&res))
-		assert.Equal(t, OrderResult{Status: StatusSkipped, TargetID: "55"}, res)
+		assert.Equal(t, RecordResult{Status: StatusSkipped, TargetID: "55"}, res)
 		assert.Zero(t, steps.count("check-exists"))
 		assert.Zero(t, steps.count("upsert-customer"))
 		assert.Zero(t, steps.count("commit"))
@@ -119,9 +119,9 @@ func TestOrderSyncTakesThePageLookup(t *testing.T) {
 	t.Run("another reference: looks itself", func(t *testing.T) {
 		env := newEnv(t)
 		steps := &fakeSteps{}
-		steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+		steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 
-		env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG"),
+		env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG"),
 			PageCheck: &PageCheck{Reference: "LS-9"}})
 
 		require.NoError(t, env.GetWorkflowError())
@@ -138,14 +138,14 @@ func TestOrderSyncTakesThePageLookup(t *testing.T) {
 				return activities.EnrichResult{Draft: draftOf(in.Source), Summary: "mapped"}, nil
 			},
 		}
-		steps.register(env, mustRoute(t, FlowOrdersToFortnox).names)
+		steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 		env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, time.Hour)
 
-		env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: sourceOrder("1042", "MUG"),
+		env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG"),
 			PageCheck: &PageCheck{Reference: "LS-1042"}})
 
 		require.NoError(t, env.GetWorkflowError())
-		var res OrderResult
+		var res RecordResult
 		require.NoError(t, env.GetWorkflowResult(&res))
 		assert.Equal(t, StatusCommitted, res.Status)
 		assert.Equal(t, 1, steps.count("check-exists"), "the page's answer is old by now")
@@ -163,9 +163,9 @@ func TestOrderSyncPassesTheAddressesToUpsertCustomer(t *testing.T) {
 			return activities.EnrichResult{Draft: d, Summary: "mapped"}, nil
 		},
 	}
-	steps.register(env, mustRoute(t, FlowOrdersToLightspeed).names)
+	steps.register(env, mustFlow(t, FlowOrdersToLightspeed))
 
-	env.ExecuteWorkflow(OrderSync, OrderInput{Tenant: "default", Flow: FlowOrdersToLightspeed, Source: sourceOrder("17", "MUG")})
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToLightspeed, Source: orderRecord("17", "MUG")})
 
 	require.NoError(t, env.GetWorkflowError())
 	require.Len(t, steps.customIn, 1)

@@ -19,8 +19,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Skip("no recorded histories in workflows/testdata (see testdata/README.md)")
 	}
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(OrdersSync)
-	replayer.RegisterWorkflow(OrderSync)
+	RegisterWorkflows(replayer)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))

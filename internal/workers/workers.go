@@ -106,17 +106,22 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 
 	p := &Process{logger: logger, client: opts.Client, fatal: make(chan error, 3)}
 	queues := cfg.Fortspeed.TaskQueues
-	var fx *fortnox.Client
-	var ls *lightspeed.Client
-	if queues.Has(workflows.TaskQueueFortnox) || queues.Has(workflows.TaskQueueLightspeed) {
-		// Each order flow reads one vendor and writes the other, so either vendor queue
-		// needs both clients.
-		if fx, err = newFortnoxClient(cfg, opts, logger); err != nil {
+	// A process builds only the vendor clients of the queues it polls: each activity
+	// struct talks to one vendor, so a fortnox-api worker needs no Lightspeed credentials.
+	var deps flowDeps
+	deps.mapper = mapper
+	if queues.Has(workflows.TaskQueueFortnox) {
+		if deps.fortnox, err = newFortnoxClient(cfg, opts, logger); err != nil {
 			return nil, err
 		}
-		if ls, err = newLightspeedClient(cfg, opts, logger); err != nil {
+	}
+	if queues.Has(workflows.TaskQueueLightspeed) {
+		if deps.lightspeed, err = newLightspeedClient(cfg, opts, logger); err != nil {
 			return nil, err
 		}
+	}
+	if deps.location, err = time.LoadLocation(shopLocation); err != nil {
+		return nil, fmt.Errorf("load shop time zone %s: %w", shopLocation, err)
 	}
 	if p.client == nil {
 		if p.client, err = Dial(ctx, cfg, logger); err != nil {
@@ -131,22 +136,62 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 			p.Close()
 			return nil, err
 		}
-		switch queue {
-		case workflows.TaskQueueFortspeed:
-			w.RegisterWorkflow(workflows.OrdersSync)
-			w.RegisterWorkflow(workflows.OrderSync)
+		if queue == workflows.TaskQueueFortspeed {
+			workflows.RegisterWorkflows(w)
 			w.RegisterActivityWithOptions(&activities.Notify{
 				Notifier: notifier, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
 			}, activity.RegisterOptions{Name: activities.NotifyPrefix})
-		case workflows.TaskQueueFortnox, workflows.TaskQueueLightspeed:
-			if err := registerOrderActivities(w, fx, ls, mapper); err != nil {
+			w.RegisterActivityWithOptions(&activities.Records{
+				Client: p.client, Namespace: cfg.Temporal.Namespace,
+				Backoff: sweepBackoff, MaxBackoff: sweepMaxBackoff,
+			}, activity.RegisterOptions{Name: activities.RecordsPrefix})
+		}
+		for _, flow := range workflows.Flows() {
+			if len(flow.Methods(queue)) == 0 {
+				continue
+			}
+			steps, err := flowActivities(flow.ID, queue, deps)
+			if err != nil {
 				p.Close()
 				return nil, err
 			}
+			w.RegisterActivityWithOptions(steps, activity.RegisterOptions{Name: flow.Prefix})
 		}
 		p.workers = append(p.workers, queueWorker{queue: queue, w: w})
 	}
 	return p, nil
+}
+
+// The sweep of failed records waits this long after a record's first failure before it
+// starts it again, doubling with each further failure up to the maximum.
+const (
+	sweepBackoff    = 5 * time.Minute
+	sweepMaxBackoff = 6 * time.Hour
+)
+
+// flowDeps are what the flows' activity structs are built from; a vendor client is nil
+// when the process does not poll that vendor's queue.
+type flowDeps struct {
+	fortnox    *fortnox.Client
+	lightspeed *lightspeed.Client
+	mapper     *mapping.Mapper
+	location   *time.Location
+}
+
+// flowActivities builds the activity struct that runs one flow's steps on one vendor
+// queue. A new flow adds its structs here.
+func flowActivities(flow, queue string, d flowDeps) (any, error) {
+	switch {
+	case flow == workflows.FlowOrdersToFortnox && queue == workflows.TaskQueueLightspeed:
+		return activities.NewOrdersToFortnoxSource(Tenant, d.lightspeed, d.mapper, d.location)
+	case flow == workflows.FlowOrdersToFortnox && queue == workflows.TaskQueueFortnox:
+		return activities.NewOrdersToFortnoxTarget(Tenant, d.fortnox)
+	case flow == workflows.FlowOrdersToLightspeed && queue == workflows.TaskQueueFortnox:
+		return activities.NewOrdersToLightspeedSource(Tenant, d.fortnox, d.mapper), nil
+	case flow == workflows.FlowOrdersToLightspeed && queue == workflows.TaskQueueLightspeed:
+		return activities.NewOrdersToLightspeedTarget(Tenant, d.lightspeed, d.mapper), nil
+	}
+	return nil, fmt.Errorf("flow %s has steps on task queue %s but no activities for it", flow, queue)
 }
 
 func (p *Process) newWorker(queue string, env Env) (worker.Worker, error) {
@@ -175,24 +220,6 @@ func (p *Process) newWorker(queue string, env Env) (worker.Worker, error) {
 		return nil, fmt.Errorf("FORTSPEED_TASK_QUEUES: unknown task queue %q", queue)
 	}
 	return worker.New(p.client, queue, opts), nil
-}
-
-// registerOrderActivities puts both order flows' activities on a vendor queue: each flow
-// runs its source steps on the source's queue and its target steps on the target's, and
-// the SDK routes each call by its registered name.
-func registerOrderActivities(w worker.Worker, fx *fortnox.Client, ls *lightspeed.Client, mapper *mapping.Mapper) error {
-	loc, err := time.LoadLocation(shopLocation)
-	if err != nil {
-		return fmt.Errorf("load shop time zone %s: %w", shopLocation, err)
-	}
-	toFortnox, err := activities.NewOrdersToFortnox(Tenant, ls, fx, mapper, loc)
-	if err != nil {
-		return err
-	}
-	w.RegisterActivityWithOptions(toFortnox, activity.RegisterOptions{Name: activities.OrdersToFortnoxPrefix})
-	w.RegisterActivityWithOptions(activities.NewOrdersToLightspeed(Tenant, fx, ls, mapper),
-		activity.RegisterOptions{Name: activities.OrdersToLightspeedPrefix})
-	return nil
 }
 
 // Client is the process's Temporal client.

@@ -212,7 +212,7 @@ func TestProcessSyncsOrdersOnDevServer(t *testing.T) {
 	for _, flow := range []string{workflows.FlowOrdersToFortnox, workflows.FlowOrdersToLightspeed} {
 		run, err := proc.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: workflows.ScheduleID(Tenant, flow) + ":wiring-test", TaskQueue: workflows.TaskQueueFortspeed,
-		}, workflows.OrdersSync, workflows.SyncInput{Tenant: Tenant, Flow: flow, Since: &since, NeedsFixWait: time.Minute})
+		}, workflows.WorkflowFlowSync, workflows.SyncInput{Tenant: Tenant, Flow: flow, Since: &since, NeedsFixWait: time.Minute})
 		require.NoError(t, err)
 		var res workflows.SyncResult
 		require.NoError(t, run.Get(ctx, &res), flow)
