@@ -28,6 +28,7 @@ func starter(ctx context.Context, args ...string) (string, error) {
 // startServer starts a dev server with attrs registered and points TEMPORAL_ADDRESS at it.
 func startServer(t *testing.T, attrs temporal.SearchAttributes) *testsuite.DevServer {
 	t.Helper()
+	devserver.SkipIfShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	srv, err := devserver.Start(ctx, attrs, nil)

@@ -107,6 +107,7 @@ type stack struct {
 // startWorkerProcess. Everything stops at the end of the test.
 func startStack(tb testing.TB, opts stackOptions) *stack {
 	tb.Helper()
+	devserver.SkipIfShort(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := tb.TempDir()

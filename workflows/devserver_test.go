@@ -28,6 +28,7 @@ const EnvRecordHistories = "FORTSPEED_RECORD_HISTORIES"
 // what the test environment only imitates (the child's parked signal, a taken workflow id
 // under ALLOW_DUPLICATE_FAILED_ONLY, search attributes) is checked against the server.
 func TestOrdersOnDevServer(t *testing.T) {
+	devserver.SkipIfShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	srv, err := devserver.Start(ctx, DevServerSearchAttributes(), nil)

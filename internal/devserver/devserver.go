@@ -34,7 +34,7 @@ func CLIPath() (string, error) {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			p := filepath.Join(dir, "bin", "temporal")
 			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("no Temporal CLI at %s: run `make test` or `make temporal-cli` once to build it", p)
+				return "", fmt.Errorf("no Temporal CLI at %s and %s is unset: run `make test`, which builds it and runs these tests, or `make temporal-cli` once", p, EnvCLI)
 			}
 			return p, nil
 		}

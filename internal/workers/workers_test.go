@@ -181,6 +181,7 @@ var (
 // client with encryption, Fortnox by client credentials, Lightspeed from a token file
 // that must rotate — and runs both order flows through it against the sandboxes.
 func TestProcessSyncsOrdersOnDevServer(t *testing.T) {
+	devserver.SkipIfShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sb := startSandboxes(t)
@@ -253,6 +254,7 @@ func assertEncrypted(ctx context.Context, t *testing.T, c client.Client, workflo
 // TestWorkflowQueueNeedsNoVendorCredentials: a process that only runs workflows (scaled
 // apart from the vendor queues) starts without any token.
 func TestWorkflowQueueNeedsNoVendorCredentials(t *testing.T) {
+	devserver.SkipIfShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	srv, err := devserver.Start(ctx, workflows.DevServerSearchAttributes(), nil)

@@ -257,7 +257,7 @@ func (s *Server) listLocked(def *entityDef, rq *apiRequest) (int, any, error) {
 			rows[i], rows[j] = rows[j], rows[i]
 		}
 	}
-	start, end := 0, len(rows)
+	var start, end int // the first page starts at 0; every case sets end
 	switch {
 	case q.after != nil:
 		start = sort.Search(len(rows), func(i int) bool { return cmpKey(rows[i], q.after) > 0 })
