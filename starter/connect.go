@@ -90,7 +90,7 @@ func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor str
 		oauth = workers.FortnoxOAuth(cfg, hc)
 		if cfg.Fortnox.TenantID != "" {
 			if _, err := clients.NewRefreshingSource(oauth, clients.Token{}, nil).Token(ctx); err != nil {
-				return fmt.Errorf("Fortnox service account (FORTNOX_TENANT_ID %s): %w", cfg.Fortnox.TenantID, err)
+				return fmt.Errorf("the Fortnox service account (FORTNOX_TENANT_ID %s): %w", cfg.Fortnox.TenantID, err)
 			}
 			fmt.Fprintln(out, "Fortnox: service account credentials work; no authorization or token file needed")
 			return nil

@@ -58,7 +58,7 @@ func newRetryCommand(out io.Writer) *cobra.Command {
 // the new run reads the record from its source. A record that is running or committed
 // gets an error saying so, because a signal to it would be silently ignored.
 func retry(ctx context.Context, c client.Client, settings *mapping.Settings, workflowID string) (string, error) {
-	desc, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	desc, err := c.DescribeWorkflow(ctx, workflowID, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return "", fmt.Errorf("no workflow %q", workflowID)
@@ -66,7 +66,7 @@ func retry(ctx context.Context, c client.Client, settings *mapping.Settings, wor
 	if err != nil {
 		return "", fmt.Errorf("describe %s: %w", workflowID, err)
 	}
-	info := desc.GetWorkflowExecutionInfo()
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
 	attrs := info.GetSearchAttributes()
 	status := keyword(attrs, workflows.SearchAttrSyncStatus)
 	if status == "" {

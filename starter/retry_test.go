@@ -47,10 +47,10 @@ func TestRetry(t *testing.T) {
 	out, err = starter(ctx, "retry", "default:orders-to-fortnox:sale:3")
 	require.NoError(t, err)
 	assert.Contains(t, out, "started default:orders-to-fortnox:sale:3 again (its last run ended terminated)")
-	desc, err := c.DescribeWorkflowExecution(ctx, "default:orders-to-fortnox:sale:3", "")
+	desc, err := c.DescribeWorkflow(ctx, "default:orders-to-fortnox:sale:3", "")
 	require.NoError(t, err)
-	assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
-	assert.Equal(t, workflows.WorkflowRecordSync, desc.GetWorkflowExecutionInfo().GetType().GetName())
+	assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.RawResponse.GetWorkflowExecutionInfo().GetStatus())
+	assert.Equal(t, workflows.WorkflowRecordSync, desc.RawResponse.GetWorkflowExecutionInfo().GetType().GetName())
 
 	for id, want := range map[string]string{
 		"default:orders-to-fortnox:sale:2":   "workflow default:orders-to-fortnox:sale:2 is not waiting for a retry: its status is running, not needs_fix",

@@ -439,12 +439,12 @@ func (s *stack) waitParent(ctx context.Context, run client.WorkflowRun) workflow
 func (s *stack) pending(workflowID string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
+	desc, err := s.client.DescribeWorkflow(ctx, workflowID, "")
 	if err != nil {
 		return "; describe: " + err.Error()
 	}
 	var b strings.Builder
-	for _, a := range desc.GetPendingActivities() {
+	for _, a := range desc.RawResponse.GetPendingActivities() {
 		fmt.Fprintf(&b, "\n  pending %s: attempt %d, last failure: %s", a.GetActivityType().GetName(), a.GetAttempt(),
 			a.GetLastFailure().GetMessage())
 	}
@@ -533,9 +533,9 @@ func keywordOf(tb testing.TB, p interface{ GetData() []byte }) string {
 // recordStatus is the SyncStatus of one record workflow's current run.
 func (s *stack) recordStatus(ctx context.Context, workflowID string) workflows.Status {
 	s.tb.Helper()
-	desc, err := s.client.DescribeWorkflowExecution(ctx, workflowID, "")
+	desc, err := s.client.DescribeWorkflow(ctx, workflowID, "")
 	require.NoError(s.tb, err)
-	payload := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.SearchAttrSyncStatus]
+	payload := desc.RawResponse.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.SearchAttrSyncStatus]
 	if payload == nil {
 		return ""
 	}
@@ -581,16 +581,6 @@ func noFaults() testapi.Faults { return testapi.Faults{} }
 
 // newTickRand is the deterministic random source of demo ticks.
 func newTickRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x5eed)) }
-
-// demoTicks adds n demo records to each sandbox: Fortnox orders (with a stock change and an
-// article edit) and completed Lightspeed sales; the benchmarks' steady trickle.
-func (s *stack) demoTicks(n int, seed uint64) {
-	rng := newTickRand(seed)
-	for range n {
-		s.fortnox.DemoTick(rng)
-		s.lightspeed.DemoTick(rng)
-	}
-}
 
 // stats reads a sandbox's request counters.
 func (s *stack) stats(ctx context.Context, baseURL string) testapi.StatsView {
@@ -946,7 +936,7 @@ func (s *stack) lastParent(ctx context.Context, flow string) string {
 	require.Positive(s.tb, s.runs, "no parent run started")
 	for n := s.runs; n > 0; n-- {
 		id := fmt.Sprintf("%s:test-run-%d", workflows.ScheduleID(workflows.DefaultTenant, flow), n)
-		if _, err := s.client.DescribeWorkflowExecution(ctx, id, ""); err == nil {
+		if _, err := s.client.DescribeWorkflow(ctx, id, ""); err == nil {
 			return id
 		}
 	}

@@ -128,9 +128,9 @@ func runParent(ctx context.Context, t *testing.T, c client.Client, run string, i
 
 func syncStatus(ctx context.Context, t *testing.T, c client.Client, id string) string {
 	t.Helper()
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	desc, err := c.DescribeWorkflow(ctx, id, "")
 	require.NoError(t, err)
-	payload := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[SearchAttrSyncStatus]
+	payload := desc.RawResponse.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[SearchAttrSyncStatus]
 	require.NotNil(t, payload, "no SyncStatus on %s", id)
 	var status string
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(payload, &status))

@@ -24,7 +24,7 @@ func attemptOrder(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 	// the fetch could not decode carries none of its data: enrich reads them from the source.
 	refetch := r.refetch
 	var src mapping.SourceOrder
-	if err := r.in.Source.Decode(&src); err != nil {
+	if len(r.in.Source.Data) == 0 || fromJSON(r.in.Source.Data, &src) != nil {
 		src = mapping.SourceOrder{ID: r.in.Source.ID}
 		refetch = true
 	}

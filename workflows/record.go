@@ -369,12 +369,12 @@ func runStep[Out activities.StepResult](ctx workflow.Context, r *recordRun, step
 // runStepWith is runStep with the step run by exec (an activity, or a child that runs it).
 func runStepWith[Out activities.StepResult](ctx workflow.Context, r *recordRun, step string, in any, exec func(out *Out) error) (Out, error) {
 	var out Out
-	raw, err := json.Marshal(in)
+	raw, err := toJSON(in)
 	if err != nil {
 		return out, fmt.Errorf("encode %s input: %w", step, err)
 	}
 	if m, ok := r.memos[step]; ok && m.input == string(raw) {
-		if err := json.Unmarshal(m.output, &out); err == nil {
+		if err := fromJSON(m.output, &out); err == nil {
 			r.note(ctx, step, "unchanged since the last run, not repeated")
 			return out, nil
 		}
@@ -382,12 +382,22 @@ func runStepWith[Out activities.StepResult](ctx workflow.Context, r *recordRun, 
 	if err := exec(&out); err != nil {
 		return out, fmt.Errorf("%s: %w", step, err)
 	}
-	if b, err := json.Marshal(out); err == nil {
+	if b, err := toJSON(out); err == nil {
 		r.memos[step] = stepMemo{input: string(raw), output: b}
 	}
 	r.note(ctx, step, out.StepSummary())
 	return out, nil
 }
+
+// toJSON and fromJSON are encoding/json for workflow code. It reflects, which workflowcheck
+// cannot prove deterministic; on plain structs (and maps, whose keys it sorts) its output
+// is the same on every replay.
+//
+//workflowcheck:ignore
+func toJSON(v any) ([]byte, error) { return json.Marshal(v) }
+
+//workflowcheck:ignore
+func fromJSON(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // forget drops a step's memo: its answer was not clean (a lookup that found something
 // missing), so the run after a retry must ask again.
