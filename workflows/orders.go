@@ -159,7 +159,8 @@ func upsertCustomer(ctx workflow.Context, r *recordRun, opts workflow.ActivityOp
 	}
 	return runStepWith(ctx, r, step, in, func(out *activities.UpsertCustomerResult) error {
 		id := CustomerWorkflowID(r.in.Tenant, r.flow.Target, in.Customer.Email)
-		input := CustomerUpsertInput{Activity: r.flow.Activity(step), Queue: opts.TaskQueue, Summary: opts.Summary, Input: in}
+		input := CustomerUpsertInput{Activity: r.flow.Activity(step), Queue: opts.TaskQueue, Summary: opts.Summary,
+			RetryBudget: opts.ScheduleToCloseTimeout, Input: in}
 		for wait := time.Second; ; wait = min(2*wait, 15*time.Second) {
 			child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 				WorkflowID:            id,
@@ -192,10 +193,12 @@ func CustomerWorkflowID(tenant, target, email string) string {
 
 // CustomerUpsertInput is the upsert-customer activity a CustomerUpsert child runs.
 type CustomerUpsertInput struct {
-	Activity string                         `json:"activity"`
-	Queue    string                         `json:"queue"`
-	Summary  string                         `json:"summary"`
-	Input    activities.UpsertCustomerInput `json:"input"`
+	Activity string `json:"activity"`
+	Queue    string `json:"queue"`
+	Summary  string `json:"summary"`
+	// RetryBudget is the activity's ScheduleToClose, as the record's own steps have it.
+	RetryBudget time.Duration                  `json:"retry_budget,omitempty"`
+	Input       activities.UpsertCustomerInput `json:"input"`
 }
 
 // CustomerUpsert runs one upsert-customer activity under the customer's own workflow id
@@ -204,6 +207,9 @@ func CustomerUpsert(ctx workflow.Context, in CustomerUpsertInput) (activities.Up
 	var out activities.UpsertCustomerResult
 	opts := VendorActivityOptions(in.Queue)
 	opts.Summary = in.Summary
+	if in.RetryBudget > 0 {
+		opts.ScheduleToCloseTimeout = in.RetryBudget
+	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), in.Activity, in.Input).Get(ctx, &out)
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {

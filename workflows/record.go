@@ -61,6 +61,8 @@ type RecordInput struct {
 	// when the child was started without it (by hand, by an older parent, or when the
 	// page lookup could not answer), and then the child looks itself.
 	PageCheck *PageCheck `json:"page_check,omitempty"`
+	// RetryBudget bounds each vendor step's retries (SyncInput.RetryBudget).
+	RetryBudget time.Duration `json:"retry_budget,omitempty"`
 	// Failures is how many earlier runs of the record failed; set by the sweep that
 	// started it again.
 	Failures int `json:"failures,omitempty"`
@@ -347,6 +349,9 @@ func (r *recordRun) showDetails(ctx workflow.Context) {
 // summary the UI shows.
 func (r *recordRun) stepOptions(step, summary string) workflow.ActivityOptions {
 	opts := VendorActivityOptions(r.flow.Queue(step))
+	if r.in.RetryBudget > 0 {
+		opts.ScheduleToCloseTimeout = r.in.RetryBudget
+	}
 	opts.Summary = summary
 	return opts
 }

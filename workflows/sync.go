@@ -56,6 +56,9 @@ type SyncInput struct {
 	ProductWait    time.Duration `json:"product_wait,omitempty"`
 	ProductRecheck time.Duration `json:"product_recheck,omitempty"`
 	NeedsFixWait   time.Duration `json:"needs_fix_wait,omitempty"`
+	// RetryBudget bounds the retries of each vendor activity (its ScheduleToClose); after
+	// it the record fails and a later run's sweep starts it again. Zero: an hour.
+	RetryBudget time.Duration `json:"retry_budget,omitempty"`
 	// SweepBackoff is the wait after a record's first failure before a run starts it again
 	// (doubling with each failure); zero takes the worker's.
 	SweepBackoff time.Duration `json:"sweep_backoff,omitempty"`
@@ -72,9 +75,9 @@ func (in SyncInput) withDefaults() (SyncInput, Flow, error) {
 	if err != nil {
 		return in, Flow{}, err
 	}
-	if in.PageSize < 0 || in.MaxConcurrent < 0 || in.Lookback < 0 {
-		return in, flow, fmt.Errorf("negative page size %d, max concurrent %d or lookback %s",
-			in.PageSize, in.MaxConcurrent, in.Lookback)
+	if in.PageSize < 0 || in.MaxConcurrent < 0 || in.Lookback < 0 || in.RetryBudget < 0 {
+		return in, flow, fmt.Errorf("negative page size %d, max concurrent %d, lookback %s or retry budget %s",
+			in.PageSize, in.MaxConcurrent, in.Lookback, in.RetryBudget)
 	}
 	if in.PageSize == 0 {
 		in.PageSize = DefaultPageSize
@@ -231,6 +234,9 @@ func syncStart(ctx workflow.Context, in SyncInput) (time.Time, error) {
 
 func fetchPage(ctx workflow.Context, flow Flow, in SyncInput, since time.Time, token string, n int) (activities.FetchResult, error) {
 	opts := FetchActivityOptions(flow.Queue(StepFetch))
+	if in.RetryBudget > 0 {
+		opts.ScheduleToCloseTimeout = in.RetryBudget
+	}
 	opts.Summary = fmt.Sprintf("fetch: %s %ss since %s, page %d",
 		flow.Source, flow.Kind, since.UTC().Format(time.RFC3339), n)
 	var page activities.FetchResult
@@ -380,6 +386,7 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		NeedsFixWait:   f.in.NeedsFixWait,
 		PageCheck:      known,
 		Failures:       failures,
+		RetryBudget:    f.in.RetryBudget,
 	}
 	if f.engine >= 1 {
 		child = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, RecordChildOptions(id, summary)), WorkflowRecordSync, input)
