@@ -259,6 +259,9 @@ func (h *Harness) Handler(v Vendor, api http.Handler) http.Handler {
 
 func (h *Harness) wrap(v Vendor, api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Date is the vendor's clock, which stamps its records: a client that takes a
+		// listing's time from it must see the clock the sandbox's timeStamps come from.
+		w.Header().Set("Date", h.Clock.Now().UTC().Format(http.TimeFormat))
 		endpoint := v.Endpoint(r)
 		write := r.Method != http.MethodGet && r.Method != http.MethodHead
 		status, drop, latency := h.roll(write)

@@ -162,3 +162,16 @@ func TestRemoteCallsTheTestAPI(t *testing.T) {
 		t.Fatalf("a refused call must quote the answer, got %v", err)
 	}
 }
+
+func TestDateHeaderFollowsTheVirtualClock(t *testing.T) {
+	_, h, srv := newHarnessServer(t)
+	h.Clock.Advance(48 * time.Hour)
+	resp, _ := do(t, http.MethodGet, srv.URL+"/things", "")
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		t.Fatalf("Date %q: %v", resp.Header.Get("Date"), err)
+	}
+	if d := date.Sub(time.Now()); d < 47*time.Hour || d > 49*time.Hour {
+		t.Fatalf("Date must be the sandbox's clock, two days ahead; it is %s ahead", d)
+	}
+}
