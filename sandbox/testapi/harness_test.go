@@ -35,7 +35,8 @@ func (f *fakeVendor) State() any { return map[string]int32{"writes": f.writes.Lo
 func (f *fakeVendor) MintTokens(body []byte) (any, error) {
 	return map[string]string{"access_token": "t"}, nil
 }
-func (f *fakeVendor) ExpireTokens() { f.expired.Store(true) }
+func (f *fakeVendor) ExpireTokens()      { f.expired.Store(true) }
+func (f *fakeVendor) Entities() []string { return []string{"Thing"} }
 
 func newHarnessServer(t *testing.T) (*fakeVendor, *Harness, *httptest.Server) {
 	v := &fakeVendor{}
