@@ -126,38 +126,48 @@ type call struct {
 // do sends c, refreshing the token once on a 401, and decodes a 2xx body into out (if not
 // nil).
 func (cl *Client) do(ctx context.Context, c call, out any) error {
-	var payload []byte
-	if c.body != nil {
-		b, err := json.Marshal(c.body)
-		if err != nil {
-			return &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: c.op, Message: "encode request", Err: err}
-		}
-		payload = b
-	}
-	tok, err := cl.tokens.Token(ctx)
-	if err != nil {
-		return tokenErr(c.op, err)
-	}
-	resp, err := cl.send(ctx, c, tok, payload)
+	resp, err := cl.exchange(ctx, c)
 	if err != nil {
 		return err
-	}
-	if resp.StatusCode() == http.StatusUnauthorized {
-		tok, err = cl.tokens.Refresh(ctx, tok)
-		if err != nil {
-			return tokenErr(c.op, err)
-		}
-		if resp, err = cl.send(ctx, c, tok, payload); err != nil {
-			return err
-		}
-	}
-	if resp.StatusCode() >= 300 {
-		return cl.statusErr(c.op, resp)
 	}
 	if out == nil {
 		return nil
 	}
 	return decodeBody(c.op, resp, out)
+}
+
+// exchange sends c like do and returns the 2xx answer whole, for callers that read its
+// headers or decode it their own way.
+func (cl *Client) exchange(ctx context.Context, c call) (*resty.Response, error) {
+	var payload []byte
+	if c.body != nil {
+		b, err := json.Marshal(c.body)
+		if err != nil {
+			return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: c.op, Message: "encode request", Err: err}
+		}
+		payload = b
+	}
+	tok, err := cl.tokens.Token(ctx)
+	if err != nil {
+		return nil, tokenErr(c.op, err)
+	}
+	resp, err := cl.send(ctx, c, tok, payload)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode() == http.StatusUnauthorized {
+		tok, err = cl.tokens.Refresh(ctx, tok)
+		if err != nil {
+			return nil, tokenErr(c.op, err)
+		}
+		if resp, err = cl.send(ctx, c, tok, payload); err != nil {
+			return nil, err
+		}
+	}
+	if resp.StatusCode() >= 300 {
+		return nil, cl.statusErr(c.op, resp)
+	}
+	return resp, nil
 }
 
 // tokenErr keeps a token source's *clients.Error (naming the vendor if the source did not)

@@ -3,16 +3,19 @@ package fortnox
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"fortspeed/clients"
 )
 
 // Fortnox sends the same field as a number in a single-resource GET and as a string in list
 // items and document rows, and mixes null with "" (reference §5.2). These types accept every
-// form, so a response never fails to decode over a representation.
+// form, so a response never fails to decode over a representation. A value none of them can
+// read is a clients.BadValue, which names the field when a page is decoded record by record.
 
 // unquote returns the text inside a JSON string, or the raw token of a number/bool. ok is
 // false for null.
@@ -45,7 +48,7 @@ func NumOf(d decimal.Decimal) *Num { return &Num{Decimal: d, Valid: true} }
 func (n *Num) UnmarshalJSON(b []byte) error {
 	s, ok, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("decimal field: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Num]())
 	}
 	if !ok || s == "" {
 		*n = Num{}
@@ -53,7 +56,7 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return fmt.Errorf("decimal field: %q is not a number", s)
+		return clients.BadValue(b, reflect.TypeFor[Num]())
 	}
 	*n = Num{Decimal: d, Valid: true}
 	return nil
@@ -74,7 +77,7 @@ type Int int64
 func (i *Int) UnmarshalJSON(b []byte) error {
 	s, ok, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("integer field: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Int]())
 	}
 	if !ok || s == "" {
 		*i = 0
@@ -86,7 +89,7 @@ func (i *Int) UnmarshalJSON(b []byte) error {
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil || !d.IsInteger() {
-		return fmt.Errorf("integer field: %q is not an integer", s)
+		return clients.BadValue(b, reflect.TypeFor[Int]())
 	}
 	*i = Int(d.IntPart())
 	return nil
@@ -99,7 +102,7 @@ type Bool bool
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	s, ok, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("boolean field: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Bool]())
 	}
 	if !ok || s == "" {
 		*v = false
@@ -111,7 +114,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 	case "false", "0", "no":
 		*v = false
 	default:
-		return fmt.Errorf("boolean field: %q is not a boolean", s)
+		return clients.BadValue(b, reflect.TypeFor[Bool]())
 	}
 	return nil
 }
@@ -129,13 +132,13 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 	if b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("text field: %w", err)
+			return clients.BadValue(b, reflect.TypeFor[Text]())
 		}
 		*t = Text(s)
 		return nil
 	}
 	if b[0] == '{' || b[0] == '[' {
-		return fmt.Errorf("text field: got %s", b[:1])
+		return clients.BadValue(b, reflect.TypeFor[Text]())
 	}
 	*t = Text(b)
 	return nil

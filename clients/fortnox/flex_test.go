@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"fortspeed/clients"
 )
 
 func TestFlexibleScalars(t *testing.T) {
@@ -33,7 +35,24 @@ func TestFlexibleScalars(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, `{"a":12.3,"c":null}`, string(b))
 
-	for _, bad := range []string{`{"n":["1,5"]}`, `{"i":["1.5"]}`, `{"b":["maybe"]}`, `{"t":[{}]}`} {
-		require.Error(t, json.Unmarshal([]byte(bad), &v), bad)
+	for bad, want := range map[string]string{
+		`{"n":["1,5"]}`:   `n: "1,5" is not a number`,
+		`{"i":["1.5"]}`:   `i: "1.5" is not a whole number`,
+		`{"b":["maybe"]}`: `b: "maybe" is not true or false`,
+		`{"t":[{}]}`:      `t: an object is not text`,
+	} {
+		err := json.Unmarshal([]byte(bad), &v)
+		require.Error(t, err, bad)
+		require.Equal(t, want, clients.DecodeReason(err), bad)
 	}
+}
+
+func TestListItemDecodeErrorsNameTheField(t *testing.T) {
+	var o OrderListItem
+	err := json.Unmarshal([]byte(`{"DocumentNumber":"7","Total":"12 kr"}`), &o)
+	require.Error(t, err)
+	require.Equal(t, `Total: "12 kr" is not a number`, clients.DecodeReason(err))
+	err = json.Unmarshal([]byte(`{"DocumentNumber":"7","CustomerName":{"first":"A"}}`), &o)
+	require.Error(t, err)
+	require.Equal(t, `CustomerName: an object is not text`, clients.DecodeReason(err))
 }

@@ -2,9 +2,11 @@ package fortnox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +53,106 @@ func checkLengths(op string, rules ...maxLen) error {
 func (cl *Client) OrdersChangedSince(ctx context.Context, since time.Time) ([]OrderListItem, error) {
 	return collect[OrderListItem](ctx, cl, call{op: "list orders changed since", method: http.MethodGet,
 		endpoint: "GET /3/orders", path: "/3/orders", query: url.Values{"lastmodified": {cl.lastModified(since)}}}, "Orders")
+}
+
+// listingMargin is taken off a page's ListedAt: the Date header is whole seconds and a
+// write that began before the read may commit after it. lastModified floors the next run's
+// filter to the minute on top of it.
+const listingMargin = 5 * time.Second
+
+// OrdersPageQuery asks for one page of the orders modified at or after Since.
+type OrdersPageQuery struct {
+	// Since bounds the window; it is sent as lastmodified (see lastModified). A zero Since
+	// means every order.
+	Since time.Time
+	// Page is 1-based; 0 means 1.
+	Page int
+	// Limit is the page size, at most 500 (the default); larger values are capped.
+	Limit int
+}
+
+// OrderPage is one page of slim order list items.
+type OrderPage struct {
+	Orders []OrderListItem
+	// Undecodable are the page's orders that did not decode; the others did.
+	Undecodable []clients.Undecodable
+	// Page is the page read (@CurrentPage) and TotalPages the window's page count as this
+	// page was read (@TotalPages, 0 for an empty window): read on while Page < TotalPages.
+	Page, TotalPages int
+	// ListedAt is when Fortnox read this page, in its own clock (the Date header less the
+	// round trip), less listingMargin. The first page's is the next run's Since.
+	ListedAt time.Time
+}
+
+// OrdersPage reads one page of the orders modified at or after q.Since, sorted by document
+// number, with one request.
+//
+// Page numbers never skip an order. The lastmodified window is fixed for the run and orders
+// only enter it (a change moves an order's last-modified time forward, and orders are
+// cancelled, never deleted); sorted by document number, an order changed while the run
+// pages keeps its place. One that enters the window either comes after every order read (a
+// new order takes the next number) or pushes the orders after it one place on, so a page can
+// repeat the last order of the page before, never miss one. An order changed after its page
+// was read is not read again in this run: the next run must list from the first page's
+// ListedAt, not from the newest change it saw. Callers are idempotent about repeats.
+//
+// An order that does not decode (a Total that is not a number) is in Undecodable, named by
+// its DocumentNumber and the bad field, and the rest of the page decodes.
+func (cl *Client) OrdersPage(ctx context.Context, q OrdersPageQuery) (OrderPage, error) {
+	const op = "list a page of changed orders"
+	page := max(q.Page, 1)
+	limit := q.Limit
+	if limit <= 0 || limit > pageSize {
+		limit = pageSize
+	}
+	since := q.Since
+	if epoch := time.Unix(0, 0); since.Before(epoch) {
+		since = epoch // a zero Since means everything; keep the filter a real date
+	}
+	resp, err := cl.exchange(ctx, call{op: op, method: http.MethodGet, endpoint: "GET /3/orders", path: "/3/orders",
+		query: url.Values{"lastmodified": {cl.lastModified(since)}, "sortby": {"documentnumber"},
+			"sortorder": {"ascending"}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(limit)}}})
+	if err != nil {
+		return OrderPage{}, err
+	}
+	var env map[string]json.RawMessage
+	if err := decodeBody(op, resp, &env); err != nil {
+		return OrderPage{}, err
+	}
+	var raws []json.RawMessage
+	if raw, ok := field(env, "Orders"); ok {
+		if err := json.Unmarshal(raw, &raws); err != nil {
+			return OrderPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+				Message: "Orders is not a list", Err: err}
+		}
+	}
+	out := OrderPage{Page: page,
+		ListedAt: clients.ListedAt(resp.Header().Get("Date"), resp.Request.Time, resp.Time(), listingMargin)}
+	if raw, ok := field(env, "MetaInformation"); ok {
+		var meta Meta
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return OrderPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+				Message: "MetaInformation does not match the expected shape", Err: err}
+		}
+		out.TotalPages = int(meta.TotalPages)
+		if meta.CurrentPage > 0 {
+			out.Page = int(meta.CurrentPage)
+		}
+	} else if len(raws) > 0 {
+		// Without the page count a caller could stop early and strand orders.
+		return OrderPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			Message: "the page has orders but no MetaInformation"}
+	}
+	for _, raw := range raws {
+		var o OrderListItem
+		if err := json.Unmarshal(raw, &o); err != nil {
+			out.Undecodable = append(out.Undecodable,
+				clients.Undecodable{ID: clients.RecordID(raw, "DocumentNumber"), Reason: clients.DecodeReason(err)})
+			continue
+		}
+		out.Orders = append(out.Orders, o)
+	}
+	return out, nil
 }
 
 // Order fetches one order with its rows.

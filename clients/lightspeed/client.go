@@ -203,6 +203,15 @@ type call struct {
 // do sends req with a bearer token, refreshing it once on a 401, and returns the body of a
 // 2xx answer; every failure is a *clients.Error.
 func (c *Client) do(ctx context.Context, req call) ([]byte, error) {
+	resp, err := c.exchange(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body(), nil
+}
+
+// exchange is do returning the whole answer, for callers that read its headers.
+func (c *Client) exchange(ctx context.Context, req call) (*resty.Response, error) {
 	target := req.rawURL
 	if target == "" {
 		acct, err := c.AccountID(ctx)
@@ -251,7 +260,7 @@ func (c *Client) do(ctx context.Context, req call) ([]byte, error) {
 			return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: req.op, Status: s,
 				Message: "the answer is not JSON (" + contentType(resp.Header()) + "): " + snippet(resp.Body())}
 		}
-		return resp.Body(), nil
+		return resp, nil
 	}
 	return nil, c.statusError(req.op, resp, cost)
 }

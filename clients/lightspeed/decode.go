@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"fortspeed/clients"
 )
 
 // Lightspeed answers every scalar as a string ("itemID":"20", "tax":"true"), an empty value
 // as "" and sometimes null; the types below accept all of those as well as native JSON, so a
-// change of representation never breaks decoding.
+// change of representation never breaks decoding. A value none of them can read is a
+// clients.BadValue, and the collections below put the element's place in its path, so a
+// page decoder can name the field ("SaleLines.SaleLine[1].unitPrice") of a bad record.
 
 // unquote returns the textual content of a JSON scalar and whether it was empty ("" or null).
 func unquote(b []byte) (string, bool, error) {
@@ -43,7 +48,7 @@ type Int int64
 func (n *Int) UnmarshalJSON(b []byte) error {
 	s, empty, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("integer: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Int]())
 	}
 	if empty {
 		*n = 0
@@ -54,7 +59,7 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 		// Some ids arrive as "12.0" in older payloads; accept integral decimals.
 		d, derr := decimal.NewFromString(s)
 		if derr != nil || !d.IsInteger() {
-			return fmt.Errorf("integer: %q is not a whole number", s)
+			return clients.BadValue(b, reflect.TypeFor[Int]())
 		}
 		v = d.IntPart()
 	}
@@ -69,7 +74,7 @@ type Bool bool
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	s, empty, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("boolean: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Bool]())
 	}
 	if empty {
 		*v = false
@@ -77,7 +82,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 	}
 	p, err := strconv.ParseBool(strings.ToLower(s))
 	if err != nil {
-		return fmt.Errorf("boolean: %q is not true or false", s)
+		return clients.BadValue(b, reflect.TypeFor[Bool]())
 	}
 	*v = Bool(p)
 	return nil
@@ -94,7 +99,7 @@ func Dec(d decimal.Decimal) Decimal { return Decimal{d} }
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	s, empty, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("decimal: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Decimal]())
 	}
 	if empty {
 		d.Decimal = decimal.Zero
@@ -102,7 +107,7 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	}
 	v, err := decimal.NewFromString(s)
 	if err != nil {
-		return fmt.Errorf("decimal: %q is not a number", s)
+		return clients.BadValue(b, reflect.TypeFor[Decimal]())
 	}
 	d.Decimal = v
 	return nil
@@ -118,7 +123,7 @@ type Time struct{ time.Time }
 func (t *Time) UnmarshalJSON(b []byte) error {
 	s, empty, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("time: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Time]())
 	}
 	if empty {
 		t.Time = time.Time{}
@@ -131,7 +136,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("time: %q is not a timestamp", s)
+	return clients.BadValue(b, reflect.TypeFor[Time]())
 }
 
 // Strings is a list that arrives as an array, a single string or "" (ItemMatrix
@@ -147,10 +152,10 @@ func (s *Strings) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("string list: %w", err)
 		}
 		out := make([]string, 0, len(raw))
-		for _, r := range raw {
+		for i, r := range raw {
 			v, empty, err := unquote(r)
 			if err != nil {
-				return fmt.Errorf("string list: %w", err)
+				return clients.InField(clients.BadValue(r, reflect.TypeFor[string]()), "["+strconv.Itoa(i)+"]")
 			}
 			if !empty {
 				out = append(out, v)
@@ -161,7 +166,7 @@ func (s *Strings) UnmarshalJSON(b []byte) error {
 	}
 	v, empty, err := unquote(b)
 	if err != nil {
-		return fmt.Errorf("string list: %w", err)
+		return clients.BadValue(b, reflect.TypeFor[Strings]())
 	}
 	if empty {
 		*s = nil
@@ -182,10 +187,12 @@ func isEmptyJSON(b []byte) bool {
 }
 
 // OneOrMany is a collection that is an array with several elements but a bare object with
-// exactly one; "" and null mean none.
+// exactly one; "" and null mean none. OneOrMany[json.RawMessage] splits a list page into
+// its records, so each can be decoded on its own.
 type OneOrMany[T any] []T
 
-// UnmarshalJSON accepts an array, one object, "" or null.
+// UnmarshalJSON accepts an array, one object, "" or null. An element that fails is named
+// by its index ("[1].unitPrice"); a lone object has none, as on the wire.
 func (m *OneOrMany[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if isEmptyJSON(b) {
@@ -193,9 +200,15 @@ func (m *OneOrMany[T]) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '[' {
-		var many []T
-		if err := json.Unmarshal(b, &many); err != nil {
+		var raws []json.RawMessage
+		if err := json.Unmarshal(b, &raws); err != nil {
 			return err
+		}
+		many := make([]T, len(raws))
+		for i, raw := range raws {
+			if err := json.Unmarshal(raw, &many[i]); err != nil {
+				return clients.InField(err, "["+strconv.Itoa(i)+"]")
+			}
 		}
 		*m = many
 		return nil
@@ -230,6 +243,9 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	}
 	var wrapper map[string]json.RawMessage
 	if err := json.Unmarshal(b, &wrapper); err != nil {
+		if _, ok := err.(*json.UnmarshalTypeError); ok {
+			return err // a relation that is a number or so: encoding/json names the field
+		}
 		return fmt.Errorf("relation list: %w", err)
 	}
 	keys := make([]string, 0, len(wrapper))
@@ -244,7 +260,7 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 		raw := wrapper[key]
 		var many OneOrMany[T]
 		if err := json.Unmarshal(raw, &many); err != nil {
-			return fmt.Errorf("relation list %s: %w", key, err)
+			return clients.InField(err, key)
 		}
 		out = append(out, many...)
 	}

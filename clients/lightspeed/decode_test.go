@@ -2,12 +2,15 @@ package lightspeed
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"fortspeed/clients"
 )
 
 func TestScalarsAcceptStringsNumbersAndEmpty(t *testing.T) {
@@ -39,13 +42,36 @@ func TestScalarsAcceptStringsNumbersAndEmpty(t *testing.T) {
 }
 
 func TestScalarsRejectGarbageClearly(t *testing.T) {
-	var n Int
-	assert.ErrorContains(t, json.Unmarshal([]byte(`"abc"`), &n), `"abc" is not a whole number`)
-	var b Bool
-	assert.ErrorContains(t, json.Unmarshal([]byte(`"maybe"`), &b), "not true or false")
-	var d Decimal
-	assert.ErrorContains(t, json.Unmarshal([]byte(`"1,5"`), &d), "not a number")
-	assert.ErrorContains(t, json.Unmarshal([]byte(`{"x":1}`), &d), "expected a scalar")
+	reason := func(in string, v any) string {
+		err := json.Unmarshal([]byte(in), v)
+		require.Error(t, err, in)
+		return clients.DecodeReason(err)
+	}
+	assert.Equal(t, `"abc" is not a whole number`, reason(`"abc"`, new(Int)))
+	assert.Equal(t, `"maybe" is not true or false`, reason(`"maybe"`, new(Bool)))
+	assert.Equal(t, `"1,5" is not a number`, reason(`"1,5"`, new(Decimal)))
+	assert.Equal(t, `an object is not a number`, reason(`{"x":1}`, new(Decimal)))
+	assert.Equal(t, `"yesterday" is not a timestamp`, reason(`"yesterday"`, new(Time)))
+	assert.Equal(t, `[1]: an object is not text`, reason(`["a",{}]`, new(Strings)))
+}
+
+// A record's bad value is named by its path through relations and one-or-many collections,
+// with the value, so a needs_fix record says what to fix.
+func TestDecodeErrorsNameTheFieldAndValue(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"saleID":"1","SaleLines":{"SaleLine":[{"unitPrice":"1"},{"unitPrice":"N/A"}]}}`:      `SaleLines.SaleLine[1].unitPrice: "N/A" is not a number`,
+		`{"saleID":"1","SaleLines":{"SaleLine":{"unitPrice":"N/A"}}}`:                          `SaleLines.SaleLine.unitPrice: "N/A" is not a number`,
+		`{"saleID":"1","SaleLines":{"SaleLine":{"Item":{"itemID":"x1"}}}}`:                     `SaleLines.SaleLine.Item.itemID: "x1" is not a whole number`,
+		`{"saleID":"1","Customer":{"Contact":{"Emails":{"ContactEmail":[{},{"address":7}]}}}}`: `Customer.Contact.Emails.ContactEmail[1].address: a number is not text`,
+		`{"saleID":"1","completed":"sometimes"}`:                                               `completed: "sometimes" is not true or false`,
+		`{"saleID":"1","SalePayments":5}`:                                                      `SalePayments: a number is not an object`,
+		`{"saleID":"1","total":"` + strings.Repeat("9", 60) + `x"}`:                            `total: "` + strings.Repeat("9", 39) + `… is not a number`,
+	} {
+		var s Sale
+		err := json.Unmarshal([]byte(in), &s)
+		require.Error(t, err, in)
+		assert.Equal(t, want, clients.DecodeReason(err), in)
+	}
 }
 
 func TestDecimalMarshalsAsNativeNumber(t *testing.T) {

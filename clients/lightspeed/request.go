@@ -83,6 +83,50 @@ func after(since time.Time) string {
 	return ">," + since.UTC().Format(time.RFC3339)
 }
 
+// atOrAfter is a "changed since" filter that keeps since's own second: timeStamps are whole
+// seconds and since is floored to one, so nothing stamped in that second is missed.
+func atOrAfter(since time.Time) string {
+	return ">=," + since.UTC().Format(time.RFC3339)
+}
+
+// checkNext refuses a next-page link that does not lead to entity in this client's own
+// account: the client sends its bearer token to the link, and the link reaches it through
+// the caller (a workflow's history), not straight from the answer that made it.
+func (c *Client) checkNext(ctx context.Context, op, next, entity string) error {
+	u, err := url.Parse(next)
+	if err != nil {
+		return invalid(op, "next-page link is not a URL")
+	}
+	base, _ := url.Parse(c.base) // checked in New
+	if !sameOrigin(u, base) || u.User != nil {
+		return invalid(op, "next-page link leads to %s://%s, not to %s", u.Scheme, u.Host, c.base)
+	}
+	acct, err := c.AccountID(ctx)
+	if err != nil {
+		return err
+	}
+	want := strings.TrimRight(base.Path, "/") + "/API/V3/Account/" + itoa(acct) + "/" + entity
+	if strings.TrimSuffix(u.Path, ".json") != want {
+		return invalid(op, "next-page link leads to %s, not to %s", u.Path, want+".json")
+	}
+	return nil
+}
+
+// sameOrigin compares scheme, host (case-insensitively) and port, the default port of the
+// scheme when none is given.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
 // invalid is the error for bad input to a client method.
 func invalid(op, format string, args ...any) error {
 	return &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: fmt.Sprintf(format, args...)}

@@ -2,12 +2,16 @@ package lightspeed
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"fortspeed/clients"
 )
 
 // saleRelations loads everything the orders flow reads from a sale.
@@ -24,6 +28,103 @@ func (c *Client) CompletedSalesChangedSince(ctx context.Context, since time.Time
 	q.Set("sort", "timeStamp")
 	q.Set("load_relations", saleRelations())
 	return listAll[Sale](ctx, c, "list completed sales", "Sale", "Sale", q)
+}
+
+// listingMargin is taken off a page's ListedAt. The Date header is whole seconds, the
+// proxy that stamps it may run a little apart from the database clock, and a write that
+// began before the read may commit after it; a few seconds cover those, at the cost of
+// listing the last few seconds' changes again in the next run.
+const listingMargin = 5 * time.Second
+
+// SalesPageQuery asks for one page of the completed sales changed at or after Since.
+type SalesPageQuery struct {
+	// Since bounds the first page: sales whose timeStamp is at or after it, floored to the
+	// second. A zero Since means every completed sale.
+	Since time.Time
+	// Next is the previous page's SalePage.Next, followed verbatim; "" asks for the first page.
+	Next string
+	// Limit is the first page's size, at most 100 (the default); larger values are capped.
+	// The next links carry it on.
+	Limit int
+}
+
+// SalePage is one page of completed sales, with lines, items, payments, payment types and
+// the customer's contact loaded (as Sale).
+type SalePage struct {
+	Sales []Sale
+	// Undecodable are the page's sales that did not decode; the others did.
+	Undecodable []clients.Undecodable
+	// Next reads the following page; "" on the last.
+	Next string
+	// ListedAt is when Lightspeed read this page, in its own clock, less listingMargin. The
+	// first page's is the next run's Since (see CompletedSalesPage).
+	ListedAt time.Time
+}
+
+// CompletedSalesPage reads one page of the completed sales changed at or after q.Since with
+// one request: the first when q.Next is "", else the page q.Next links to. A run pages with
+// Next until it is "", then lists from the first page's ListedAt next time.
+//
+// The pages are sorted by saleID, the primary key, so the position in a next link is
+// unambiguous whatever Lightspeed puts in its cursor. The window (completed, timeStamp ≥
+// Since) is fixed for the run and sales only enter it: a sale changed while the run pages
+// keeps its place by id. If its id is ahead of the position it is read on a later page; if
+// it is behind, this run does not read it again — so the next run must list from when this
+// one began reading (ListedAt), not from the newest timeStamp it saw, or such a sale is
+// lost. A sale can be read twice, never skipped; callers are idempotent.
+//
+// A sale that does not decode (a "N/A" unit price) is in Undecodable, named by its id and
+// the bad field, and the rest of the page decodes. A Next that does not lead to this
+// client's own Sale endpoint is a Validation error: the token would go with it.
+func (c *Client) CompletedSalesPage(ctx context.Context, q SalesPageQuery) (SalePage, error) {
+	const op = "list a page of completed sales"
+	req := call{op: op, method: http.MethodGet, list: true}
+	if q.Next != "" {
+		if err := c.checkNext(ctx, op, q.Next, "Sale"); err != nil {
+			return SalePage{}, err
+		}
+		req.rawURL = q.Next
+	} else {
+		limit := q.Limit
+		if limit <= 0 || limit > pageLimit {
+			limit = pageLimit
+		}
+		since := q.Since.UTC()
+		if epoch := time.Unix(0, 0).UTC(); since.Before(epoch) {
+			since = epoch // a zero Since means everything; keep the filter a real date
+		}
+		v := url.Values{}
+		v.Set("completed", "true")
+		v.Set("timeStamp", atOrAfter(since))
+		v.Set("sort", "saleID")
+		v.Set("limit", strconv.Itoa(limit))
+		v.Set("load_relations", saleRelations())
+		req.path, req.query = "Sale", v
+	}
+	resp, err := c.exchange(ctx, req)
+	if err != nil {
+		return SalePage{}, err
+	}
+	raws, next, err := decodeList[json.RawMessage](resp.Body(), "Sale")
+	if err != nil {
+		return SalePage{}, c.decodeError(op, err)
+	}
+	if next != "" && next == q.Next {
+		return SalePage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			Message: "the API answered a next-page link with the same link"}
+	}
+	page := SalePage{Next: next,
+		ListedAt: clients.ListedAt(resp.Header().Get("Date"), resp.Request.Time, resp.Time(), listingMargin)}
+	for _, raw := range raws {
+		var s Sale
+		if err := json.Unmarshal(raw, &s); err != nil {
+			page.Undecodable = append(page.Undecodable,
+				clients.Undecodable{ID: clients.RecordID(raw, "saleID"), Reason: clients.DecodeReason(err)})
+			continue
+		}
+		page.Sales = append(page.Sales, s)
+	}
+	return page, nil
 }
 
 // SalesByReference returns the sales whose referenceNumber is ref, the idempotency key of

@@ -93,6 +93,17 @@ func New(opts Options) *Server {
 	return s
 }
 
+// Entities names the record kinds PUT /_sandbox/corrupt accepts, by the API's wrapper
+// names; their ids are DocumentNumber, ArticleNumber and CustomerNumber.
+func (s *Server) Entities() []string { return []string{"Article", "Customer", "Order"} }
+
+// wire passes the rendering v of rec, as the API answers it, through the test API's
+// corruptions.
+func (s *Server) wire(entity string, rec record, v map[string]any) map[string]any {
+	key := map[string]string{"Article": "ArticleNumber", "Customer": "CustomerNumber", "Order": "DocumentNumber"}[entity]
+	return s.harness.Corrupt(entity, rec.str(key), v)
+}
+
 // ServeHTTP serves the whole API including /_sandbox/, wrapped by the test harness.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)

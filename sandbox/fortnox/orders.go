@@ -79,7 +79,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, _ []string) 
 	}
 	items := make([]any, len(page))
 	for i, e := range page {
-		items[i] = s.schemas.order.view(e.rec, orderListFields, true)
+		items[i] = s.wire("Order", e.rec, s.schemas.order.view(e.rec, orderListFields, true))
 	}
 	s.writeList(w, "Orders", items, lq, total)
 }
@@ -92,7 +92,7 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, p []string) {
 		s.writeError(w, notFound(codeOrderNotFound, "Kan inte hitta ordern."))
 		return
 	}
-	s.writeSingle(w, http.StatusOK, "Order", s.schemas.order.view(e.rec, nil, false))
+	s.writeSingle(w, http.StatusOK, "Order", s.wire("Order", e.rec, s.schemas.order.view(e.rec, nil, false)))
 }
 
 // validCountryName accepts the names Fortnox takes on documents: "Sverige" for Sweden,
@@ -128,7 +128,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, _ []string)
 		s.writeError(w, err)
 		return
 	}
-	s.writeCreated(w, "orders", "Order", s.schemas.order.view(rec, nil, false))
+	s.writeCreated(w, "orders", "Order", s.wire("Order", rec, s.schemas.order.view(rec, nil, false)))
 }
 
 // newOrder creates an order like POST /3/orders: customer data copied, rows priced from the
@@ -467,7 +467,7 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, p []string)
 	s.release(e.rec)
 	s.reserve(rec)
 	e.rec, e.modified = rec, s.clock.Now()
-	s.writeSingle(w, http.StatusOK, "Order", s.schemas.order.view(rec, nil, false))
+	s.writeSingle(w, http.StatusOK, "Order", s.wire("Order", rec, s.schemas.order.view(rec, nil, false)))
 }
 
 func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, p []string) {
@@ -486,5 +486,5 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, p []string)
 	s.release(rec)
 	rec["Cancelled"] = true
 	e.rec, e.modified = rec, s.clock.Now()
-	s.writeSingle(w, http.StatusOK, "Order", s.schemas.order.view(rec, nil, false))
+	s.writeSingle(w, http.StatusOK, "Order", s.wire("Order", rec, s.schemas.order.view(rec, nil, false)))
 }

@@ -65,7 +65,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, _ []strin
 		v := s.schemas.customer.view(e.rec, customerListFields, true)
 		v["Phone"] = v["Phone1"] // the list item says Phone, the resource Phone1
 		delete(v, "Phone1")
-		items[i] = v
+		items[i] = s.wire("Customer", e.rec, v)
 	}
 	s.writeList(w, "Customers", items, lq, total)
 }
@@ -78,7 +78,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p []string)
 		s.writeError(w, notFound(codeCustomerNotFnd, "Kan inte hitta kunden."))
 		return
 	}
-	s.writeSingle(w, http.StatusOK, "Customer", s.schemas.customer.view(e.rec, nil, false))
+	s.writeSingle(w, http.StatusOK, "Customer", s.wire("Customer", e.rec, s.schemas.customer.view(e.rec, nil, false)))
 }
 
 // applyCountryCodes validates ISO codes and derives the read-only country names.
@@ -133,7 +133,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, _ []stri
 		s.writeError(w, err)
 		return
 	}
-	s.writeCreated(w, "customers", "Customer", s.schemas.customer.view(rec, nil, false))
+	s.writeCreated(w, "customers", "Customer", s.wire("Customer", rec, s.schemas.customer.view(rec, nil, false)))
 }
 
 // newCustomer stores a customer from a decoded body, with the server defaults of a real POST.
@@ -220,7 +220,7 @@ func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request, p []stri
 		return
 	}
 	e.rec, e.modified = rec, s.clock.Now()
-	s.writeSingle(w, http.StatusOK, "Customer", s.schemas.customer.view(rec, nil, false))
+	s.writeSingle(w, http.StatusOK, "Customer", s.wire("Customer", rec, s.schemas.customer.view(rec, nil, false)))
 }
 
 func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, p []string) {
@@ -289,7 +289,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request, _ []string
 	}
 	items := make([]any, len(page))
 	for i, e := range page {
-		items[i] = s.articleView(e.rec, true)
+		items[i] = s.wire("Article", e.rec, s.articleView(e.rec, true))
 	}
 	s.writeList(w, "Articles", items, lq, total)
 }
@@ -302,7 +302,7 @@ func (s *Server) getArticle(w http.ResponseWriter, r *http.Request, p []string) 
 		s.writeError(w, notFound(codeArticleNotFound, "Kan inte hitta artikeln."))
 		return
 	}
-	s.writeSingle(w, http.StatusOK, "Article", s.articleView(e.rec, false))
+	s.writeSingle(w, http.StatusOK, "Article", s.wire("Article", e.rec, s.articleView(e.rec, false)))
 }
 
 // articleReadOnly is what the warehouse module makes read-only on articles.
@@ -326,7 +326,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, _ []strin
 		s.writeError(w, err)
 		return
 	}
-	s.writeCreated(w, "articles", "Article", s.articleView(rec, false))
+	s.writeCreated(w, "articles", "Article", s.wire("Article", rec, s.articleView(rec, false)))
 }
 
 func (s *Server) newArticle(in record) (record, *apiError) {
@@ -395,7 +395,7 @@ func (s *Server) updateArticle(w http.ResponseWriter, r *http.Request, p []strin
 	mergeInto(rec, in)
 	e.rec, e.modified = rec, s.clock.Now()
 	s.refreshStock(p[0])
-	s.writeSingle(w, http.StatusOK, "Article", s.articleView(e.rec, false))
+	s.writeSingle(w, http.StatusOK, "Article", s.wire("Article", e.rec, s.articleView(e.rec, false)))
 }
 
 func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request, p []string) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -399,5 +401,52 @@ func TestMalformedRequestsNeverPanic(t *testing.T) {
 		if s, _, b := sb.call("GET", p, ""); s < 400 || s >= 500 {
 			t.Fatalf("GET %s: %d %s", p, s, b)
 		}
+	}
+}
+
+// Orders changed since a time, sorted by document number and paged: numbers sort by value,
+// every page counts the pages of the whole window, and an order changed while paging keeps
+// its place.
+func TestOrdersByDocumentNumberInPages(t *testing.T) {
+	sb := start(t, Options{NoLimits: true}, "demo")
+	since := url.QueryEscape(sb.clock.Now().AddDate(0, -3, 0).In(sb.fx.location).Format("2006-01-02 15:04"))
+	all := list(sb.json("GET", "/3/orders?lastmodified="+since+"&limit=500", "", 200)["Orders"])
+	if len(all) < 10 {
+		t.Fatalf("the demo seed has orders, got %d", len(all))
+	}
+	var got []int
+	for page := 1; ; page++ {
+		m := sb.json("GET", "/3/orders?lastmodified="+since+"&sortby=documentnumber&sortorder=ascending&limit=7&page="+strconv.Itoa(page), "", 200)
+		for _, o := range list(m["Orders"]) {
+			n, _ := strconv.Atoi(obj(o)["DocumentNumber"].(string))
+			got = append(got, n)
+		}
+		_, pages, current := meta(t, m)
+		if current != strconv.Itoa(page) {
+			t.Fatalf("page %d says @CurrentPage %s", page, current)
+		}
+		if page == 1 {
+			// Change the first order (read) and the last one (not yet read).
+			sb.clock.Advance(time.Minute)
+			sb.json("PUT", "/3/orders/"+strconv.Itoa(got[0]), `{"Order":{"Remarks":"ändrad"}}`, 200)
+			sb.json("PUT", "/3/orders/"+obj(all[len(all)-1])["DocumentNumber"].(string), `{"Order":{"Remarks":"ändrad"}}`, 200)
+		}
+		if n, _ := strconv.Atoi(pages); page >= n {
+			break
+		}
+	}
+	if len(got) != len(all) || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+		t.Fatalf("want %d orders once each in ascending number order, got %v", len(all), got)
+	}
+	for _, order := range []string{"asc", "descending"} {
+		m := sb.json("GET", "/3/orders?sortby=documentnumber&sortorder="+order+"&limit=1", "", 200)
+		first, _ := strconv.Atoi(obj(list(m["Orders"])[0])["DocumentNumber"].(string))
+		if want := map[string]int{"asc": got[0], "descending": slices.Max(got)}[order]; first != want {
+			t.Fatalf("sortorder=%s starts at %d, want %d", order, first, want)
+		}
+	}
+	future := url.QueryEscape(sb.clock.Now().Add(time.Hour).In(sb.fx.location).Format("2006-01-02 15:04"))
+	if total, pages, current := meta(t, sb.json("GET", "/3/orders?lastmodified="+future+"&sortby=documentnumber&limit=500", "", 200)); total != "0" || pages != "0" || current != "1" {
+		t.Fatalf("an empty window: %s resources, %s pages, page %s", total, pages, current)
 	}
 }

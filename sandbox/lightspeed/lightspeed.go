@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +189,17 @@ func (s *Server) WriteFault(w http.ResponseWriter, r *http.Request, status int) 
 		return
 	}
 	writeError(w, status, "The server had an error while processing the request.")
+}
+
+// Entities names the record kinds PUT /_sandbox/corrupt accepts: every entity the API
+// serves, by its API name ("Sale", "SaleLine", "Item", …).
+func (s *Server) Entities() []string {
+	names := make([]string, 0, len(s.defs))
+	for name := range s.defs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // ExpireTokens makes every issued access token expire now.

@@ -1,6 +1,7 @@
 package lightspeed
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -71,6 +72,58 @@ func TestPagingFollowsNextUntilEmpty(t *testing.T) {
 		next = out["@attributes"].(map[string]any)["next"].(string)
 	}
 	assert.Len(t, seen, total)
+}
+
+// A changed-since listing sorted by the primary key: the cursor is the last sale's id, the
+// timeStamp filter rides along in every next link, and a sale changed while paging keeps its
+// place in the order (behind the reader if its id was read already).
+func TestPagingSalesByIDWithATimeStampFilter(t *testing.T) {
+	e := newEnv(t, "empty", unlimited)
+	item := stockItem(t, e, "P-1")
+	sale := func() string {
+		e.advance(time.Second)
+		return e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "completed": true,
+			"SaleLines":    map[string]any{"SaleLine": map[string]any{"itemID": item, "unitQuantity": 1}},
+			"SalePayments": map[string]any{"SalePayment": map[string]any{"paymentTypeID": 1, "amount": "125"}}})["Sale"].(map[string]any)["saleID"].(string)
+	}
+	old := sale()
+	since := e.clock.Now().Add(time.Second).UTC().Truncate(time.Second)
+	var ids []string
+	for range 5 {
+		ids = append(ids, sale())
+	}
+	q := url.Values{"completed": {"true"}, "sort": {"saleID"}, "limit": {"2"}, "timeStamp": {">=," + since.Format(time.RFC3339)}}
+	next := acct + "Sale.json?" + q.Encode()
+	var got []string
+	for page := 0; next != ""; page++ {
+		out := e.ok(http.MethodGet, next, nil)
+		rows := list(out, "Sale")
+		for _, r := range rows {
+			got = append(got, r["saleID"].(string))
+		}
+		next = out["@attributes"].(map[string]any)["next"].(string)
+		if next == "" {
+			continue
+		}
+		u, err := url.Parse(next)
+		require.NoError(t, err)
+		assert.Equal(t, "saleID", u.Query().Get("sort"))
+		assert.Equal(t, ">=,"+since.Format(time.RFC3339), u.Query().Get("timeStamp"), "the filter rides along")
+		cursor, err := base64.StdEncoding.DecodeString(u.Query().Get("after"))
+		require.NoError(t, err)
+		assert.Equal(t, "["+rows[len(rows)-1]["saleID"].(string)+"]", string(cursor), "sorted by the id, the cursor is the last id")
+		if page == 0 {
+			// Change a sale already read and one not yet read, and add one.
+			e.advance(time.Second)
+			e.ok(http.MethodPut, acct+"Sale/"+ids[0]+".json", map[string]any{"referenceNumber": "changed"})
+			e.ok(http.MethodPut, acct+"Sale/"+ids[4]+".json", map[string]any{"referenceNumber": "changed"})
+			e.ok(http.MethodPut, acct+"Sale/"+old+".json", map[string]any{"referenceNumber": "changed"})
+			ids = append(ids, sale())
+		}
+	}
+	assert.Equal(t, ids, got, "every sale of the window once, in id order; the old sale that entered it sits behind the reader")
+	again := e.ok(http.MethodGet, acct+"Sale.json?"+q.Encode(), nil)
+	assert.Equal(t, old, list(again, "Sale")[0]["saleID"], "a new listing finds the old sale, changed while the first one paged")
 }
 
 func TestPagingErrors(t *testing.T) {

@@ -8,16 +8,30 @@ import (
 // relSet is the set of loaded relations, by their dotted names.
 type relSet map[string]bool
 
-// renderLocked turns a record into its wire object with the requested relations.
+// renderLocked turns a record into its API wire object with the requested relations,
+// carrying the test API's corruptions of it and of the records nested in it.
 func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string]any {
+	return s.render(entity, rec, rels, true)
+}
+
+// renderStoredLocked is renderLocked without corruptions: the record as it is held, for
+// GET /_sandbox/state.
+func (s *Server) renderStoredLocked(entity string, rec record, rels relSet) map[string]any {
+	return s.render(entity, rec, rels, false)
+}
+
+func (s *Server) render(entity string, rec record, rels relSet, wire bool) map[string]any {
 	out := scalars(rec)
 	st := s.st
 	id := rec.int(s.defs[entity].idField)
 	related := func(target string, fk string) any {
 		if r := st.get(target, rec.int(fk)); r != nil {
-			return scalars(r)
+			return s.corrupt(target, r, scalars(r), wire)
 		}
 		return ""
+	}
+	nested := func(target string, r record, rels relSet) map[string]any {
+		return s.render(target, r, rels, wire)
 	}
 	switch entity {
 	case "Item":
@@ -25,7 +39,8 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 		if rels["ItemShops"] {
 			var elems []any
 			for _, isID := range s.itemShopIDsLocked(id) {
-				elems = append(elems, scalars(st.get("ItemShop", isID)))
+				is := st.get("ItemShop", isID)
+				elems = append(elems, s.corrupt("ItemShop", is, scalars(is), wire))
 			}
 			out["ItemShops"] = oneOrMany("ItemShop", elems)
 		}
@@ -69,7 +84,7 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 		if rels["Items"] {
 			var elems []any
 			for _, itemID := range s.matrixItemsLocked(id) {
-				elems = append(elems, s.renderLocked("Item", st.get("Item", itemID), relSet{"ItemAttributes": true}))
+				elems = append(elems, nested("Item", st.get("Item", itemID), relSet{"ItemAttributes": true}))
 			}
 			out["Items"] = oneOrMany("Item", elems)
 		}
@@ -100,7 +115,7 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 				if rels["SaleLines.Item"] {
 					sub["Item"] = true
 				}
-				elems = append(elems, s.renderLocked("SaleLine", st.get("SaleLine", lineID), sub))
+				elems = append(elems, nested("SaleLine", st.get("SaleLine", lineID), sub))
 			}
 			out["SaleLines"] = oneOrMany("SaleLine", elems)
 		}
@@ -111,13 +126,13 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 				if rels["SalePayments.PaymentType"] {
 					sub["PaymentType"] = true
 				}
-				elems = append(elems, s.renderLocked("SalePayment", st.get("SalePayment", payID), sub))
+				elems = append(elems, nested("SalePayment", st.get("SalePayment", payID), sub))
 			}
 			out["SalePayments"] = oneOrMany("SalePayment", elems)
 		}
 		if rels["Customer"] || rels["Customer.Contact"] {
 			if c := st.get("Customer", rec.int("customerID")); c != nil {
-				out["Customer"] = s.renderLocked("Customer", c, relSet{"Contact": rels["Customer.Contact"]})
+				out["Customer"] = nested("Customer", c, relSet{"Contact": rels["Customer.Contact"]})
 			} else {
 				out["Customer"] = ""
 			}
@@ -128,7 +143,7 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 	case "SaleLine":
 		if rels["Item"] {
 			if it := st.get("Item", rec.int("itemID")); it != nil {
-				out["Item"] = s.renderLocked("Item", it, nil)
+				out["Item"] = nested("Item", it, nil)
 			} else {
 				out["Item"] = ""
 			}
@@ -146,7 +161,7 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 			var elems []any
 			for _, rid := range st.tables["Register"].ids {
 				if r := st.get("Register", rid); r.int("shopID") == id {
-					elems = append(elems, scalars(r))
+					elems = append(elems, s.corrupt("Register", r, scalars(r), wire))
 				}
 			}
 			out["Registers"] = oneOrMany("Register", elems)
@@ -157,7 +172,7 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 	case "ItemShop":
 		if rels["Item"] {
 			if it := st.get("Item", rec.int("itemID")); it != nil {
-				out["Item"] = s.renderLocked("Item", it, nil)
+				out["Item"] = nested("Item", it, nil)
 			} else {
 				out["Item"] = ""
 			}
@@ -179,7 +194,15 @@ func (s *Server) renderLocked(entity string, rec record, rels relSet) map[string
 			}
 		}
 	}
-	return out
+	return s.corrupt(entity, rec, out, wire)
+}
+
+// corrupt applies the test API's corruptions of rec to its rendering when it goes on the wire.
+func (s *Server) corrupt(entity string, rec record, out map[string]any, wire bool) map[string]any {
+	if !wire {
+		return out
+	}
+	return s.harness.Corrupt(entity, rec[s.defs[entity].idField], out)
 }
 
 func containsDot(s string) bool {

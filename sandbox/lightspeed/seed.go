@@ -283,7 +283,7 @@ func (s *Server) State() any {
 		v.Counts[name] = len(t.ids)
 		recs := make([]any, 0, len(t.ids))
 		for _, id := range t.ids {
-			recs = append(recs, s.renderLocked(def.name, t.rows[id], full[name]))
+			recs = append(recs, s.renderStoredLocked(def.name, t.rows[id], full[name]))
 		}
 		v.Records[name] = recs
 	}

@@ -67,6 +67,9 @@ type Vendor interface {
 	// MintTokens answers POST /_sandbox/tokens: a token pair without the consent step.
 	MintTokens(body []byte) (any, error)
 	ExpireTokens()
+	// Entities names the record kinds PUT /_sandbox/corrupt accepts; the sandbox passes
+	// each record it renders through Harness.Corrupt.
+	Entities() []string
 }
 
 // Harness wraps a vendor's API with counters and faults and serves the /_sandbox/ routes.
@@ -83,6 +86,9 @@ type Harness struct {
 	total429  int64
 	injected  int64
 	dropped   int64
+
+	cmu         sync.Mutex // guards corruptions apart from mu: Corrupt runs inside the vendors' own locks
+	corruptions []Corruption
 }
 
 // NewHarness returns a harness with no faults.
@@ -190,6 +196,7 @@ func (h *Harness) Handler(v Vendor, api http.Handler) http.Handler {
 		}
 		h.ResetStats()
 		h.SetFaults(Faults{})
+		h.ClearCorruptions()
 		writeJSON(w, http.StatusOK, map[string]string{"seed": req.Seed})
 	})
 	mux.HandleFunc("GET /_sandbox/state", func(w http.ResponseWriter, r *http.Request) {
@@ -241,6 +248,25 @@ func (h *Harness) Handler(v Vendor, api http.Handler) http.Handler {
 		h.Clock.Advance(time.Duration(c.AdvanceSeconds * float64(time.Second)))
 		writeJSON(w, http.StatusOK, map[string]any{"now": h.Clock.Now().UTC().Format(time.RFC3339Nano), "scale": h.Clock.Scale()})
 	})
+	mux.HandleFunc("GET /_sandbox/corrupt", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, h.corruptionsView())
+	})
+	mux.HandleFunc("PUT /_sandbox/corrupt", func(w http.ResponseWriter, r *http.Request) {
+		var c Corruption
+		if !decodeBody(w, r, &c) {
+			return
+		}
+		if err := c.check(v.Entities()); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		h.SetCorruption(c)
+		writeJSON(w, http.StatusOK, h.corruptionsView())
+	})
+	mux.HandleFunc("DELETE /_sandbox/corrupt", func(w http.ResponseWriter, r *http.Request) {
+		h.ClearCorruptions()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /_sandbox/tokens", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		out, err := v.MintTokens(body)
@@ -259,6 +285,9 @@ func (h *Harness) Handler(v Vendor, api http.Handler) http.Handler {
 
 func (h *Harness) wrap(v Vendor, api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Date is the vendor's clock, which stamps its records: a client that takes a
+		// listing's time from it must see the clock the sandbox's timeStamps come from.
+		w.Header().Set("Date", h.Clock.Now().UTC().Format(http.TimeFormat))
 		endpoint := v.Endpoint(r)
 		write := r.Method != http.MethodGet && r.Method != http.MethodHead
 		status, drop, latency := h.roll(write)

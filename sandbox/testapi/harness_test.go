@@ -35,7 +35,8 @@ func (f *fakeVendor) State() any { return map[string]int32{"writes": f.writes.Lo
 func (f *fakeVendor) MintTokens(body []byte) (any, error) {
 	return map[string]string{"access_token": "t"}, nil
 }
-func (f *fakeVendor) ExpireTokens() { f.expired.Store(true) }
+func (f *fakeVendor) ExpireTokens()      { f.expired.Store(true) }
+func (f *fakeVendor) Entities() []string { return []string{"Thing"} }
 
 func newHarnessServer(t *testing.T) (*fakeVendor, *Harness, *httptest.Server) {
 	v := &fakeVendor{}
@@ -160,5 +161,18 @@ func TestRemoteCallsTheTestAPI(t *testing.T) {
 	err := r.Call(http.MethodPut, "/_sandbox/faults", map[string]float64{"error_rate": 3}, nil)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 400") || !strings.Contains(err.Error(), "error_rate must be between 0 and 1") {
 		t.Fatalf("a refused call must quote the answer, got %v", err)
+	}
+}
+
+func TestDateHeaderFollowsTheVirtualClock(t *testing.T) {
+	_, h, srv := newHarnessServer(t)
+	h.Clock.Advance(48 * time.Hour)
+	resp, _ := do(t, http.MethodGet, srv.URL+"/things", "")
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		t.Fatalf("Date %q: %v", resp.Header.Get("Date"), err)
+	}
+	if d := date.Sub(time.Now()); d < 47*time.Hour || d > 49*time.Hour {
+		t.Fatalf("Date must be the sandbox's clock, two days ahead; it is %s ahead", d)
 	}
 }

@@ -49,3 +49,18 @@ func (r Remote) Call(method, path string, body, out any) error {
 	}
 	return nil
 }
+
+// Corrupt makes every answer that renders the record entity/id carry value (any JSON-able
+// Go value, nil for null) at path, until ClearCorruptions or a reset; see Corruption.
+func (r Remote) Corrupt(entity, id, path string, value any) error {
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("corrupt %s %s: encode value: %w", entity, id, err)
+	}
+	return r.Call(http.MethodPut, "/_sandbox/corrupt", Corruption{Entity: entity, ID: id, Path: path, Value: raw}, nil)
+}
+
+// ClearCorruptions removes every corruption.
+func (r Remote) ClearCorruptions() error {
+	return r.Call(http.MethodDelete, "/_sandbox/corrupt", nil, nil)
+}
