@@ -1,13 +1,11 @@
 package activities
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,101 +47,59 @@ func NewOrdersToFortnoxSource(tenant string, ls *lightspeed.Client, mapper *mapp
 	return &OrdersToFortnoxSource{tenant: tenant, lightspeed: ls, mapper: mapper, location: location}, nil
 }
 
-// salePosition is where a fetch page ended: sales sort by timeStamp, then id.
-type salePosition struct {
-	Time time.Time `json:"t"`
-	ID   int64     `json:"id"`
+// salesToken is where a run's fetch goes on: the next page's link, and when the run's
+// first page was listed (the cursor of every page of the run).
+type salesToken struct {
+	Next     string    `json:"next"`
+	ListedAt time.Time `json:"listed_at"`
 }
 
-func (p salePosition) before(q salePosition) bool {
-	if c := p.Time.Compare(q.Time); c != 0 {
-		return c < 0
-	}
-	return p.ID < q.ID
-}
-
-func encodeSalePosition(p salePosition) string {
-	b, _ := json.Marshal(p) // a time and an int always marshal
+func (t salesToken) encode() string {
+	b, _ := json.Marshal(t) // a string and a time always marshal
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeSalePosition(token string) (salePosition, error) {
-	var p salePosition
+func decodeSalesToken(token string) (salesToken, error) {
+	var t salesToken
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err == nil {
-		err = json.Unmarshal(b, &p)
+		err = json.Unmarshal(b, &t)
 	}
-	if err != nil || p.Time.IsZero() || p.ID <= 0 {
-		return salePosition{}, fmt.Errorf("page token %q is not one this activity returned", token)
+	if err != nil || t.Next == "" || t.ListedAt.IsZero() {
+		return salesToken{}, fmt.Errorf("page token %q is not one this activity returned", token)
 	}
-	return p, nil
+	return t, nil
 }
 
 // Fetch returns one page of completed sales changed at or after in.Since, with lines,
-// items, payment types and customer contacts loaded, so Enrich needs no call. Voided sales
-// are skipped. The Lightspeed client reads a query to its end, so each page re-reads from
-// the previous page's last position: a steady-state run (less than a page of changes) is one
-// read.
+// items, payment types and customer contacts loaded, so Enrich needs no call. Each page is
+// one Lightspeed listing that goes on from the previous page's link, so a backlog of N
+// sales costs N/100 listings. The cursor of every page is when the run's first page was
+// listed (see lightspeed.CompletedSalesPage). Voided sales are left out; a sale that does
+// not decode is a record with its Problem, so it becomes needs_fix on its own.
 func (a *OrdersToFortnoxSource) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
 	if err := checkTenant(a.tenant, "fetch", in.Tenant); err != nil {
 		return FetchResult{}, err
 	}
 	defer keepAlive(ctx, heartbeatEvery)()
-	size := in.PageSize
-	if size <= 0 {
-		size = toFortnoxPageSize
-	}
-	// Lightspeed timestamps have whole seconds and its filter is "after": one second earlier
-	// makes it "at or after".
-	since := in.Since.UTC().Truncate(time.Second)
-	from := since
-	var after *salePosition
+	var pos salesToken
 	if in.PageToken != "" {
-		p, err := decodeSalePosition(in.PageToken)
-		if err != nil {
+		var err error
+		if pos, err = decodeSalesToken(in.PageToken); err != nil {
 			return FetchResult{}, InvalidInputError("fetch: %v", err)
 		}
-		after = &p
-		from = p.Time
 	}
-	from = from.Add(-time.Second)
-	if epoch := time.Unix(0, 0).UTC(); from.Before(epoch) {
-		from = epoch // a zero Since means everything; keep the filter a real date
-	}
-	sales, err := a.lightspeed.CompletedSalesChangedSince(ctx, from)
+	page, err := a.lightspeed.CompletedSalesPage(ctx, lightspeed.SalesPageQuery{Since: in.Since, Next: pos.Next, Limit: in.PageSize})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}
-	position := func(s lightspeed.Sale) salePosition {
-		return salePosition{Time: s.TimeStamp.Time.UTC(), ID: int64(s.SaleID)}
+	if in.PageToken == "" {
+		pos.ListedAt = page.ListedAt
 	}
-	var kept []lightspeed.Sale
-	for _, s := range sales {
-		p := position(s)
-		if p.Time.Before(since) || (after != nil && !after.before(p)) || !bool(s.Completed) {
-			continue
-		}
-		kept = append(kept, s)
-	}
-	slices.SortFunc(kept, func(x, y lightspeed.Sale) int {
-		px, py := position(x), position(y)
-		if c := px.Time.Compare(py.Time); c != 0 {
-			return c
-		}
-		return cmp.Compare(px.ID, py.ID)
-	})
-	var res FetchResult
-	page := kept
-	if len(kept) > size {
-		page = kept[:size]
-	}
+	res := FetchResult{Cursor: pos.ListedAt}
 	voided := 0
-	for _, s := range page {
-		// A voided sale still moves the cursor, so it is not read again.
-		if p := position(s); p.Time.After(res.Cursor) {
-			res.Cursor = p.Time
-		}
-		if s.Voided {
+	for _, s := range page.Sales {
+		if bool(s.Voided) || !bool(s.Completed) {
 			voided++
 			continue
 		}
@@ -151,11 +107,14 @@ func (a *OrdersToFortnoxSource) Fetch(ctx context.Context, in FetchInput) (Fetch
 		rec.Created = saleCreated(s)
 		res.Records = append(res.Records, NewRecord(rec.ID, rec.Created, rec))
 	}
-	if len(kept) > size {
-		res.NextPageToken = encodeSalePosition(position(page[len(page)-1]))
+	for _, u := range page.Undecodable {
+		res.Records = append(res.Records, Record{ID: u.ID, Problem: u.Reason})
+	}
+	if page.Next != "" {
+		res.NextPageToken = salesToken{Next: page.Next, ListedAt: pos.ListedAt}.encode()
 	}
 	activity.GetLogger(ctx).Info("fetched completed sales", "tenant", a.tenant, "records", len(res.Records),
-		"voided", voided, "more", res.NextPageToken != "", "cursor", res.Cursor)
+		"undecodable", len(page.Undecodable), "voided", voided, "more", res.NextPageToken != "")
 	return res, nil
 }
 

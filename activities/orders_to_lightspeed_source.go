@@ -16,11 +16,6 @@ import (
 	"fortspeed/mapping"
 )
 
-// lsCursorOverlap is taken off the cursor so that a clock difference between this
-// worker and Fortnox loses nothing; Fortnox's lastmodified is per minute anyway, and the
-// per-record workflow ids dedupe what is read twice.
-const lsCursorOverlap = time.Minute
-
 // lsMaxFetchPage is the most listed orders one Fetch returns.
 const lsMaxFetchPage = 500
 
@@ -59,13 +54,14 @@ func lsRecordLogger(ctx context.Context, sourceID string) log.Logger {
 // Fetch returns one page of the Fortnox orders changed at or after in.Since, as listed:
 // the list is slim, so each record's Enrich reads its full order (the unavoidable read).
 // Cancelled orders, and orders that orders-to-fortnox made from Lightspeed sales, are left
-// out.
+// out; an order that does not decode is a record with its Problem.
 //
-// The Fortnox client reads the list of changed orders whole, so each page re-reads it and
-// takes its slice. While a run pages, orders only join that list (a change keeps an order
-// changed since Since), so a later page may repeat an order but never skips one. The page
-// token carries the time the first page was listed, the cursor of every page: an order
-// changed after it, even one that joined an earlier page, is found by the next run.
+// Each page is one Fortnox listing of up to 500 orders, by page number inside the run's
+// fixed lastmodified window, so a backlog of N orders costs N/500 listings. While a run
+// pages, orders only join the window (a change keeps an order changed since Since), so a
+// later page may repeat an order but never skips one. The page token carries the time the
+// first page was listed, the cursor of every page: an order changed after it is found by
+// the next run.
 func (a *OrdersToLightspeedSource) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
 	if err := a.check(in.Tenant); err != nil {
 		return FetchResult{}, err
@@ -75,40 +71,33 @@ func (a *OrdersToLightspeedSource) Fetch(ctx context.Context, in FetchInput) (Fe
 	if err != nil {
 		return FetchResult{}, err
 	}
-	if page == 1 {
-		listedAt = time.Now().UTC()
-	}
 	size := in.PageSize
 	if size <= 0 || size > lsMaxFetchPage {
 		size = lsMaxFetchPage
 	}
-	list, err := a.Fortnox.OrdersChangedSince(ctx, in.Since)
+	list, err := a.Fortnox.OrdersPage(ctx, fortnox.OrdersPageQuery{Since: in.Since, Page: page, Limit: size})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}
-	// Pages are cut from the whole list, before anything is left out, so an order cancelled
-	// between two pages cannot shift another one onto a page already read.
-	start := min((page-1)*size, len(list))
-	end := min(start+size, len(list))
-	// The page holds the listing only: each full order (and its customer) is read by the
-	// record's own enrich, so a fault on one order is retried for that order alone instead of
-	// failing the whole page.
-	var res FetchResult
-	for _, item := range list[start:end] {
+	if page == 1 {
+		listedAt = list.ListedAt
+	}
+	res := FetchResult{Cursor: listedAt}
+	for _, item := range list.Orders {
 		if bool(item.Cancelled) || strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
 			continue
 		}
 		rec := mapping.FromFortnoxListItem(item)
 		res.Records = append(res.Records, NewRecord(rec.ID, rec.Created, rec))
 	}
-	if end < len(list) {
+	for _, u := range list.Undecodable {
+		res.Records = append(res.Records, Record{ID: u.ID, Problem: u.Reason})
+	}
+	if page < list.TotalPages {
 		res.NextPageToken = lsFormatPageToken(page+1, listedAt)
 	}
-	if end > start {
-		res.Cursor = listedAt.Add(-lsCursorOverlap)
-	}
-	activity.GetLogger(ctx).Info("fetch: read Fortnox orders", "page", page, "listed", len(list),
-		"records", len(res.Records), "more", res.NextPageToken != "")
+	activity.GetLogger(ctx).Info("fetch: read Fortnox orders", "page", page, "of", list.TotalPages,
+		"records", len(res.Records), "undecodable", len(list.Undecodable), "more", res.NextPageToken != "")
 	return res, nil
 }
 
@@ -149,7 +138,7 @@ func lsParsePageToken(token string) (int, time.Time, error) {
 		return 0, time.Time{}, InvalidInputError("fetch: page token %q is not a Fortnox page number", token)
 	}
 	if !hasTime {
-		return page, time.Now().UTC(), nil
+		return 0, time.Time{}, InvalidInputError("fetch: page token %q has no listing time", token)
 	}
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil {
