@@ -313,6 +313,12 @@ func decodeBody(op string, resp *resty.Response, out any) error {
 		return &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op, Status: resp.StatusCode(), Message: nonJSONMessage(resp)}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
+		// Valid JSON with a value of the wrong kind is data, not a fault: every attempt
+		// reads the same, so it is Validation (needs_fix), named by the field.
+		var bad *json.UnmarshalTypeError
+		if errors.As(err, &bad) {
+			return &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Status: resp.StatusCode(), Message: clients.DecodeReason(err), Err: err}
+		}
 		return &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op, Status: resp.StatusCode(), Message: "response does not match the expected shape", Err: err}
 	}
 	return nil

@@ -296,11 +296,16 @@ func TestTimeoutIsTransient(t *testing.T) {
 }
 
 func TestMalformedAnswersGiveClearErrors(t *testing.T) {
-	for name, tc := range map[string]struct{ ct, body, msg string }{
-		"truncated JSON":  {"application/json", `{"Sale":{"saleID":"1"`, "malformed answer"},
-		"wrong types":     {"application/json", `{"Sale":{"saleID":{"x":1}}}`, "malformed answer"},
-		"HTML with 200":   {"text/html", `<html><title>Login</title></html>`, `not JSON (text/html): HTML page titled "Login"`},
-		"plain text body": {"text/plain", `upstream connect error`, `not JSON (text/plain): "upstream connect error"`},
+	for name, tc := range map[string]struct {
+		ct, body, msg string
+		kind          clients.Kind
+	}{
+		"truncated JSON": {"application/json", `{"Sale":{"saleID":"1"`, "malformed answer", clients.Transient},
+		// Valid JSON whose value has the wrong kind reads the same on every attempt: data to
+		// fix, named by its field.
+		"wrong types":     {"application/json", `{"Sale":{"saleID":{"x":1}}}`, "saleID: an object is not a whole number", clients.Validation},
+		"HTML with 200":   {"text/html", `<html><title>Login</title></html>`, `not JSON (text/html): HTML page titled "Login"`, clients.Transient},
+		"plain text body": {"text/plain", `upstream connect error`, `not JSON (text/plain): "upstream connect error"`, clients.Transient},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, _, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
@@ -309,7 +314,7 @@ func TestMalformedAnswersGiveClearErrors(t *testing.T) {
 			})
 			_, err := c.Sale(context.Background(), 1)
 			ce := kindOf(t, err)
-			assert.Equal(t, clients.Transient, ce.Kind)
+			assert.Equal(t, tc.kind, ce.Kind)
 			assert.Contains(t, ce.Error(), tc.msg)
 		})
 	}

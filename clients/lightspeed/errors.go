@@ -3,6 +3,7 @@ package lightspeed
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -111,6 +112,13 @@ func retryAfter(h http.Header, p *pacer, cost float64) time.Duration {
 
 // decodeError reports a 2xx body that does not have the expected shape.
 func (c *Client) decodeError(op string, err error) error {
+	// Valid JSON with a value of the wrong kind ("unitPrice":"N/A") is data, not a fault:
+	// every attempt reads the same, so it is Validation (needs_fix), named by the field.
+	var bad *json.UnmarshalTypeError
+	if errors.As(err, &bad) {
+		return &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Status: http.StatusOK,
+			Message: clients.DecodeReason(err), Err: err}
+	}
 	return &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op, Status: http.StatusOK,
 		Message: "malformed answer", Err: err}
 }
