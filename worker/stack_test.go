@@ -65,6 +65,10 @@ type stackOptions struct {
 	// maxConcurrent and pageSize go into every SyncInput; zero: the workflow defaults.
 	maxConcurrent int
 	pageSize      int
+	// retryBudget and sweepBackoff go into every SyncInput; zero: the workflow's and the
+	// worker's defaults.
+	retryBudget  time.Duration
+	sweepBackoff time.Duration
 	// extraEnv is added to the worker's environment (in-process and binary).
 	extraEnv map[string]string
 }
@@ -402,6 +406,7 @@ func (s *stack) syncInput(flow string, since time.Time) workflows.SyncInput {
 		Tenant: workflows.DefaultTenant, Flow: flow, Since: &since,
 		PageSize: s.opts.pageSize, MaxConcurrent: s.opts.maxConcurrent,
 		ProductWait: s.opts.productWait, ProductRecheck: s.opts.productRecheck, NeedsFixWait: s.opts.needsFixWait,
+		RetryBudget: s.opts.retryBudget, SweepBackoff: s.opts.sweepBackoff,
 	}
 }
 

@@ -1,0 +1,371 @@
+package main
+
+// Whole-stack tests of the flow engine: customer writes serialized across worker
+// processes, and a worker that polls only one vendor's queue. They assert what the
+// sandboxes and the dev server hold, not timings.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enums "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"fortspeed/activities"
+	"fortspeed/workflows"
+)
+
+// stackVariablePrefixes are the variables the stack sets; startWorkerProcessEnv keeps none
+// of them from the test process's own environment (startWorker puts them there).
+var stackVariablePrefixes = []string{"TEMPORAL_", "FORTNOX_", "LIGHTSPEED_", "FORTSPEED_"}
+
+// startWorkerProcessEnv starts one more worker binary whose fortspeed environment is
+// exactly env, logging to logName in the stack's temp dir. It is stopped with the others.
+func (s *stack) startWorkerProcessEnv(env map[string]string, logName string) (*workerProcess, string) {
+	s.tb.Helper()
+	bin := s.workerBinary()
+	logPath := filepath.Join(s.dir, logName)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	require.NoError(s.tb, err)
+	cmd := exec.Command(bin)
+	for _, kv := range os.Environ() {
+		keep := true
+		for _, prefix := range stackVariablePrefixes {
+			if strings.HasPrefix(kv, prefix) {
+				keep = false
+			}
+		}
+		if keep {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(s.tb, cmd.Start())
+	p := &workerProcess{cmd: cmd, done: make(chan error, 1)}
+	go func() {
+		p.done <- cmd.Wait()
+		logFile.Close()
+	}()
+	s.mu.Lock()
+	s.procs = append(s.procs, p)
+	s.mu.Unlock()
+	return p, logPath
+}
+
+// identityPrefix is how the Temporal identity of a worker process begins (the SDK's
+// default identity is "<pid>@<host>@").
+func identityPrefix(p *workerProcess) string { return strconv.Itoa(p.cmd.Process.Pid) + "@" }
+
+// stillRunning reports whether the worker process has not exited.
+func stillRunning(p *workerProcess) (bool, error) {
+	select {
+	case err := <-p.done:
+		p.done <- err // for the stack's own stop
+		return false, err
+	default:
+		return true, nil
+	}
+}
+
+// waitFor polls cond until it holds; the test fails when ctx ends first.
+func waitFor(ctx context.Context, tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("gave up waiting: %s", what)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// executions lists every workflow execution the visibility query matches.
+func (s *stack) executions(ctx context.Context, query string) []*workflowpb.WorkflowExecutionInfo {
+	s.tb.Helper()
+	var out []*workflowpb.WorkflowExecutionInfo
+	var token []byte
+	for {
+		resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: query, PageSize: 1000, NextPageToken: token})
+		require.NoError(s.tb, err, "list %q", query)
+		out = append(out, resp.GetExecutions()...)
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			return out
+		}
+	}
+}
+
+// activityIdentities maps each activity type of a history to the identities of the
+// workers that ran it (the started event of each activity's last attempt).
+func activityIdentities(hist *historypb.History) map[string][]string {
+	scheduled := map[int64]string{}
+	out := map[string][]string{}
+	for _, e := range hist.GetEvents() {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[e.GetEventId()] = a.GetActivityType().GetName()
+		}
+		if a := e.GetActivityTaskStartedEventAttributes(); a != nil {
+			name := scheduled[a.GetScheduledEventId()]
+			out[name] = append(out[name], a.GetIdentity())
+		}
+	}
+	return out
+}
+
+// pollerIdentities lists the identities polling a task queue for activities.
+func (s *stack) pollerIdentities(ctx context.Context, queue string) []string {
+	s.tb.Helper()
+	resp, err := s.client.DescribeTaskQueue(ctx, queue, enums.TASK_QUEUE_TYPE_ACTIVITY)
+	require.NoError(s.tb, err, "describe task queue %s", queue)
+	var out []string
+	for _, p := range resp.GetPollers() {
+		out = append(out, p.GetIdentity())
+	}
+	return out
+}
+
+// newCustomers are the Fortnox customers of after that before did not have.
+func newCustomers(before, after fortnoxState) []fortnoxCustomer {
+	had := map[string]bool{}
+	for _, c := range before.Customers {
+		had[c.CustomerNumber] = true
+	}
+	var out []fortnoxCustomer
+	for _, c := range after.Customers {
+		if !had[c.CustomerNumber] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestTwoWorkersCreateEachNewCustomerOnce runs orders-to-fortnox on two worker processes
+// at once over 60 sales of 12 customers Fortnox does not know, five sales each, with 20
+// records in flight: records of one customer run at the same time on either process, and
+// the CustomerUpsert child (one workflow id per e-mail) must make each customer once.
+func TestTwoWorkersCreateEachNewCustomerOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-stack test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := startStack(t, stackOptions{maxConcurrent: 20})
+	s.workerBinary()
+	before, ls := s.fortnoxState(ctx), s.lightspeedState(ctx)
+	item := anyItem(t, before, ls)
+	cash := paymentTypeID(t, ls, "Cash")
+	known := fortnoxEmails(before.Customers)
+	since := time.Now().Add(-2 * time.Second)
+
+	const customers, salesEach = 12, 5
+	emailOf := map[string]string{} // sale id → the e-mail of its customer
+	var emails []string
+	for i := range customers {
+		email := fmt.Sprintf("two.workers.%02d.e2e@example.com", i)
+		require.Zero(t, known[email], "Fortnox already knows %s", email)
+		emails = append(emails, email)
+		id := s.createCustomer(ctx, lsNewCustomer{first: "Tova", last: fmt.Sprintf("Tvåarbetare %02d", i), email: email,
+			street: fmt.Sprintf("Parallellgatan %d", i+1), zip: "11122", city: "Stockholm", country: "SE"})
+		// One customer's sales one after the other, so they land in one batch of children.
+		for j := range salesEach {
+			emailOf[s.createSale(ctx, id, cash, lsNewLine{itemID: item.ItemID, qty: j + 1, price: "120.00"})] = email
+		}
+	}
+	s.startWorkerProcess()
+	s.startWorkerProcess()
+	s.mu.Lock()
+	procs := append([]*workerProcess(nil), s.procs...)
+	s.mu.Unlock()
+	require.Len(t, procs, 2)
+
+	res := s.runFlow(ctx, workflows.FlowOrdersToFortnox, since)
+	t.Logf("orders-to-fortnox: %+v", res)
+	assert.Equal(t, customers*salesEach, res.Committed, "records committed: %+v", res)
+	assert.Zero(t, s.waitSettled(ctx, workflows.FlowOrdersToFortnox), "records in needs_fix")
+
+	after := s.fortnoxState(ctx)
+	added := newCustomers(before, after)
+	assert.Len(t, added, customers, "new Fortnox customers: %v", added)
+	byEmail := customersByEmail(after)
+	for _, email := range emails {
+		assert.Len(t, byEmail[email], 1, "Fortnox customers with e-mail %s", email)
+	}
+	byRef := ordersByRef(after)
+	for sale, email := range emailOf {
+		orders := byRef[fortnoxLoopPrefix+sale]
+		if !assert.Len(t, orders, 1, "Fortnox orders of sale %s", sale) || len(byEmail[email]) == 0 {
+			continue
+		}
+		assert.Equal(t, byEmail[email][0].CustomerNumber, orders[0].CustomerNumber, "sale %s goes to the customer of %s", sale, email)
+	}
+	out := s.outcomes(ctx, workflows.FlowOrdersToFortnox)
+	assert.Len(t, out, customers*salesEach, "record workflows")
+	for sale := range emailOf {
+		o := out[workflows.SourceKindSale+":"+sale]
+		assert.Equal(t, workflows.StatusCommitted, o.Status, "sale %s (%s)", sale, o.WorkflowID)
+		assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, o.Execution, "sale %s (%s)", sale, o.WorkflowID)
+	}
+
+	// The customer writes ran in both processes, and records of one customer did meet:
+	// a record that found its customer's CustomerUpsert running waited for it.
+	perProcess := map[string]int{}
+	for _, info := range s.executions(ctx, fmt.Sprintf("WorkflowType = '%s'", workflows.WorkflowCustomerUpsert)) {
+		ids := activityIdentities(s.history(ctx, info.GetExecution().GetWorkflowId(), info.GetExecution().GetRunId()))
+		for _, id := range ids[activities.OrdersToFortnoxUpsertCustomer] {
+			for i, p := range procs {
+				if strings.HasPrefix(id, identityPrefix(p)) {
+					perProcess[fmt.Sprintf("process %d", i+1)]++
+				}
+			}
+		}
+	}
+	t.Logf("upsert-customer activities per worker process: %v", perProcess)
+	assert.Len(t, perProcess, 2, "both worker processes wrote customers: %v", perProcess)
+	met := 0
+	for _, o := range out {
+		for _, e := range s.history(ctx, o.WorkflowID, o.RunID).GetEvents() {
+			if a := e.GetStartChildWorkflowExecutionFailedEventAttributes(); a != nil &&
+				a.GetWorkflowType().GetName() == workflows.WorkflowCustomerUpsert {
+				met++
+				break
+			}
+		}
+	}
+	t.Logf("%d of %d records found their customer's write already running and waited", met, len(out))
+	assert.Positive(t, met, "records of one customer ran at the same time")
+}
+
+// TestFortnoxOnlyWorkerNeedsNoLightspeedCredentials runs a worker process that polls only
+// fortnox-api, with no Lightspeed variable and no Lightspeed token file, next to an
+// in-process worker that polls fortspeed and lightspeed-api: it starts, stays up, and
+// runs every Fortnox step of orders-to-fortnox.
+func TestFortnoxOnlyWorkerNeedsNoLightspeedCredentials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-stack test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := startStack(t, stackOptions{})
+	s.workerBinary()
+
+	env := map[string]string{}
+	for k, v := range s.env {
+		if !strings.HasPrefix(k, "LIGHTSPEED_") {
+			env[k] = v
+		}
+	}
+	env["FORTSPEED_TASK_QUEUES"] = workflows.TaskQueueFortnox
+	env["FORTSPEED_STATE_DIR"] = t.TempDir() // no token file of any vendor
+	env["FORTSPEED_LOG_LEVEL"] = "info"
+	fortnoxOnly, logPath := s.startWorkerProcessEnv(env, "fortnox-only-worker.log")
+	fortnoxID := identityPrefix(fortnoxOnly)
+
+	s.env["FORTSPEED_TASK_QUEUES"] = workflows.TaskQueueFortspeed + "," + workflows.TaskQueueLightspeed
+	s.startWorker()
+	s.mu.Lock()
+	inProcess := s.workers[0].proc.Queues()
+	s.mu.Unlock()
+	assert.ElementsMatch(t, []string{workflows.TaskQueueFortspeed, workflows.TaskQueueLightspeed}, inProcess)
+
+	// Only the Fortnox-only process polls fortnox-api, and it polls nothing else.
+	waitFor(ctx, t, "the Fortnox-only worker polls fortnox-api", func() bool {
+		ids := s.pollerIdentities(ctx, workflows.TaskQueueFortnox)
+		if running, err := stillRunning(fortnoxOnly); !running {
+			t.Fatalf("the Fortnox-only worker exited (%v); its log:\n%s", err, readFile(t, logPath))
+		}
+		return len(ids) > 0
+	})
+	for _, id := range s.pollerIdentities(ctx, workflows.TaskQueueFortnox) {
+		assert.True(t, strings.HasPrefix(id, fortnoxID), "fortnox-api poller %s is the Fortnox-only process (%s…)", id, fortnoxID)
+	}
+	waitFor(ctx, t, "the in-process worker polls lightspeed-api", func() bool {
+		return len(s.pollerIdentities(ctx, workflows.TaskQueueLightspeed)) > 0
+	})
+	for _, id := range s.pollerIdentities(ctx, workflows.TaskQueueLightspeed) {
+		assert.False(t, strings.HasPrefix(id, fortnoxID), "lightspeed-api poller %s is not the Fortnox-only process", id)
+	}
+
+	fx, ls := s.fortnoxState(ctx), s.lightspeedState(ctx)
+	item := anyItem(t, fx, ls)
+	cash := paymentTypeID(t, ls, "Cash")
+	line := lsNewLine{itemID: item.ItemID, qty: 1, price: "199.00"}
+	since := time.Now().Add(-2 * time.Second)
+	buyer := s.createCustomer(ctx, lsNewCustomer{first: "Frida", last: "Fortnoxsidan", email: "fortnox.only.e2e@example.com",
+		street: "Kövägen 1", zip: "41101", city: "Göteborg", country: "SE"})
+	sales := []string{s.createSale(ctx, buyer, cash, line), s.createSale(ctx, buyer, cash, line), s.createSale(ctx, "", cash, line)}
+
+	res := s.runFlow(ctx, workflows.FlowOrdersToFortnox, since)
+	t.Logf("orders-to-fortnox: %+v", res)
+	assert.Equal(t, len(sales), res.Committed, "records committed: %+v", res)
+	byRef := ordersByRef(s.fortnoxState(ctx))
+	for _, sale := range sales {
+		assert.Len(t, byRef[fortnoxLoopPrefix+sale], 1, "Fortnox orders of sale %s", sale)
+	}
+
+	// Every Fortnox step ran in the Fortnox-only process, every other step elsewhere.
+	fortnoxSteps := map[string]bool{}
+	toFortnox, err := workflows.FlowByID(workflows.FlowOrdersToFortnox)
+	require.NoError(t, err)
+	for _, m := range toFortnox.Methods(workflows.TaskQueueFortnox) {
+		fortnoxSteps[activities.OrdersToFortnoxPrefix+m] = true
+	}
+	checkRan := func(workflowID, runID string) {
+		t.Helper()
+		for name, ids := range activityIdentities(s.history(ctx, workflowID, runID)) {
+			for _, id := range ids {
+				if fortnoxSteps[name] {
+					assert.True(t, strings.HasPrefix(id, fortnoxID), "%s of %s ran in %s, not the Fortnox-only process", name, workflowID, id)
+				} else {
+					assert.False(t, strings.HasPrefix(id, fortnoxID), "%s of %s ran in the Fortnox-only process", name, workflowID)
+				}
+			}
+		}
+	}
+	ran := map[string]int{}
+	parent := s.lastParent(ctx, workflows.FlowOrdersToFortnox)
+	checkRan(parent, "")
+	for _, o := range s.outcomes(ctx, workflows.FlowOrdersToFortnox) {
+		checkRan(o.WorkflowID, o.RunID)
+		for name := range activityIdentities(s.history(ctx, o.WorkflowID, o.RunID)) {
+			ran[name]++
+		}
+	}
+	for _, info := range s.executions(ctx, fmt.Sprintf("WorkflowType = '%s'", workflows.WorkflowCustomerUpsert)) {
+		checkRan(info.GetExecution().GetWorkflowId(), info.GetExecution().GetRunId())
+		for name := range activityIdentities(s.history(ctx, info.GetExecution().GetWorkflowId(), info.GetExecution().GetRunId())) {
+			ran[name]++
+		}
+	}
+	t.Logf("activities run (records and customer writes): %v", ran)
+	assert.Positive(t, ran[activities.OrdersToFortnoxCommit], "commits ran")
+	assert.Positive(t, ran[activities.OrdersToFortnoxUpsertCustomer], "customer writes ran")
+
+	running, exit := stillRunning(fortnoxOnly)
+	assert.True(t, running, "the Fortnox-only worker is still up (exit: %v)", exit)
+	log := readFile(t, logPath)
+	assert.Contains(t, log, `"worker started"`, "the Fortnox-only worker's log")
+	assert.Contains(t, log, `"task_queues":["fortnox-api"]`, "the Fortnox-only worker's log")
+	assert.NotContains(t, strings.ToLower(log), "lightspeed_", "the Fortnox-only worker asks for no Lightspeed variable")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
