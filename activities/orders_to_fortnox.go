@@ -24,7 +24,11 @@ import (
 const (
 	toFortnoxCacheTTL      = 10 * time.Minute
 	toFortnoxCustomerCache = 10_000
-	toFortnoxArticleCache  = 50_000
+	// The article and customer registers are listed whole once an hour, and what changed
+	// since the last listing when a record names one the worker does not know. Fortnox
+	// filters lastmodified by the minute, in its own clock.
+	toFortnoxFullListing   = time.Hour
+	toFortnoxListingMargin = 2 * time.Minute
 )
 
 // OrdersToFortnoxTarget holds the Fortnox steps of orders-to-fortnox (check-exists,
@@ -38,8 +42,11 @@ type OrdersToFortnoxTarget struct {
 	// customers maps a lower-cased e-mail to the Fortnox customer and its mapped fields as
 	// last seen or written, so an order of a known, unchanged customer costs no call.
 	customers *Cache[fortnoxCustomerSnapshot]
-	// articles holds the article numbers known to exist in Fortnox.
-	articles *Cache[bool]
+	// articles are the article numbers Fortnox has (upper case), and customerNumbers the
+	// lowest customer number per lower-cased e-mail, from listings of the registers: a
+	// backlog costs a few paged listings, not one lookup per record.
+	articles        *listingIndex[struct{}]
+	customerNumbers *listingIndex[string]
 }
 
 // NewOrdersToFortnoxTarget builds the Fortnox steps of one tenant.
@@ -50,11 +57,38 @@ func NewOrdersToFortnoxTarget(tenant string, fx *fortnox.Client) (*OrdersToFortn
 	case fx == nil:
 		return nil, fmt.Errorf("orders-to-fortnox activities of tenant %s: the Fortnox client is required", tenant)
 	}
-	return &OrdersToFortnoxTarget{
+	a := &OrdersToFortnoxTarget{
 		tenant: tenant, fortnox: fx,
 		customers: NewCache[fortnoxCustomerSnapshot](toFortnoxCacheTTL, toFortnoxCustomerCache),
-		articles:  NewCache[bool](toFortnoxCacheTTL, toFortnoxArticleCache),
-	}, nil
+	}
+	a.articles = newListingIndex(toFortnoxFullListing, toFortnoxListingMargin,
+		func(ctx context.Context, since time.Time, put func(string, struct{})) error {
+			return fx.ArticlesPaged(ctx, since, func(page []fortnox.ArticleListItem) error {
+				for _, art := range page {
+					put(strings.ToUpper(strings.TrimSpace(string(art.ArticleNumber))), struct{}{})
+				}
+				return nil
+			})
+		})
+	a.customerNumbers = newListingIndex(toFortnoxFullListing, toFortnoxListingMargin,
+		func(ctx context.Context, since time.Time, put func(string, string)) error {
+			return fx.CustomersPaged(ctx, since, func(page []fortnox.CustomerListItem) error {
+				for _, c := range page {
+					if email := strings.ToLower(strings.TrimSpace(c.Email)); email != "" {
+						put(email, string(c.CustomerNumber))
+					}
+				}
+				return nil
+			})
+		})
+	// Several customers with one e-mail: the lowest number, so the choice is stable.
+	a.customerNumbers.keep = func(old, new string) string {
+		if compareFortnoxNumbers(new, old) < 0 {
+			return new
+		}
+		return old
+	}
+	return a, nil
 }
 
 // CheckExists looks the draft's reference up among Fortnox orders'
@@ -360,6 +394,7 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 			}
 			number := string(created.CustomerNumber)
 			a.customers.Put(key, fortnoxCustomerSnapshot{Number: number, Fields: want})
+			a.customerNumbers.put(key, number)
 			log.Info("created Fortnox customer", "customer", number)
 			return UpsertCustomerResult{CustomerID: number, Created: true,
 				Summary: fmt.Sprintf("upsert-customer: created %s Fortnox customer %s", kind, number)}, nil
@@ -388,40 +423,33 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 		Summary: fmt.Sprintf("upsert-customer: updated %s of Fortnox customer %s", list, snap.Number)}, nil
 }
 
-// lookUpCustomer searches by e-mail and reads the match in full, since the search result
-// lacks the type and the contact person. Several matches take the lowest number, so the
-// choice is stable.
+// lookUpCustomer finds the customer by e-mail in the customer register's listing (the
+// lowest number when several share it) and reads it in full, since the listing lacks the
+// type and the contact person.
 func (a *OrdersToFortnoxTarget) lookUpCustomer(ctx context.Context, email string) (fortnoxCustomerSnapshot, bool, error) {
-	matches, err := a.fortnox.CustomersByEmail(ctx, email)
+	numbers, _, err := a.customerNumbers.lookup(ctx, []string{email})
 	if err != nil {
 		return fortnoxCustomerSnapshot{}, false, vendorError(err)
 	}
-	if len(matches) == 0 {
+	number, ok := numbers[email]
+	if !ok {
 		return fortnoxCustomerSnapshot{}, false, nil
 	}
-	numbers := make([]string, 0, len(matches))
-	for _, m := range matches {
-		numbers = append(numbers, string(m.CustomerNumber))
-	}
-	slices.SortFunc(numbers, compareFortnoxNumbers)
-	if len(numbers) > 1 {
-		activity.GetLogger(ctx).Warn("several Fortnox customers share an e-mail; using the lowest number", "customers", numbers)
-	}
-	full, err := a.fortnox.Customer(ctx, numbers[0])
+	full, err := a.fortnox.Customer(ctx, number)
 	if err != nil {
 		return fortnoxCustomerSnapshot{}, false, vendorError(err)
 	}
-	return fortnoxCustomerSnapshot{Number: numbers[0], Fields: fortnoxCustomerFieldsOf(full)}, true, nil
+	return fortnoxCustomerSnapshot{Number: number, Fields: fortnoxCustomerFieldsOf(full)}, true, nil
 }
 
-// VerifyProducts checks that Fortnox has an article for every SKU. Known SKUs come from the
-// cache; the client has no batch lookup, so each unknown SKU costs its exact article read,
-// the cheapest lookup it offers.
+// VerifyProducts checks that Fortnox has an article for every SKU, in the listing of the
+// article register: Fortnox has no batch lookup by number, and a listing of 500 articles a
+// page, refreshed by lastmodified, answers a whole backlog.
 func (a *OrdersToFortnoxTarget) VerifyProducts(ctx context.Context, in VerifyProductsInput) (VerifyProductsResult, error) {
 	if err := checkTenant(a.tenant, "verify-products", in.Tenant); err != nil {
 		return VerifyProductsResult{}, err
 	}
-	var skus, unknown []string
+	var skus, keys []string
 	seen := make(map[string]bool, len(in.SKUs))
 	for _, s := range in.SKUs {
 		s = strings.TrimSpace(s)
@@ -430,34 +458,23 @@ func (a *OrdersToFortnoxTarget) VerifyProducts(ctx context.Context, in VerifyPro
 		}
 		seen[s] = true
 		skus = append(skus, s)
-		if _, ok := a.articles.Get(s); !ok {
-			unknown = append(unknown, s)
-		}
+		keys = append(keys, strings.ToUpper(s))
 	}
 	if len(skus) == 0 {
 		return VerifyProductsResult{}, InvalidInputError("verify-products: no SKUs given")
 	}
-	found := make(map[string]bool, len(unknown))
-	if len(unknown) > 0 {
-		arts, err := a.fortnox.ArticlesByNumber(ctx, unknown)
-		if err != nil {
-			return VerifyProductsResult{}, vendorError(err)
-		}
-		for _, art := range arts {
-			found[strings.ToUpper(string(art.ArticleNumber))] = true
-		}
+	found, listings, err := a.articles.lookup(ctx, keys)
+	if err != nil {
+		return VerifyProductsResult{}, vendorError(err)
 	}
 	var res VerifyProductsResult
-	for _, s := range unknown {
-		if found[strings.ToUpper(s)] {
-			a.articles.Put(s, true)
-			continue
+	for i, s := range skus {
+		if _, ok := found[keys[i]]; !ok {
+			res.Missing = append(res.Missing, s)
 		}
-		res.Missing = append(res.Missing, s)
 	}
-	cached := len(skus) - len(unknown)
 	if len(res.Missing) == 0 {
-		res.Summary = fmt.Sprintf("verify-products: all %d SKUs in Fortnox (%d known, %d looked up)", len(skus), cached, len(unknown))
+		res.Summary = fmt.Sprintf("verify-products: all %d SKUs in Fortnox (%d listings of the article register)", len(skus), listings)
 		return res, nil
 	}
 	res.Summary = fmt.Sprintf("verify-products: %d of %d SKUs not in Fortnox: %s", len(res.Missing), len(skus), strings.Join(res.Missing, ", "))

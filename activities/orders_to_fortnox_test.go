@@ -556,8 +556,8 @@ func TestToFortnoxVerifyProducts(t *testing.T) {
 	var res VerifyProductsResult
 	require.NoError(t, e.run(OrdersToFortnoxVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: skus}, &res))
 	assert.Empty(t, res.Missing)
-	assert.Equal(t, "verify-products: all 3 SKUs in Fortnox (0 known, 3 looked up)", res.Summary)
-	assert.Equal(t, 3, e.fxN.total(), "one exact read per distinct unknown SKU")
+	assert.Equal(t, "verify-products: all 3 SKUs in Fortnox (1 listings of the article register)", res.Summary)
+	assert.Equal(t, 1, e.fxN.total(), "one listing of the %d demo articles, not one read per SKU", len(arts))
 
 	e.fxN.reset()
 	require.NoError(t, e.run(OrdersToFortnoxVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: skus}, &res))
@@ -568,6 +568,27 @@ func TestToFortnoxVerifyProducts(t *testing.T) {
 		VerifyProductsInput{Tenant: "default", SKUs: []string{"NOPE-2", arts[2].Number, "NOPE-1"}}, &res))
 	assert.Equal(t, []string{"NOPE-2", "NOPE-1"}, res.Missing)
 	assert.Equal(t, "verify-products: 2 of 3 SKUs not in Fortnox: NOPE-2, NOPE-1", res.Summary)
+	assert.Equal(t, 1, e.fxN.total(), "an unknown SKU costs one listing of what changed")
+
+	// An article made after the listing is found by the listing of what changed since.
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	e.fx.call(http.MethodPost, "/_sandbox/tokens", nil, &tok)
+	req, err := http.NewRequest(http.MethodPost, e.fx.srv.URL+"/3/articles",
+		strings.NewReader(`{"Article":{"ArticleNumber":"NOPE-1","Description":"New mug"}}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	e.fxN.reset()
+	var fresh VerifyProductsResult
+	require.NoError(t, e.run(OrdersToFortnoxVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: []string{"NOPE-1"}}, &fresh))
+	assert.Empty(t, fresh.Missing)
+	assert.Equal(t, 1, e.fxN.total())
 }
 
 func TestToFortnoxVendorErrorsAndTenant(t *testing.T) {
