@@ -29,6 +29,9 @@ const (
 	// filters lastmodified by the minute, in its own clock.
 	toFortnoxFullListing   = time.Hour
 	toFortnoxListingMargin = 2 * time.Minute
+	// toFortnoxMaxListed bounds a listing (20 pages); a larger register is looked up by
+	// record for what its first pages did not hold.
+	toFortnoxMaxListed = 10_000
 )
 
 // OrdersToFortnoxTarget holds the Fortnox steps of orders-to-fortnox (check-exists,
@@ -61,32 +64,65 @@ func NewOrdersToFortnoxTarget(tenant string, fx *fortnox.Client) (*OrdersToFortn
 		tenant: tenant, fortnox: fx,
 		customers: NewCache[fortnoxCustomerSnapshot](toFortnoxCacheTTL, toFortnoxCustomerCache),
 	}
-	a.articles = newListingIndex(toFortnoxFullListing, toFortnoxListingMargin,
-		func(ctx context.Context, since time.Time, put func(string, struct{})) error {
-			return fx.ArticlesPaged(ctx, since, func(page []fortnox.ArticleListItem) error {
-				for _, art := range page {
-					put(strings.ToUpper(strings.TrimSpace(string(art.ArticleNumber))), struct{}{})
-				}
-				return nil
-			})
-		})
-	a.customerNumbers = newListingIndex(toFortnoxFullListing, toFortnoxListingMargin,
-		func(ctx context.Context, since time.Time, put func(string, string)) error {
-			return fx.CustomersPaged(ctx, since, func(page []fortnox.CustomerListItem) error {
-				for _, c := range page {
-					if email := strings.ToLower(strings.TrimSpace(c.Email)); email != "" {
-						put(email, string(c.CustomerNumber))
+	a.articles = &listingIndex[struct{}]{
+		fullEvery: toFortnoxFullListing, margin: toFortnoxListingMargin, maxListed: toFortnoxMaxListed,
+		list: func(ctx context.Context, since time.Time, max int, put func(string, struct{})) (bool, error) {
+			return walkUpTo(max, func(each func() bool) error {
+				return fx.ArticlesPaged(ctx, since, func(page []fortnox.ArticleListItem) error {
+					for _, art := range page {
+						put(strings.ToUpper(strings.TrimSpace(string(art.ArticleNumber))), struct{}{})
+						if !each() {
+							return errListedEnough
+						}
 					}
-				}
-				return nil
+					return nil
+				})
 			})
-		})
-	// Several customers with one e-mail: the lowest number, so the choice is stable.
-	a.customerNumbers.keep = func(old, new string) string {
-		if compareFortnoxNumbers(new, old) < 0 {
-			return new
-		}
-		return old
+		},
+		find: func(ctx context.Context, numbers []string, put func(string, struct{})) error {
+			arts, err := fx.ArticlesByNumber(ctx, numbers)
+			for _, art := range arts {
+				put(strings.ToUpper(strings.TrimSpace(string(art.ArticleNumber))), struct{}{})
+			}
+			return err
+		},
+	}
+	a.customerNumbers = &listingIndex[string]{
+		fullEvery: toFortnoxFullListing, margin: toFortnoxListingMargin, maxListed: toFortnoxMaxListed,
+		list: func(ctx context.Context, since time.Time, max int, put func(string, string)) (bool, error) {
+			return walkUpTo(max, func(each func() bool) error {
+				return fx.CustomersPaged(ctx, since, func(page []fortnox.CustomerListItem) error {
+					for _, c := range page {
+						if email := strings.ToLower(strings.TrimSpace(c.Email)); email != "" {
+							put(email, string(c.CustomerNumber))
+						}
+						if !each() {
+							return errListedEnough
+						}
+					}
+					return nil
+				})
+			})
+		},
+		find: func(ctx context.Context, emails []string, put func(string, string)) error {
+			for _, email := range emails {
+				found, err := fx.CustomersByEmail(ctx, email)
+				if err != nil {
+					return err
+				}
+				for _, c := range found {
+					put(email, string(c.CustomerNumber))
+				}
+			}
+			return nil
+		},
+		// Several customers with one e-mail: the lowest number, so the choice is stable.
+		keep: func(old, new string) string {
+			if compareFortnoxNumbers(new, old) < 0 {
+				return new
+			}
+			return old
+		},
 	}
 	return a, nil
 }

@@ -19,11 +19,39 @@ import (
 // with referenceNumber = the Fortnox DocumentNumber it is the flow's idempotency key.
 const LightspeedReferenceSource = "Fortnox"
 
-// The caches of orders-to-lightspeed: ten minutes, 10,000 entries each.
+// The caches of orders-to-lightspeed: ten minutes, 10,000 entries each. The item and
+// customer registers are listed whole every six hours (a listing of 100 costs a drip of
+// the bucket), and what changed since the last listing when a record names one the worker
+// does not know.
 const (
-	lsCacheTTL  = 10 * time.Minute
-	lsCacheSize = 10_000
+	lsCacheTTL      = 10 * time.Minute
+	lsCacheSize     = 10_000
+	lsFullListing   = 6 * time.Hour
+	lsListingMargin = time.Minute
+	// lsMaxListed bounds a listing (20 calls); a larger register is looked up by record
+	// for what its first pages did not hold.
+	lsMaxListed = 2_000
 )
+
+// lsRef is a listed Lightspeed item or customer.
+type lsRef struct {
+	ID       int64
+	Archived bool
+}
+
+// lsPreferred keeps, of two records listed under one SKU or e-mail, the active one with
+// the lowest id, and a record's own later state.
+func lsPreferred(old, new lsRef) lsRef {
+	switch {
+	case new.ID == old.ID, old.Archived && !new.Archived:
+		return new
+	case new.Archived && !old.Archived:
+		return old
+	case new.ID < old.ID:
+		return new
+	}
+	return old
+}
 
 // OrdersToLightspeedTarget holds the Lightspeed steps of orders-to-lightspeed
 // (check-exists, upsert-customer, verify-products, commit): Fortnox orders become open
@@ -40,8 +68,16 @@ type OrdersToLightspeedTarget struct {
 	// Customers caches Lightspeed customers by lower-case e-mail with the mapped fields last
 	// seen, so a known customer costs no call.
 	Customers *Cache[LightspeedCustomerRef]
-	// Items caches Lightspeed itemIDs by SKU (customSku).
-	Items *Cache[int64]
+	// items maps SKUs (customSku) to items, customerIDs lower-cased e-mails to customers,
+	// from listings of the registers: a backlog costs a few listings, not a lookup per record.
+	items     *listingIndex[lsRef]
+	customers *listingIndex[lsListedCustomer]
+}
+
+// lsListedCustomer is a customer as a listing of the register saw it, and when.
+type lsListedCustomer struct {
+	Customer lightspeed.Customer
+	At       time.Time
 }
 
 // LightspeedCustomerRef is what the customer cache remembers of one Lightspeed customer.
@@ -54,17 +90,54 @@ type LightspeedCustomerRef struct {
 // NewOrdersToLightspeedTarget returns the Lightspeed steps with 10-minute caches and a
 // tax-inclusive Lightspeed account, the common case in Sweden.
 func NewOrdersToLightspeedTarget(tenant string, ls *lightspeed.Client, m *mapping.Mapper) *OrdersToLightspeedTarget {
-	return &OrdersToLightspeedTarget{
+	a := &OrdersToLightspeedTarget{
 		Tenant: tenant, Lightspeed: ls, Mapper: m, TaxInclusive: true,
 		Customers: NewCache[LightspeedCustomerRef](lsCacheTTL, lsCacheSize),
-		Items:     NewCache[int64](lsCacheTTL, lsCacheSize),
 	}
+	a.items = &listingIndex[lsRef]{
+		fullEvery: lsFullListing, margin: lsListingMargin, maxListed: lsMaxListed, keep: lsPreferred,
+		list: func(ctx context.Context, since time.Time, max int, put func(string, lsRef)) (bool, error) {
+			items, complete, err := ls.ItemsChangedSince(ctx, since, max)
+			lsPutItems(items, put)
+			return complete, err
+		},
+		find: func(ctx context.Context, skus []string, put func(string, lsRef)) error {
+			items, err := ls.ItemsBySKU(ctx, skus)
+			lsPutItems(items, put)
+			return err
+		},
+	}
+	a.customers = &listingIndex[lsListedCustomer]{
+		fullEvery: lsFullListing, margin: lsListingMargin, maxListed: lsMaxListed,
+		list: func(ctx context.Context, since time.Time, max int, put func(string, lsListedCustomer)) (bool, error) {
+			customers, complete, err := ls.CustomersChangedSince(ctx, since, max)
+			lsPutCustomers(customers, time.Now(), put)
+			return complete, err
+		},
+		find: func(ctx context.Context, emails []string, put func(string, lsListedCustomer)) error {
+			for _, email := range emails {
+				found, err := ls.CustomersByEmail(ctx, email)
+				if err != nil {
+					return err
+				}
+				lsPutCustomers(found, time.Now(), put)
+			}
+			return nil
+		},
+		keep: func(old, new lsListedCustomer) lsListedCustomer {
+			if lsPreferred(lsRefOf(old.Customer), lsRefOf(new.Customer)).ID == int64(new.Customer.CustomerID) {
+				return new
+			}
+			return old
+		},
+	}
+	return a
 }
 
 // check refuses a call for another tenant and a struct that was not fully built, both
 // mistakes no retry can fix.
 func (a *OrdersToLightspeedTarget) check(tenant string) error {
-	if a.Lightspeed == nil || a.Mapper == nil || a.Customers == nil || a.Items == nil {
+	if a.Lightspeed == nil || a.Mapper == nil || a.Customers == nil || a.items == nil || a.customers == nil {
 		return ConfigError("orders-to-lightspeed: Lightspeed steps built without their client, mapper or caches (use NewOrdersToLightspeedTarget)")
 	}
 	return checkTenant(a.Tenant, "orders-to-lightspeed", tenant)
@@ -180,11 +253,11 @@ func (a *OrdersToLightspeedTarget) UpsertCustomer(ctx context.Context, in Upsert
 		return UpsertCustomerResult{CustomerID: strconv.FormatInt(ref.CustomerID, 10),
 			Summary: fmt.Sprintf("upsert-customer: known Lightspeed customer %d (cached)", ref.CustomerID)}, nil
 	}
-	found, err := a.Lightspeed.CustomersByEmail(ctx, email)
+	existing, ok, err := a.findCustomer(ctx, email)
 	if err != nil {
-		return UpsertCustomerResult{}, vendorError(err)
+		return UpsertCustomerResult{}, err
 	}
-	if existing, ok := lsOldestActiveCustomer(found); ok {
+	if ok {
 		return a.updateCustomer(ctx, email, existing, want, in.DryRun)
 	}
 	if in.DryRun {
@@ -196,8 +269,80 @@ func (a *OrdersToLightspeedTarget) UpsertCustomer(ctx context.Context, in Upsert
 	}
 	id := int64(created.CustomerID)
 	a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.fingerprint()})
+	a.customers.put(email, lsListedCustomer{Customer: created, At: time.Now()})
 	return UpsertCustomerResult{CustomerID: strconv.FormatInt(id, 10), Created: true,
 		Summary: fmt.Sprintf("upsert-customer: created Lightspeed %s customer %d", want.kind(), id)}, nil
+}
+
+// findCustomer finds the customer by e-mail in the customer register's listing. A listing
+// younger than the cache's ten minutes is taken as it is, so a backlog's customers cost no
+// call each; an older one is read again in full (the fields to compare). A listed customer
+// that is gone, archived or no longer has the e-mail falls back to a search by e-mail.
+func (a *OrdersToLightspeedTarget) findCustomer(ctx context.Context, email string) (lightspeed.Customer, bool, error) {
+	listed, _, err := a.customers.lookup(ctx, []string{email})
+	if err != nil {
+		return lightspeed.Customer{}, false, vendorError(err)
+	}
+	l, ok := listed[email]
+	if !ok || bool(l.Customer.Archived) {
+		return lightspeed.Customer{}, false, nil
+	}
+	if time.Since(l.At) < lsCacheTTL {
+		return l.Customer, true, nil
+	}
+	c, err := a.Lightspeed.Customer(ctx, int64(l.Customer.CustomerID))
+	if err != nil && clients.KindOf(err) != clients.NotFound {
+		return lightspeed.Customer{}, false, vendorError(err)
+	}
+	if err == nil && !bool(c.Archived) && lsHasEmail(c, email) {
+		a.customers.put(email, lsListedCustomer{Customer: c, At: time.Now()})
+		return c, true, nil
+	}
+	a.customers.drop(email)
+	found, err := a.Lightspeed.CustomersByEmail(ctx, email)
+	if err != nil {
+		return lightspeed.Customer{}, false, vendorError(err)
+	}
+	c, ok = lsOldestActiveCustomer(found)
+	return c, ok, nil
+}
+
+func lsPutItems(items []lightspeed.Item, put func(string, lsRef)) {
+	for _, it := range items {
+		if sku := strings.TrimSpace(it.CustomSku); sku != "" && it.ItemID > 0 {
+			put(sku, lsRef{ID: int64(it.ItemID), Archived: bool(it.Archived)})
+		}
+	}
+}
+
+func lsPutCustomers(customers []lightspeed.Customer, at time.Time, put func(string, lsListedCustomer)) {
+	for _, cu := range customers {
+		if cu.Contact == nil || cu.CustomerID <= 0 {
+			continue
+		}
+		for _, e := range cu.Contact.Emails {
+			if email := strings.ToLower(strings.TrimSpace(e.Address)); email != "" {
+				put(email, lsListedCustomer{Customer: cu, At: at})
+			}
+		}
+	}
+}
+
+// lsRefOf is a customer as lsPreferred compares it.
+func lsRefOf(c lightspeed.Customer) lsRef {
+	return lsRef{ID: int64(c.CustomerID), Archived: bool(c.Archived)}
+}
+
+func lsHasEmail(c lightspeed.Customer, email string) bool {
+	if c.Contact == nil {
+		return false
+	}
+	for _, e := range c.Contact.Emails {
+		if strings.EqualFold(strings.TrimSpace(e.Address), email) {
+			return true
+		}
+	}
+	return false
 }
 
 // updateCustomer writes the mapped fields of the found customer that differ, if any.
@@ -214,10 +359,13 @@ func (a *OrdersToLightspeedTarget) updateCustomer(ctx context.Context, email str
 		res.Summary = fmt.Sprintf("upsert-customer: found Lightspeed customer %d by e-mail, would update %s", id, strings.Join(changed, ", "))
 		return res, nil
 	}
-	if _, err := a.Lightspeed.UpdateCustomer(ctx, id, update); err != nil {
+	updated, err := a.Lightspeed.UpdateCustomer(ctx, id, update)
+	if err != nil {
 		a.Customers.Delete(email)
+		a.customers.drop(email)
 		return UpsertCustomerResult{}, vendorError(err)
 	}
+	a.customers.put(email, lsListedCustomer{Customer: updated, At: time.Now()})
 	a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.fingerprint()})
 	res.Updated = true
 	res.Summary = fmt.Sprintf("upsert-customer: found Lightspeed customer %d by e-mail, updated %s", id, strings.Join(changed, ", "))
@@ -407,26 +555,21 @@ func (a *OrdersToLightspeedTarget) VerifyProducts(ctx context.Context, in Verify
 	if err := a.check(in.Tenant); err != nil {
 		return VerifyProductsResult{}, err
 	}
-	ids, missing, calls, err := a.itemIDs(ctx, in.SKUs)
+	ids, missing, listings, err := a.itemIDs(ctx, in.SKUs)
 	if err != nil {
 		return VerifyProductsResult{}, err
-	}
-	how := "cached"
-	if calls {
-		how = "one batched lookup"
 	}
 	if len(missing) > 0 {
 		return VerifyProductsResult{Missing: missing, Summary: fmt.Sprintf("verify-products: %d of %d SKUs not in Lightspeed: %s",
 			len(missing), len(ids)+len(missing), strings.Join(missing, ", "))}, nil
 	}
-	return VerifyProductsResult{Summary: fmt.Sprintf("verify-products: all %d SKUs in Lightspeed (%s)", len(ids), how)}, nil
+	return VerifyProductsResult{Summary: fmt.Sprintf("verify-products: all %d SKUs in Lightspeed (%d listings of the item register)", len(ids), listings)}, nil
 }
 
-// itemIDs resolves SKUs to itemIDs from the cache and one batched lookup for the rest. It
-// returns the SKUs Lightspeed does not have, in input order, and whether it called.
-func (a *OrdersToLightspeedTarget) itemIDs(ctx context.Context, skus []string) (map[string]int64, []string, bool, error) {
-	ids := make(map[string]int64, len(skus))
-	var unknown []string
+// itemIDs resolves SKUs to itemIDs from the item register's listing. It returns the SKUs
+// Lightspeed does not have (or only archived), in input order, and how many listings it read.
+func (a *OrdersToLightspeedTarget) itemIDs(ctx context.Context, skus []string) (map[string]int64, []string, int, error) {
+	var keys []string
 	seen := make(map[string]bool, len(skus))
 	for _, s := range skus {
 		s = strings.TrimSpace(s)
@@ -434,36 +577,22 @@ func (a *OrdersToLightspeedTarget) itemIDs(ctx context.Context, skus []string) (
 			continue
 		}
 		seen[s] = true
-		if id, ok := a.Items.Get(s); ok {
-			ids[s] = id
-		} else {
-			unknown = append(unknown, s)
-		}
+		keys = append(keys, s)
 	}
-	if len(unknown) == 0 {
-		return ids, nil, false, nil
-	}
-	items, err := a.Lightspeed.ItemsBySKU(ctx, unknown)
+	refs, listings, err := a.items.lookup(ctx, keys)
 	if err != nil {
-		return nil, nil, true, vendorError(err)
+		return nil, nil, listings, vendorError(err)
 	}
-	for _, it := range items {
-		sku := strings.TrimSpace(it.CustomSku)
-		if !seen[sku] || bool(it.Archived) || it.ItemID <= 0 {
-			continue
-		}
-		if _, dup := ids[sku]; !dup {
-			ids[sku] = int64(it.ItemID)
-			a.Items.Put(sku, int64(it.ItemID))
-		}
-	}
+	ids := make(map[string]int64, len(keys))
 	var missing []string
-	for _, s := range unknown {
-		if _, ok := ids[s]; !ok {
+	for _, s := range keys {
+		if ref, ok := refs[s]; ok && !ref.Archived {
+			ids[s] = ref.ID
+		} else {
 			missing = append(missing, s)
 		}
 	}
-	return ids, missing, true, nil
+	return ids, missing, listings, nil
 }
 
 // Commit creates the open sale. The first attempt follows CheckExists directly; a retry may
@@ -520,10 +649,8 @@ func (a *OrdersToLightspeedTarget) commit(ctx context.Context, in CommitInput, r
 	})
 	if err != nil {
 		if k := clients.KindOf(err); k == clients.Validation || k == clients.NotFound {
-			// A cached item may have been deleted: look the SKUs up again next time.
-			for _, s := range d.SKUs() {
-				a.Items.Delete(s)
-			}
+			// A listed item may have been deleted: look the SKUs up again next time.
+			a.items.drop(d.SKUs()...)
 		}
 		return CommitResult{}, vendorError(err)
 	}

@@ -553,17 +553,25 @@ func TestToLightspeedVerifyProducts(t *testing.T) {
 	d := f.draft("1")
 	skus := append(d.SKUs(), "NO-SUCH-SKU", d.SKUs()[0])
 
+	// The demo items were all stamped a moment ago; an index that listed an hour from now
+	// sees them as old, as a real register's are.
+	later := time.Now().Add(time.Hour)
+	f.a.items.now = func() time.Time { return later }
 	calls := f.lsRequests()
 	var vp VerifyProductsResult
 	require.NoError(t, f.run(OrdersToLightspeedVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: skus}, &vp))
 	assert.Equal(t, []string{"NO-SUCH-SKU"}, vp.Missing)
 	assert.Contains(t, vp.Summary, "1 of ")
-	assert.Equal(t, calls+1, f.lsRequests(), "one batched lookup")
+	assert.Equal(t, calls+3, f.lsRequests(), "one listing of the demo's 246 items, 100 a page, for every record to come")
 
-	require.NoError(t, f.run(OrdersToLightspeedVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: d.SKUs()}, &vp))
-	assert.Empty(t, vp.Missing)
-	assert.Contains(t, vp.Summary, "cached")
-	assert.Equal(t, calls+1, f.lsRequests(), "known SKUs cost no call")
+	var known VerifyProductsResult
+	require.NoError(t, f.run(OrdersToLightspeedVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: d.SKUs()}, &known))
+	assert.Empty(t, known.Missing)
+	assert.Contains(t, known.Summary, "(0 listings of the item register)")
+	assert.Equal(t, calls+3, f.lsRequests(), "known SKUs cost no call")
+
+	require.NoError(t, f.run(OrdersToLightspeedVerifyProducts, VerifyProductsInput{Tenant: "default", SKUs: []string{"NO-SUCH-SKU"}}, &vp))
+	assert.Equal(t, calls+4, f.lsRequests(), "an unknown SKU costs one listing of what changed")
 }
 
 func TestToLightspeedVendorFailures(t *testing.T) {

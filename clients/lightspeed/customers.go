@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // CustomersByEmail returns the customers with an e-mail address equal to email, ignoring
@@ -36,6 +37,19 @@ func (c *Client) CustomersByEmail(ctx context.Context, email string) ([]Customer
 		}
 	}
 	return out, nil
+}
+
+// CustomersChangedSince returns the customers changed at or after since (every customer
+// when since is zero), 100 a page, with their contacts: one listing finds the customers of
+// a whole backlog by e-mail. It stops after max customers (no bound when 0) and says
+// whether it read them all.
+func (c *Client) CustomersChangedSince(ctx context.Context, since time.Time, max int) ([]Customer, bool, error) {
+	q := url.Values{}
+	q.Set("load_relations", relations("Contact"))
+	if !since.IsZero() {
+		q.Set("timeStamp", atOrAfter(since.Truncate(time.Second)))
+	}
+	return listUpTo[Customer](ctx, c, "list customers changed since", "Customer", "Customer", q, max)
 }
 
 // Customer returns one customer with its contact.

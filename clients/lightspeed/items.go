@@ -37,6 +37,17 @@ func (c *Client) ItemsBySKU(ctx context.Context, skus []string) ([]Item, error) 
 	return listIn[Item](ctx, c, op, "Item", "customSku", unique, q)
 }
 
+// ItemsChangedSince returns the items changed at or after since (every item when since is
+// zero), 100 a page, without relations: one listing maps a whole backlog's SKUs to items.
+// It stops after max items (no bound when 0) and says whether it read them all.
+func (c *Client) ItemsChangedSince(ctx context.Context, since time.Time, max int) ([]Item, bool, error) {
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("timeStamp", atOrAfter(since.Truncate(time.Second)))
+	}
+	return listUpTo[Item](ctx, c, "list items changed since", "Item", "Item", q, max)
+}
+
 // Item returns one item with stock, attributes, e-commerce texts and custom fields.
 func (c *Client) Item(ctx context.Context, id int64) (Item, error) {
 	const op = "get item"

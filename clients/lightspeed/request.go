@@ -15,6 +15,13 @@ import (
 // listAll reads every page of a list query, following @attributes.next verbatim until it is
 // empty; the API's cursor (after=…) is opaque and never built here.
 func listAll[T any](ctx context.Context, c *Client, op, entity, key string, q url.Values) ([]T, error) {
+	out, _, err := listUpTo[T](ctx, c, op, entity, key, q, 0)
+	return out, err
+}
+
+// listUpTo is listAll that stops once it holds max records (no bound when max is 0) and
+// says whether it read the listing to its end.
+func listUpTo[T any](ctx context.Context, c *Client, op, entity, key string, q url.Values, max int) ([]T, bool, error) {
 	if q == nil {
 		q = url.Values{}
 	}
@@ -25,18 +32,21 @@ func listAll[T any](ctx context.Context, c *Client, op, entity, key string, q ur
 	for {
 		body, err := c.do(ctx, req)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		items, next, err := decodeList[T](body, key)
 		if err != nil {
-			return nil, c.decodeError(op, err)
+			return nil, false, c.decodeError(op, err)
 		}
 		out = append(out, items...)
 		if next == "" {
-			return out, nil
+			return out, true, nil
+		}
+		if max > 0 && len(out) >= max {
+			return out, false, nil
 		}
 		if seen[next] {
-			return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			return nil, false, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
 				Message: "the API returned the same next-page link twice"}
 		}
 		seen[next] = true
