@@ -14,12 +14,11 @@ import (
 // register is a fake vendor register for the index: records by key with the time they
 // changed, and counters of what the index asked.
 type register struct {
-	mu              sync.Mutex
-	records         map[string]time.Time
-	lists, finds    int
-	listedSince     []time.Time
-	clock           time.Time
-	pageSizeForTest int
+	mu           sync.Mutex
+	records      map[string]time.Time
+	lists, finds int
+	listedSince  []time.Time
+	clock        time.Time
 }
 
 func (r *register) index(maxListed int) *listingIndex[int] {

@@ -17,9 +17,6 @@ import (
 	"fortspeed/mapping"
 )
 
-// toFortnoxPageSize is the page of sales one fetch returns by default: Lightspeed's limit.
-const toFortnoxPageSize = 100
-
 // OrdersToFortnoxSource holds the Lightspeed steps of orders-to-fortnox (fetch, enrich): it
 // talks to Lightspeed only and runs on the lightspeed-api queue. Build it with
 // NewOrdersToFortnoxSource and register it with OrdersToFortnoxPrefix.
