@@ -96,12 +96,12 @@ func TestOrdersOnDevServer(t *testing.T) {
 	toShop, err := recordWorkflowID(DefaultTenant, FlowOrdersToLightspeed, "17")
 	require.NoError(t, err)
 	recorded := map[string]string{
-		"orders-sync-to-fortnox.json":             "default:orders-to-fortnox:run-1",
-		"orders-sync-to-fortnox-overlap.json":     "default:orders-to-fortnox:run-2",
-		"orders-sync-to-lightspeed.json":          "default:orders-to-lightspeed:run-3",
-		"order-sync-to-fortnox-committed.json":    committed,
-		"order-sync-to-fortnox-needs-fix.json":    parked,
-		"order-sync-to-lightspeed-committed.json": toShop,
+		"flow-sync-to-fortnox.json":                "default:orders-to-fortnox:run-1",
+		"flow-sync-to-fortnox-overlap.json":        "default:orders-to-fortnox:run-2",
+		"flow-sync-to-lightspeed.json":             "default:orders-to-lightspeed:run-3",
+		"record-sync-to-fortnox-committed.json":    committed,
+		"record-sync-to-fortnox-needs-fix.json":    parked,
+		"record-sync-to-lightspeed-committed.json": toShop,
 	}
 	replayer := worker.NewWorkflowReplayer()
 	RegisterWorkflows(replayer)
