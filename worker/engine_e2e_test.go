@@ -1,12 +1,13 @@
 package main
 
 // Whole-stack tests of the flow engine: customer writes serialized across worker
-// processes, and a worker that polls only one vendor's queue. They assert what the
-// sandboxes and the dev server hold, not timings.
+// processes, a worker that polls only one vendor's queue, and a malformed sale that must not
+// stall the flow. They assert what the sandboxes and the dev server hold, not timings.
 
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"fortspeed/activities"
+	"fortspeed/sandbox/testapi"
 	"fortspeed/workflows"
 )
 
@@ -368,4 +370,108 @@ func readFile(t *testing.T, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// lsSaleTimes are the sales of the Lightspeed state with the time the API filters on.
+type lsSaleTimes struct {
+	Records struct {
+		Sale []struct {
+			SaleID    string    `json:"saleID"`
+			TimeStamp time.Time `json:"timeStamp"`
+		} `json:"Sale"`
+	} `json:"records"`
+}
+
+// TestOneMalformedSaleDoesNotStallTheFlow lists 200 completed sales of which Lightspeed
+// answers one with a line whose unitPrice is "N/A": the other 199 commit, that one is its
+// own needs_fix record naming the sale and the field, the run's cursor passes all 200, and
+// the next run from that cursor completes.
+func TestOneMalformedSaleDoesNotStallTheFlow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-stack test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := startStack(t, stackOptions{webhook: true, maxConcurrent: 20})
+	s.startWorker()
+	s.startWorker()
+	fx, ls := s.fortnoxState(ctx), s.lightspeedState(ctx)
+	articles := map[string]bool{}
+	for _, a := range fx.Articles {
+		articles[a.ArticleNumber] = true
+	}
+	var items []string
+	for _, it := range ls.Records.Item {
+		if articles[it.CustomSku] {
+			items = append(items, it.ItemID)
+		}
+	}
+	require.NotEmpty(t, items, "Lightspeed items with a Fortnox article")
+	cash := paymentTypeID(t, ls, "Cash")
+	since := time.Now().Add(-2 * time.Second)
+
+	const n = 200
+	sales := make([]string, 0, n)
+	for i := range n {
+		sales = append(sales, s.createSale(ctx, "", cash, lsNewLine{itemID: items[i%len(items)], qty: 1 + i%3, price: "59.00"}))
+	}
+	bad := sales[n/3]
+	require.NoError(t, testapi.Remote{URL: s.lightspeedURL}.Corrupt("Sale", bad, "SaleLines.SaleLine.0.unitPrice", "N/A"))
+	// The cursor is when Lightspeed listed the first page, less a margin of a few seconds
+	// (lightspeed.CompletedSalesPage); move Lightspeed's clock past the margin, as time
+	// passes in a shop, so the sales are all older than the listing.
+	s.sandboxCall(ctx, http.MethodPut, s.lightspeedURL+"/_sandbox/clock", testapi.ClockRequest{AdvanceSeconds: 30}, nil)
+
+	res := s.runFlow(ctx, workflows.FlowOrdersToFortnox, since)
+	t.Logf("run with the malformed sale %s: %+v", bad, res)
+	assert.Equal(t, n, res.Records, "records listed")
+	assert.Equal(t, n-1, res.Committed, "records committed")
+	assert.Equal(t, 1, res.NeedsFix, "records in needs_fix")
+	assert.Zero(t, res.Failed, "records failed")
+	assert.Equal(t, 1, s.waitSettled(ctx, workflows.FlowOrdersToFortnox), "records parked in needs_fix")
+
+	out := s.outcomes(ctx, workflows.FlowOrdersToFortnox)
+	assert.Len(t, out, n, "record workflows")
+	byRef := ordersByRef(s.fortnoxState(ctx))
+	for _, sale := range sales {
+		o := out[workflows.SourceKindSale+":"+sale]
+		if sale == bad {
+			assert.Equal(t, workflows.StatusNeedsFix, o.Status, "the malformed sale %s (%s)", sale, o.WorkflowID)
+			assert.Empty(t, byRef[fortnoxLoopPrefix+sale], "no Fortnox order for the malformed sale")
+			continue
+		}
+		assert.Equal(t, workflows.StatusCommitted, o.Status, "sale %s (%s)", sale, o.WorkflowID)
+		assert.Len(t, byRef[fortnoxLoopPrefix+sale], 1, "Fortnox orders of sale %s", sale)
+	}
+	wf := saleWorkflowID(t, bad)
+	if notes := s.webhook.mentioning(wf); assert.Len(t, notes, 1, "needs_fix notifications for %s", wf) {
+		assert.Contains(t, notes[0], bad, "the reason names the sale")
+		assert.Contains(t, notes[0], "unitPrice", "the reason names the field")
+		t.Logf("needs_fix notification: %s", notes[0])
+	}
+
+	var times lsSaleTimes
+	s.sandboxCall(ctx, http.MethodGet, s.lightspeedURL+"/_sandbox/state", nil, &times)
+	ours := map[string]bool{}
+	for _, sale := range sales {
+		ours[sale] = true
+	}
+	seen := 0
+	for _, sale := range times.Records.Sale {
+		if ours[sale.SaleID] {
+			seen++
+			assert.False(t, sale.TimeStamp.After(res.Cursor), "cursor %s is past sale %s of %s", res.Cursor, sale.SaleID, sale.TimeStamp)
+		}
+	}
+	assert.Equal(t, n, seen, "sales in the Lightspeed state")
+
+	next := s.runFlow(ctx, workflows.FlowOrdersToFortnox, res.Cursor)
+	t.Logf("next run from the cursor: %+v", next)
+	assert.Zero(t, next.Failed, "records failed in the next run")
+	assert.Zero(t, next.Records, "the next run lists none of the 200 again")
+	assert.Zero(t, next.Committed, "nothing new to commit in the next run")
+	assert.False(t, next.Cursor.Before(res.Cursor), "the cursor does not move back")
+	assert.Equal(t, workflows.StatusNeedsFix, s.recordStatus(ctx, wf), "the malformed sale still waits for its fix")
+	assert.Len(t, ordersByRef(s.fortnoxState(ctx))[fortnoxLoopPrefix+bad], 0, "still no order for the malformed sale")
+	assert.Len(t, s.webhook.mentioning(wf), 1, "still one notification")
 }
