@@ -36,8 +36,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the engine's shape and, for histories recorded before the engine,
-// the order flows' bare mapping.SourceOrder (which has no "data" key): that whole object is
-// the record's Data, and its "id" and "created" are the record's.
+// the order flows' bare mapping.SourceOrder (no "data" key, and always a "vendor" one): that
+// whole object is the record's Data, and its "id" and "created" are the record's. A record
+// of the engine with only an id (one the sweep starts again) stays without data.
 func (r *Record) UnmarshalJSON(b []byte) error {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(b, &keys); err != nil {
@@ -47,10 +48,12 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return fmt.Errorf("source record: %w", err)
 	}
-	if _, ok := keys["data"]; !ok {
-		if _, problem := keys["problem"]; !problem {
-			v.Data = bytes.Clone(b)
-		}
+	_, hasData := keys["data"]
+	if _, legacy := keys["vendor"]; legacy && !hasData {
+		v.Data = bytes.Clone(b)
+	}
+	if bytes.Equal(bytes.TrimSpace(v.Data), []byte("null")) {
+		v.Data = nil
 	}
 	*r = Record(v)
 	return nil

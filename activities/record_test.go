@@ -65,3 +65,16 @@ func TestSweepBackoffDoubles(t *testing.T) {
 	assert.Equal(t, time.Hour, sweepBackoff(5*time.Minute, time.Hour, 30))
 	assert.Zero(t, sweepBackoff(-1, time.Hour, 2), "a negative backoff makes every record due")
 }
+
+// The sweep and `starter retry` start a record with its id alone: it must come back without
+// data, so the flow reads it from the source.
+func TestRecordWithOnlyAnIDHasNoData(t *testing.T) {
+	b, err := json.Marshal(Record{ID: "31"})
+	require.NoError(t, err)
+	var r Record
+	require.NoError(t, json.Unmarshal(b, &r))
+	assert.Equal(t, "31", r.ID)
+	assert.Empty(t, r.Data)
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"31","data":null}`), &r))
+	assert.Empty(t, r.Data)
+}

@@ -120,3 +120,12 @@ func RecordChildOptions(workflowID, summary string) workflow.ChildWorkflowOption
 		StaticSummary:         summary,
 	}
 }
+
+// withRetryBudget bounds the activity's retries by budget (SyncInput.RetryBudget) when it
+// is set.
+func withRetryBudget(opts workflow.ActivityOptions, budget time.Duration) workflow.ActivityOptions {
+	if budget > 0 {
+		opts.ScheduleToCloseTimeout = budget
+	}
+	return opts
+}

@@ -385,3 +385,27 @@ func TestNeedsFixReason(t *testing.T) {
 		assert.Equal(t, tt.reason, reason, tt.err.Error())
 	}
 }
+
+// A record started again by the sweep or `starter retry` carries its id alone: enrich
+// reads it from the source.
+func TestRecordSyncWithOnlyAnIDReadsTheSource(t *testing.T) {
+	env := newEnv(t)
+	steps := &fakeSteps{
+		enrich: func(_ int, in activities.EnrichInput) (activities.EnrichResult, error) {
+			if !in.Refetch {
+				return activities.EnrichResult{}, activities.NeedsFixError("enrich was not told to read the source")
+			}
+			src := sourceOrder(in.Source.ID, "MUG")
+			return activities.EnrichResult{Draft: draftOf(src), Summary: "read from the source"}, nil
+		},
+	}
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: activities.Record{ID: "31"}, Failures: 2})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res RecordResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, StatusCommitted, res.Status)
+	assert.Equal(t, "31", steps.enrichIn[0].Source.ID)
+}

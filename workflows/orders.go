@@ -205,11 +205,8 @@ type CustomerUpsertInput struct {
 // (see upsertCustomer). Its error is the activity's, so the record reads it as its own.
 func CustomerUpsert(ctx workflow.Context, in CustomerUpsertInput) (activities.UpsertCustomerResult, error) {
 	var out activities.UpsertCustomerResult
-	opts := VendorActivityOptions(in.Queue)
+	opts := withRetryBudget(VendorActivityOptions(in.Queue), in.RetryBudget)
 	opts.Summary = in.Summary
-	if in.RetryBudget > 0 {
-		opts.ScheduleToCloseTimeout = in.RetryBudget
-	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), in.Activity, in.Input).Get(ctx, &out)
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {

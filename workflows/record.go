@@ -348,10 +348,7 @@ func (r *recordRun) showDetails(ctx workflow.Context) {
 // stepOptions are the activity options of one of the flow's steps, on its queue, with the
 // summary the UI shows.
 func (r *recordRun) stepOptions(step, summary string) workflow.ActivityOptions {
-	opts := VendorActivityOptions(r.flow.Queue(step))
-	if r.in.RetryBudget > 0 {
-		opts.ScheduleToCloseTimeout = r.in.RetryBudget
-	}
+	opts := withRetryBudget(VendorActivityOptions(r.flow.Queue(step)), r.in.RetryBudget)
 	opts.Summary = summary
 	return opts
 }
