@@ -595,19 +595,11 @@ func (s *stack) stats(ctx context.Context, baseURL string) testapi.StatsView {
 	return v
 }
 
-// sandboxCall calls a /_sandbox/ route and decodes its answer into out (if not nil).
-func (s *stack) sandboxCall(ctx context.Context, method, url string, body, out any) {
+// sandboxCall calls a /_sandbox/ route (url is the sandbox's base URL and the route) and
+// decodes its answer into out (if not nil).
+func (s *stack) sandboxCall(_ context.Context, method, url string, body, out any) {
 	s.tb.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(s.tb, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	require.NoError(s.tb, err)
-	req.Header.Set("Content-Type", "application/json")
-	s.do(req, out)
+	require.NoError(s.tb, testapi.Remote{}.Call(method, url, body, out))
 }
 
 // fortnoxState is the Fortnox sandbox's GET /_sandbox/state, with the fields tests check.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -45,17 +44,11 @@ func newSandbox(t testing.TB, opts lssandbox.Options, seed string) *sandbox {
 
 func (sb *sandbox) call(method, path, body string, out any) {
 	sb.t.Helper()
-	req, err := http.NewRequest(method, sb.srv.URL+path, strings.NewReader(body))
-	require.NoError(sb.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(sb.t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Less(sb.t, resp.StatusCode, 300, "%s %s: %s", method, path, b)
-	if out != nil {
-		require.NoError(sb.t, json.Unmarshal(b, out))
+	var raw any
+	if body != "" {
+		raw = json.RawMessage(body)
 	}
+	require.NoError(sb.t, testapi.Remote{URL: sb.srv.URL}.Call(method, path, raw, out))
 }
 
 // tokens mints a token pair without the consent step.
