@@ -358,6 +358,8 @@ func TestOrdersSyncRejectsBadInput(t *testing.T) {
 		"unknown flow":      {Tenant: "default", Flow: FlowProducts},
 		"empty tenant":      {Flow: FlowOrdersToFortnox},
 		"negative pagesize": {Tenant: "default", Flow: FlowOrdersToFortnox, PageSize: -1},
+		"negative budget":   {Tenant: "default", Flow: FlowOrdersToFortnox, RetryBudget: -time.Second},
+		"negative backoff":  {Tenant: "default", Flow: FlowOrdersToFortnox, SweepBackoff: -time.Second},
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -75,9 +75,9 @@ func (in SyncInput) withDefaults() (SyncInput, Flow, error) {
 	if err != nil {
 		return in, Flow{}, err
 	}
-	if in.PageSize < 0 || in.MaxConcurrent < 0 || in.Lookback < 0 || in.RetryBudget < 0 {
-		return in, flow, fmt.Errorf("negative page size %d, max concurrent %d, lookback %s or retry budget %s",
-			in.PageSize, in.MaxConcurrent, in.Lookback, in.RetryBudget)
+	if in.PageSize < 0 || in.MaxConcurrent < 0 || in.Lookback < 0 || in.RetryBudget < 0 || in.SweepBackoff < 0 {
+		return in, flow, fmt.Errorf("negative page size %d, max concurrent %d, lookback %s, retry budget %s or sweep backoff %s",
+			in.PageSize, in.MaxConcurrent, in.Lookback, in.RetryBudget, in.SweepBackoff)
 	}
 	if in.PageSize == 0 {
 		in.PageSize = DefaultPageSize
