@@ -371,3 +371,49 @@ func TestOrdersSyncRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// The last run of a sync starts the flow's failed records again, once each, after the
+// records of its pages; a record the pages already brought is not started twice.
+func TestFlowSyncSweepsFailedRecords(t *testing.T) {
+	env := newEnv(t)
+	steps := &fakeSteps{
+		fetch: pages(map[string]activities.FetchResult{"": {Records: records("1"), Cursor: t0}}),
+		sweep: func(_ int, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error) {
+			return activities.FailedRecordsResult{Records: []activities.FailedRecord{
+				{WorkflowID: in.Prefix + "1", SourceID: "1", Failures: 1},
+				{WorkflowID: in.Prefix + "7", SourceID: "7", Failures: 3},
+			}}, nil
+		},
+	}
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	children := &fakeChildren{}
+	env.RegisterWorkflowWithOptions(children.run, workflow.RegisterOptions{Name: "RecordSync"})
+
+	since := t0
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &since, SweepBackoff: time.Minute})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res SyncResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, 1, res.Swept)
+	assert.Equal(t, 2, res.Committed)
+	assert.Equal(t, []string{"default:orders-to-fortnox:sale:1", "default:orders-to-fortnox:sale:7"}, children.sortedIDs())
+	for _, in := range children.inputs {
+		if in.Source.ID == "7" {
+			assert.Equal(t, 3, in.Failures)
+			assert.Empty(t, in.Source.Data, "a swept record is read from the source")
+		}
+	}
+	assert.Equal(t, 1, steps.count("sweep"))
+}
+
+// A dry run sweeps nothing: it must not start real records.
+func TestFlowSyncDryRunDoesNotSweep(t *testing.T) {
+	env := newEnv(t)
+	steps := &fakeSteps{fetch: pages(map[string]activities.FetchResult{"": {Records: records("1"), Cursor: t0}})}
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	env.RegisterWorkflowWithOptions((&fakeChildren{}).run, workflow.RegisterOptions{Name: "RecordSync"})
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, DryRun: true})
+	require.NoError(t, env.GetWorkflowError())
+	assert.Zero(t, steps.count("sweep"))
+}
