@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/activity"
 	tlog "go.temporal.io/sdk/log"
 
@@ -252,136 +251,11 @@ func compareFortnoxNumbers(x, y string) int {
 	return strings.Compare(x, y)
 }
 
-// Fortnox customer types.
-const (
-	fortnoxCompany = "COMPANY"
-	fortnoxPrivate = "PRIVATE"
-)
-
-// fortnoxCustomerFields are the customer fields the flow maps: identity, contact, the
-// postal address (from the draft's billing address) and the delivery address (from its
-// shipping address). The rest of a Fortnox customer (terms, price list) is never touched.
-type fortnoxCustomerFields struct {
-	Type          string `json:"type"`
-	Name          string `json:"name"`
-	YourReference string `json:"your_reference"` // the contact person of a company
-	OrgNumber     string `json:"org_number"`
-	Email         string `json:"email"`
-	Phone         string `json:"phone"`
-
-	Address1    string `json:"address1"`
-	Address2    string `json:"address2"`
-	ZipCode     string `json:"zip_code"`
-	City        string `json:"city"`
-	CountryCode string `json:"country_code"`
-
-	DeliveryName        string `json:"delivery_name"`
-	DeliveryAddress1    string `json:"delivery_address1"`
-	DeliveryAddress2    string `json:"delivery_address2"`
-	DeliveryZipCode     string `json:"delivery_zip_code"`
-	DeliveryCity        string `json:"delivery_city"`
-	DeliveryCountryCode string `json:"delivery_country_code"`
-}
-
 // fortnoxCustomerSnapshot is a cached customer: its number and its mapped fields as they
 // are in Fortnox.
 type fortnoxCustomerSnapshot struct {
 	Number string
-	Fields fortnoxCustomerFields
-}
-
-// wantedFortnoxCustomer maps the draft: a company with the person as YourReference, or a
-// private person, with the billing address as the customer's address and the shipping
-// address as its delivery address.
-func wantedFortnoxCustomer(c mapping.CustomerDraft, billing, shipping mapping.Address) fortnoxCustomerFields {
-	trim := strings.TrimSpace
-	f := fortnoxCustomerFields{Type: fortnoxPrivate, Name: trim(c.Name),
-		OrgNumber: trim(c.OrgNumber), Email: trim(c.Email), Phone: trim(c.Phone),
-		Address1: trim(billing.Street), Address2: trim(billing.Street2), ZipCode: trim(billing.PostalCode),
-		City: trim(billing.City), CountryCode: strings.ToUpper(trim(billing.CountryCode)),
-		DeliveryName: trim(shipping.Name), DeliveryAddress1: trim(shipping.Street), DeliveryAddress2: trim(shipping.Street2),
-		DeliveryZipCode: trim(shipping.PostalCode), DeliveryCity: trim(shipping.City),
-		DeliveryCountryCode: strings.ToUpper(trim(shipping.CountryCode))}
-	if c.IsCompany() {
-		f.Type, f.Name, f.YourReference = fortnoxCompany, trim(c.Company), trim(c.Name)
-	}
-	return f
-}
-
-func fortnoxCustomerFieldsOf(c fortnox.Customer) fortnoxCustomerFields {
-	trim := strings.TrimSpace
-	return fortnoxCustomerFields{Type: strings.ToUpper(c.Type), Name: trim(c.Name),
-		YourReference: trim(c.YourReference), OrgNumber: trim(string(c.OrganisationNumber)),
-		Email: trim(c.Email), Phone: trim(string(c.Phone1)),
-		Address1: trim(c.Address1), Address2: trim(c.Address2), ZipCode: trim(string(c.ZipCode)),
-		City: trim(c.City), CountryCode: strings.ToUpper(trim(c.CountryCode)),
-		DeliveryName: trim(c.DeliveryName), DeliveryAddress1: trim(c.DeliveryAddress1), DeliveryAddress2: trim(c.DeliveryAddress2),
-		DeliveryZipCode: trim(string(c.DeliveryZipCode)), DeliveryCity: trim(c.DeliveryCity),
-		DeliveryCountryCode: strings.ToUpper(trim(c.DeliveryCountryCode))}
-}
-
-func fortnoxDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-}
-
-// fortnoxZip compares postal codes without spaces: "114 55" and "11455" are one code.
-func fortnoxZip(s string) string { return strings.ReplaceAll(s, " ", "") }
-
-// fortnoxCustomerChanges returns the partial update that brings have to want, and the changed
-// field names. Empty wanted values never blank a field in Fortnox (a sale without a phone
-// or an address says nothing about them); e-mails and country codes compare without case,
-// organisation numbers by their digits (Fortnox formats them with a dash) and postal codes
-// without spaces.
-func fortnoxCustomerChanges(have, want fortnoxCustomerFields) (fortnox.CustomerInput, []string, fortnoxCustomerFields) {
-	var in fortnox.CustomerInput
-	var names []string
-	merged := have
-	set := func(name string, differs bool, value string, field **string, dst *string) {
-		if value == "" || !differs {
-			return
-		}
-		v := value
-		*field, *dst = &v, v
-		names = append(names, name)
-	}
-	set("Type", have.Type != want.Type, want.Type, &in.Type, &merged.Type)
-	set("Name", have.Name != want.Name, want.Name, &in.Name, &merged.Name)
-	set("YourReference", have.YourReference != want.YourReference, want.YourReference, &in.YourReference, &merged.YourReference)
-	set("OrganisationNumber", fortnoxDigits(have.OrgNumber) != fortnoxDigits(want.OrgNumber), want.OrgNumber, &in.OrganisationNumber, &merged.OrgNumber)
-	set("Email", !strings.EqualFold(have.Email, want.Email), want.Email, &in.Email, &merged.Email)
-	set("Phone1", have.Phone != want.Phone, want.Phone, &in.Phone1, &merged.Phone)
-	set("Address1", have.Address1 != want.Address1, want.Address1, &in.Address1, &merged.Address1)
-	set("Address2", have.Address2 != want.Address2, want.Address2, &in.Address2, &merged.Address2)
-	set("ZipCode", fortnoxZip(have.ZipCode) != fortnoxZip(want.ZipCode), want.ZipCode, &in.ZipCode, &merged.ZipCode)
-	set("City", have.City != want.City, want.City, &in.City, &merged.City)
-	set("CountryCode", !strings.EqualFold(have.CountryCode, want.CountryCode), want.CountryCode, &in.CountryCode, &merged.CountryCode)
-	set("DeliveryName", have.DeliveryName != want.DeliveryName, want.DeliveryName, &in.DeliveryName, &merged.DeliveryName)
-	set("DeliveryAddress1", have.DeliveryAddress1 != want.DeliveryAddress1, want.DeliveryAddress1, &in.DeliveryAddress1, &merged.DeliveryAddress1)
-	set("DeliveryAddress2", have.DeliveryAddress2 != want.DeliveryAddress2, want.DeliveryAddress2, &in.DeliveryAddress2, &merged.DeliveryAddress2)
-	set("DeliveryZipCode", fortnoxZip(have.DeliveryZipCode) != fortnoxZip(want.DeliveryZipCode), want.DeliveryZipCode, &in.DeliveryZipCode, &merged.DeliveryZipCode)
-	set("DeliveryCity", have.DeliveryCity != want.DeliveryCity, want.DeliveryCity, &in.DeliveryCity, &merged.DeliveryCity)
-	set("DeliveryCountryCode", !strings.EqualFold(have.DeliveryCountryCode, want.DeliveryCountryCode), want.DeliveryCountryCode, &in.DeliveryCountryCode, &merged.DeliveryCountryCode)
-	return in, names, merged
-}
-
-func newFortnoxCustomerInput(f fortnoxCustomerFields) fortnox.CustomerInput {
-	opt := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	return fortnox.CustomerInput{Type: opt(f.Type), Name: opt(f.Name), YourReference: opt(f.YourReference),
-		OrganisationNumber: opt(f.OrgNumber), Email: opt(f.Email), Phone1: opt(f.Phone),
-		Address1: opt(f.Address1), Address2: opt(f.Address2), ZipCode: opt(f.ZipCode), City: opt(f.City),
-		CountryCode: opt(f.CountryCode), DeliveryName: opt(f.DeliveryName), DeliveryAddress1: opt(f.DeliveryAddress1),
-		DeliveryAddress2: opt(f.DeliveryAddress2), DeliveryZipCode: opt(f.DeliveryZipCode), DeliveryCity: opt(f.DeliveryCity),
-		DeliveryCountryCode: opt(f.DeliveryCountryCode)}
+	Fields mapping.FortnoxCustomer
 }
 
 // UpsertCustomer finds the Fortnox customer by e-mail (exact, ignoring case), creates it
@@ -407,7 +281,7 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 	if key == "" {
 		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has no e-mail and no default customer is set")
 	}
-	want := wantedFortnoxCustomer(c, in.Billing, in.Shipping)
+	want := mapping.WantedFortnoxCustomer(c, in.Billing, in.Shipping)
 	if want.Name == "" {
 		return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the customer has neither a name nor a company")
 	}
@@ -420,11 +294,11 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 			return UpsertCustomerResult{}, err
 		}
 		if !ok {
-			kind := strings.ToLower(want.Type)
+			kind := want.Kind()
 			if in.DryRun {
 				return UpsertCustomerResult{Summary: "upsert-customer: dry run, would create a " + kind + " Fortnox customer"}, nil
 			}
-			created, err := a.fortnox.CreateCustomer(ctx, newFortnoxCustomerInput(want))
+			created, err := a.fortnox.CreateCustomer(ctx, mapping.FortnoxCustomerInput(want))
 			if err != nil {
 				return UpsertCustomerResult{}, vendorError(err)
 			}
@@ -437,7 +311,7 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 		}
 		snap, how = found, "found by e-mail"
 	}
-	update, changed, merged := fortnoxCustomerChanges(snap.Fields, want)
+	update, changed, merged := mapping.FortnoxCustomerChanges(snap.Fields, want)
 	if len(changed) == 0 {
 		a.customers.Put(key, snap)
 		return UpsertCustomerResult{CustomerID: snap.Number,
@@ -475,7 +349,7 @@ func (a *OrdersToFortnoxTarget) lookUpCustomer(ctx context.Context, email string
 	if err != nil {
 		return fortnoxCustomerSnapshot{}, false, vendorError(err)
 	}
-	return fortnoxCustomerSnapshot{Number: number, Fields: fortnoxCustomerFieldsOf(full)}, true, nil
+	return fortnoxCustomerSnapshot{Number: number, Fields: mapping.FortnoxCustomerOf(full)}, true, nil
 }
 
 // VerifyProducts checks that Fortnox has an article for every SKU, in the listing of the
@@ -518,67 +392,6 @@ func (a *OrdersToFortnoxTarget) VerifyProducts(ctx context.Context, in VerifyPro
 	return res, nil
 }
 
-// fortnoxOrderInput builds the order: rows with delivered = ordered quantity, because
-// Fortnox totals an order by its delivered quantities; country names; the draft's reference
-// as ExternalInvoiceReference1, the idempotency key. Fortnox orders have no mode of payment
-// field, so the mapped mode opens the remarks ("Betalsätt: KORT"), which Fortnox copies to
-// the invoice, where the bookkeeper needs it.
-func fortnoxOrderInput(d mapping.OrderDraft, customer string) fortnox.OrderInput {
-	opt := func(s string) *string {
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		return &s
-	}
-	vatIncluded := d.PricesIncludeVAT
-	in := fortnox.OrderInput{
-		CustomerNumber: customer,
-		CustomerName:   opt(d.Billing.Name),
-		Address1:       opt(d.Billing.Street), Address2: opt(d.Billing.Street2),
-		ZipCode: opt(d.Billing.PostalCode), City: opt(d.Billing.City), Country: opt(d.Billing.Country),
-		DeliveryName:     opt(d.Shipping.Name),
-		DeliveryAddress1: opt(d.Shipping.Street), DeliveryAddress2: opt(d.Shipping.Street2),
-		DeliveryZipCode: opt(d.Shipping.PostalCode), DeliveryCity: opt(d.Shipping.City),
-		DeliveryCountry:           opt(d.Shipping.Country),
-		OrderDate:                 opt(d.Date),
-		Currency:                  opt(d.Currency),
-		TermsOfPayment:            opt(d.TermsOfPayment),
-		WayOfDelivery:             opt(d.WayOfDelivery),
-		PriceList:                 opt(d.PriceList),
-		ExternalInvoiceReference1: opt(d.Reference),
-		Remarks:                   opt(fortnoxRemarks(d)),
-		VATIncluded:               &vatIncluded,
-	}
-	percent := "PERCENT"
-	for _, l := range d.Lines {
-		sku := l.SKU
-		row := fortnox.OrderRowInput{
-			ArticleNumber:     &sku,
-			Description:       opt(l.Description),
-			OrderedQuantity:   fortnox.NumOf(l.Quantity),
-			DeliveredQuantity: fortnox.NumOf(l.Quantity),
-			Price:             fortnox.NumOf(l.UnitPrice),
-			VAT:               fortnox.NumOf(l.VATPercent),
-		}
-		if !l.Discount.IsZero() {
-			row.Discount, row.DiscountType = fortnox.NumOf(l.Discount), &percent
-		}
-		in.OrderRows = append(in.OrderRows, row)
-	}
-	return in
-}
-
-// fortnoxDraftTotal is the sum of the lines after discount, in the draft's VAT mode.
-func fortnoxDraftTotal(d mapping.OrderDraft) decimal.Decimal {
-	total := decimal.Zero
-	hundred := decimal.NewFromInt(100)
-	for _, l := range d.Lines {
-		gross := l.Quantity.Mul(l.UnitPrice)
-		total = total.Add(gross.Sub(gross.Mul(l.Discount).Div(hundred)))
-	}
-	return total.Round(2)
-}
-
 // Commit creates the Fortnox order. A retry (attempt > 1) may follow a write whose answer
 // was lost, so it first looks for the reference and returns the order it finds; the first
 // attempt follows CheckExists directly and writes at once. A dry run writes nothing.
@@ -598,7 +411,7 @@ func (a *OrdersToFortnoxTarget) Commit(ctx context.Context, in CommitInput) (Com
 	if d.PricesIncludeVAT {
 		vat = "incl. VAT"
 	}
-	what := fmt.Sprintf("%s: %d rows, %s %s %s", d.Reference, len(d.Lines), fortnoxDraftTotal(d).StringFixed(2), d.Currency, vat)
+	what := fmt.Sprintf("%s: %d rows, %s %s %s", d.Reference, len(d.Lines), mapping.FortnoxOrderTotal(d).StringFixed(2), d.Currency, vat)
 	if in.DryRun {
 		who := "customer " + customer
 		if customer == "" {
@@ -621,7 +434,7 @@ func (a *OrdersToFortnoxTarget) Commit(ctx context.Context, in CommitInput) (Com
 				Summary: fmt.Sprintf("commit: found Fortnox order %s written by an earlier attempt (%s)", id, d.Reference)}, nil
 		}
 	}
-	order, err := a.fortnox.CreateOrder(ctx, fortnoxOrderInput(d, customer))
+	order, err := a.fortnox.CreateOrder(ctx, mapping.FortnoxOrderInput(d, customer))
 	if err != nil {
 		return CommitResult{}, vendorError(err)
 	}
@@ -629,17 +442,4 @@ func (a *OrdersToFortnoxTarget) Commit(ctx context.Context, in CommitInput) (Com
 	log.Info("created Fortnox order", "order", id)
 	return CommitResult{TargetID: id,
 		Summary: fmt.Sprintf("commit: created Fortnox order %s for customer %s (%s)", id, customer, what)}, nil
-}
-
-// fortnoxRemarks puts the mode of payment before the mapped remarks, within Fortnox's
-// 1024 characters.
-func fortnoxRemarks(d mapping.OrderDraft) string {
-	r := strings.TrimSpace(d.Remarks)
-	if d.ModeOfPayment != "" {
-		r = strings.TrimSpace("Betalsätt: " + d.ModeOfPayment + "\n" + r)
-	}
-	if runes := []rune(r); len(runes) > 1024 {
-		r = string(runes[:1024])
-	}
-	return r
 }

@@ -801,21 +801,6 @@ func TestToFortnoxUpsertCustomerAddresses(t *testing.T) {
 	assert.Equal(t, "upsert-customer: dry run, would update DeliveryAddress1, DeliveryCity of Fortnox customer "+res.CustomerID, upd.Summary)
 }
 
-func TestFortnoxCustomerChangesNeverBlank(t *testing.T) {
-	have := fortnoxCustomerFields{Type: fortnoxPrivate, Name: "A", Address1: "Gatan 1", ZipCode: "123 45", City: "Ort", CountryCode: "SE",
-		DeliveryAddress1: "Lager 1", DeliveryCountryCode: "SE"}
-	want := fortnoxCustomerFields{Type: fortnoxPrivate, Name: "A", ZipCode: "12345", CountryCode: "se", DeliveryCity: "Kiruna"}
-	in, names, merged := fortnoxCustomerChanges(have, want)
-	assert.Equal(t, []string{"DeliveryCity"}, names)
-	require.NotNil(t, in.DeliveryCity)
-	assert.Equal(t, "Kiruna", *in.DeliveryCity)
-	assert.Nil(t, in.Address1)
-	assert.Nil(t, in.ZipCode)
-	assert.Equal(t, "Gatan 1", merged.Address1)
-	assert.Equal(t, "Lager 1", merged.DeliveryAddress1)
-	assert.Equal(t, "Kiruna", merged.DeliveryCity)
-}
-
 func TestToFortnoxCheckExistsBatch(t *testing.T) {
 	e := newToFortnoxEnv(t, tfSettings)
 	d := e.enrich(tfSource("8801"))

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -248,8 +249,8 @@ func (a *OrdersToLightspeedTarget) UpsertCustomer(ctx context.Context, in Upsert
 	if email == "" {
 		return UpsertCustomerResult{}, NeedsFixError("the customer has no e-mail and no default customer is set")
 	}
-	want := lsCustomerFieldsOf(c, in.Billing)
-	if ref, ok := a.Customers.Get(email); ok && ref.Fingerprint == want.fingerprint() {
+	want := mapping.WantedLightspeedCustomer(c, in.Billing)
+	if ref, ok := a.Customers.Get(email); ok && ref.Fingerprint == want.Fingerprint() {
 		return UpsertCustomerResult{CustomerID: strconv.FormatInt(ref.CustomerID, 10),
 			Summary: fmt.Sprintf("upsert-customer: known Lightspeed customer %d (cached)", ref.CustomerID)}, nil
 	}
@@ -261,17 +262,17 @@ func (a *OrdersToLightspeedTarget) UpsertCustomer(ctx context.Context, in Upsert
 		return a.updateCustomer(ctx, email, existing, want, in.DryRun)
 	}
 	if in.DryRun {
-		return UpsertCustomerResult{Summary: "upsert-customer: would create a Lightspeed " + want.kind() + " customer"}, nil
+		return UpsertCustomerResult{Summary: "upsert-customer: would create a Lightspeed " + want.Kind() + " customer"}, nil
 	}
-	created, err := a.Lightspeed.CreateCustomer(ctx, want.createInput(email))
+	created, err := a.Lightspeed.CreateCustomer(ctx, mapping.LightspeedCustomerInput(want, email))
 	if err != nil {
 		return UpsertCustomerResult{}, vendorError(err)
 	}
 	id := int64(created.CustomerID)
-	a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.fingerprint()})
+	a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.Fingerprint()})
 	a.customers.put(email, lsListedCustomer{Customer: created, At: time.Now()})
 	return UpsertCustomerResult{CustomerID: strconv.FormatInt(id, 10), Created: true,
-		Summary: fmt.Sprintf("upsert-customer: created Lightspeed %s customer %d", want.kind(), id)}, nil
+		Summary: fmt.Sprintf("upsert-customer: created Lightspeed %s customer %d", want.Kind(), id)}, nil
 }
 
 // findCustomer finds the customer by e-mail in the customer register's listing. A listing
@@ -346,13 +347,13 @@ func lsHasEmail(c lightspeed.Customer, email string) bool {
 }
 
 // updateCustomer writes the mapped fields of the found customer that differ, if any.
-func (a *OrdersToLightspeedTarget) updateCustomer(ctx context.Context, email string, existing lightspeed.Customer, want lsCustomerFields, dryRun bool) (UpsertCustomerResult, error) {
+func (a *OrdersToLightspeedTarget) updateCustomer(ctx context.Context, email string, existing lightspeed.Customer, want mapping.LightspeedCustomer, dryRun bool) (UpsertCustomerResult, error) {
 	id := int64(existing.CustomerID)
 	res := UpsertCustomerResult{CustomerID: strconv.FormatInt(id, 10)}
-	update, changed := want.updateInput(existing)
+	update, changed := mapping.LightspeedCustomerChanges(existing, want)
 	switch {
 	case len(changed) == 0:
-		a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.fingerprint()})
+		a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.Fingerprint()})
 		res.Summary = fmt.Sprintf("upsert-customer: found Lightspeed customer %d by e-mail, unchanged", id)
 		return res, nil
 	case dryRun:
@@ -366,7 +367,7 @@ func (a *OrdersToLightspeedTarget) updateCustomer(ctx context.Context, email str
 		return UpsertCustomerResult{}, vendorError(err)
 	}
 	a.customers.put(email, lsListedCustomer{Customer: updated, At: time.Now()})
-	a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.fingerprint()})
+	a.Customers.Put(email, LightspeedCustomerRef{CustomerID: id, Fingerprint: want.Fingerprint()})
 	res.Updated = true
 	res.Summary = fmt.Sprintf("upsert-customer: found Lightspeed customer %d by e-mail, updated %s", id, strings.Join(changed, ", "))
 	return res, nil
@@ -386,167 +387,6 @@ func lsOldestActiveCustomer(found []lightspeed.Customer) (lightspeed.Customer, b
 		}
 	}
 	return best, ok
-}
-
-// lsCustomerFields is the customer fields the flow maps: a company with the person as
-// contact, or a private person, and the postal address. A Lightspeed contact's addresses
-// carry no use type (billing or delivery), so the draft's billing address is the one it
-// gets; the shipping address stays on the order.
-type lsCustomerFields struct {
-	firstName, lastName, company, orgNumber, phone string
-	address                                        lightspeed.ContactAddress
-}
-
-func lsCustomerFieldsOf(c mapping.CustomerDraft, billing mapping.Address) lsCustomerFields {
-	first, last := lsSplitName(c.Name)
-	trim := strings.TrimSpace
-	return lsCustomerFields{firstName: first, lastName: last, company: trim(c.Company),
-		orgNumber: trim(c.OrgNumber), phone: trim(c.Phone),
-		address: lightspeed.ContactAddress{Address1: trim(billing.Street), Address2: trim(billing.Street2),
-			City: trim(billing.City), Zip: trim(billing.PostalCode),
-			CountryCode: strings.ToUpper(trim(billing.CountryCode)), Country: trim(billing.Country)}}
-}
-
-// hasAddress reports whether the draft says anything about the address.
-func (c lsCustomerFields) hasAddress() bool {
-	a := c.address
-	return a.Address1 != "" || a.Address2 != "" || a.City != "" || a.Zip != "" || a.CountryCode != "" || a.Country != ""
-}
-
-// mergeAddress lays the mapped address over have: set values replace, empty ones keep what
-// the shop has. It reports the names of the parts that changed.
-func (c lsCustomerFields) mergeAddress(have lightspeed.ContactAddress) (lightspeed.ContactAddress, []string) {
-	merged := have
-	var changed []string
-	set := func(name, want string, dst *string, same func(a, b string) bool) {
-		if want != "" && !same(want, strings.TrimSpace(*dst)) {
-			*dst = want
-			changed = append(changed, name)
-		}
-	}
-	exact := func(a, b string) bool { return a == b }
-	noSpaces := func(a, b string) bool { return strings.ReplaceAll(a, " ", "") == strings.ReplaceAll(b, " ", "") }
-	set("street", c.address.Address1, &merged.Address1, exact)
-	set("street 2", c.address.Address2, &merged.Address2, exact)
-	set("postal code", c.address.Zip, &merged.Zip, noSpaces)
-	set("city", c.address.City, &merged.City, exact)
-	set("country", c.address.CountryCode, &merged.CountryCode, strings.EqualFold)
-	if len(changed) > 0 && c.address.CountryCode != "" && c.address.Country != "" {
-		merged.Country = c.address.Country // keep the name in step with the code
-	}
-	if c.address.CountryCode == "" {
-		set("country", c.address.Country, &merged.Country, strings.EqualFold)
-	}
-	return merged, changed
-}
-
-// lsSplitName splits at the last space: Lightspeed keeps first and last name apart.
-func lsSplitName(full string) (string, string) {
-	full = strings.Join(strings.Fields(full), " ")
-	i := strings.LastIndex(full, " ")
-	if i < 0 {
-		return full, ""
-	}
-	return full[:i], full[i+1:]
-}
-
-func (c lsCustomerFields) kind() string {
-	if c.company != "" {
-		return "company"
-	}
-	return "person"
-}
-
-// phoneUse is the Lightspeed phone slot the mapped phone goes to.
-func (c lsCustomerFields) phoneUse() string {
-	if c.company != "" {
-		return "Work"
-	}
-	return "Mobile"
-}
-
-func (c lsCustomerFields) fingerprint() string {
-	a := c.address
-	return strings.Join([]string{c.firstName, c.lastName, c.company, c.orgNumber, c.phone,
-		a.Address1, a.Address2, a.Zip, a.City, a.CountryCode, a.Country}, "\x1f")
-}
-
-func lsOptional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func (c lsCustomerFields) createInput(email string) lightspeed.CustomerInput {
-	yes := true
-	contact := &lightspeed.ContactInput{NoEmail: &yes, NoPhone: &yes, NoMail: &yes,
-		Emails: []lightspeed.ContactEmail{{Address: email, UseType: "Primary"}}}
-	if c.phone != "" {
-		contact.Phones = []lightspeed.ContactPhone{{Number: c.phone, UseType: c.phoneUse()}}
-	}
-	if c.hasAddress() {
-		contact.Addresses = []lightspeed.ContactAddress{c.address}
-	}
-	return lightspeed.CustomerInput{FirstName: lsOptional(c.firstName), LastName: lsOptional(c.lastName),
-		Company: lsOptional(c.company), CompanyRegistrationNumber: lsOptional(c.orgNumber), Contact: contact}
-}
-
-// updateInput sends the mapped fields that are set and differ from the existing customer;
-// a field the order leaves empty never blanks what the shop has.
-func (c lsCustomerFields) updateInput(existing lightspeed.Customer) (lightspeed.CustomerInput, []string) {
-	var in lightspeed.CustomerInput
-	var changed []string
-	diff := func(name, want, have string, field **string) {
-		if want != "" && want != strings.TrimSpace(have) {
-			*field = lsOptional(want)
-			changed = append(changed, name)
-		}
-	}
-	diff("first name", c.firstName, existing.FirstName, &in.FirstName)
-	diff("last name", c.lastName, existing.LastName, &in.LastName)
-	diff("company", c.company, existing.Company, &in.Company)
-	diff("organisation number", c.orgNumber, existing.CompanyRegistrationNumber, &in.CompanyRegistrationNumber)
-	if c.phone != "" {
-		var phones []lightspeed.ContactPhone
-		have := false
-		if existing.Contact != nil {
-			for _, p := range existing.Contact.Phones {
-				if strings.TrimSpace(p.Number) == c.phone {
-					have = true
-				}
-				if p.UseType != c.phoneUse() {
-					phones = append(phones, p)
-				}
-			}
-		}
-		if !have {
-			// The lists replace the contact's lists: keep the other slots as they are.
-			in.Contact = &lightspeed.ContactInput{Phones: append(phones, lightspeed.ContactPhone{Number: c.phone, UseType: c.phoneUse()})}
-			changed = append(changed, "phone")
-		}
-	}
-	if c.hasAddress() {
-		// The mapped address is the contact's first; the list replaces the contact's list,
-		// so the others are sent back unchanged.
-		var have []lightspeed.ContactAddress
-		if existing.Contact != nil {
-			have = existing.Contact.Addresses
-		}
-		var first lightspeed.ContactAddress
-		if len(have) > 0 {
-			first = have[0]
-		}
-		merged, parts := c.mergeAddress(first)
-		if len(parts) > 0 {
-			if in.Contact == nil {
-				in.Contact = &lightspeed.ContactInput{}
-			}
-			in.Contact.Addresses = append([]lightspeed.ContactAddress{merged}, have[min(1, len(have)):]...)
-			changed = append(changed, "address ("+strings.Join(parts, ", ")+")")
-		}
-	}
-	return in, changed
 }
 
 // VerifyProducts looks every SKU up in Lightspeed in one batched call (customSku IN, at
@@ -639,7 +479,12 @@ func (a *OrdersToLightspeedTarget) commit(ctx context.Context, in CommitInput, r
 	if len(missing) > 0 {
 		return CommitResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s: SKU %s is not in Lightspeed", d.Reference, strings.Join(missing, ", ")))
 	}
-	lines, err := a.saleLines(d, ids)
+	lines, err := mapping.LightspeedSaleLines(d, ids, a.TaxInclusive)
+	var bad *mapping.Error
+	if errors.As(err, &bad) {
+		// The reason names the line and its SKU, which the shop owner finds in Fortnox.
+		return CommitResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s: %s", d.Reference, bad.Reason))
+	}
 	if err != nil {
 		return CommitResult{}, err
 	}
@@ -701,35 +546,4 @@ func lsCustomerLabel(id int64) string {
 		return "none"
 	}
 	return strconv.FormatInt(id, 10)
-}
-
-// saleLines builds the sale lines: prices as the Lightspeed account counts them (with or
-// without VAT, converted with the line's VAT percent), the percent discount as an amount.
-func (a *OrdersToLightspeedTarget) saleLines(d mapping.OrderDraft, ids map[string]int64) ([]lightspeed.SaleLineInput, error) {
-	hundred := decimal.NewFromInt(100)
-	lines := make([]lightspeed.SaleLineInput, 0, len(d.Lines))
-	for i, l := range d.Lines {
-		if !l.Quantity.IsPositive() {
-			return nil, NeedsFixError(fmt.Sprintf("Fortnox order %s: line %d (SKU %s) has quantity %s; an open sale needs a positive quantity",
-				d.Reference, i+1, l.SKU, l.Quantity))
-		}
-		if l.UnitPrice.IsNegative() {
-			return nil, NeedsFixError(fmt.Sprintf("Fortnox order %s: line %d (SKU %s) has a negative price", d.Reference, i+1, l.SKU))
-		}
-		price := l.UnitPrice
-		factor := hundred.Add(l.VATPercent).Div(hundred)
-		switch {
-		case a.TaxInclusive && !d.PricesIncludeVAT:
-			price = price.Mul(factor).Round(4)
-		case !a.TaxInclusive && d.PricesIncludeVAT:
-			price = price.DivRound(factor, 4)
-		}
-		line := lightspeed.SaleLineInput{ItemID: ids[strings.TrimSpace(l.SKU)], UnitQuantity: l.Quantity, UnitPrice: &price}
-		if l.Discount.IsPositive() {
-			amount := l.Quantity.Mul(price).Mul(l.Discount).Div(hundred).Round(2)
-			line.DiscountAmount = &amount
-		}
-		lines = append(lines, line)
-	}
-	return lines, nil
 }
