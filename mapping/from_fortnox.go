@@ -111,13 +111,13 @@ func fortnoxBuyer(o fortnox.Order, c *fortnox.Customer) SourceCustomer {
 	if company {
 		sc.Company, person = name, contact
 	}
-	sc.FirstName, sc.LastName = fortnoxSplitName(person)
+	sc.FirstName, sc.LastName = splitName(person)
 	return sc
 }
 
-// fortnoxSplitName splits a full name at its last space: Fortnox keeps one name field, the
+// splitName splits a full name at its last space: Fortnox keeps one name field, the
 // mappings join first and last name again, and Lightspeed wants them apart.
-func fortnoxSplitName(full string) (first, last string) {
+func splitName(full string) (first, last string) {
 	full = strings.Join(strings.Fields(full), " ")
 	i := strings.LastIndex(full, " ")
 	if i < 0 {

@@ -25,23 +25,13 @@ type LightspeedCustomer struct {
 // WantedLightspeedCustomer maps the draft: the person's name split at its last space, the
 // company, and the billing address.
 func WantedLightspeedCustomer(c CustomerDraft, billing Address) LightspeedCustomer {
-	first, last := lsSplitName(c.Name)
+	first, last := splitName(c.Name)
 	trim := strings.TrimSpace
 	return LightspeedCustomer{FirstName: first, LastName: last, Company: trim(c.Company),
 		OrgNumber: trim(c.OrgNumber), Phone: trim(c.Phone),
 		Address: lightspeed.ContactAddress{Address1: trim(billing.Street), Address2: trim(billing.Street2),
 			City: trim(billing.City), Zip: trim(billing.PostalCode),
 			CountryCode: strings.ToUpper(trim(billing.CountryCode)), Country: trim(billing.Country)}}
-}
-
-// lsSplitName splits at the last space: Lightspeed keeps first and last name apart.
-func lsSplitName(full string) (string, string) {
-	full = strings.Join(strings.Fields(full), " ")
-	i := strings.LastIndex(full, " ")
-	if i < 0 {
-		return full, ""
-	}
-	return full[:i], full[i+1:]
 }
 
 // Kind names the customer's type in a summary: "company" or "person".
