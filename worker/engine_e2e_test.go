@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,46 +27,6 @@ import (
 	"fortspeed/sandbox/testapi"
 	"fortspeed/workflows"
 )
-
-// stackVariablePrefixes are the variables the stack sets; startWorkerProcessEnv keeps none
-// of them from the test process's own environment (startWorker puts them there).
-var stackVariablePrefixes = []string{"TEMPORAL_", "FORTNOX_", "LIGHTSPEED_", "FORTSPEED_"}
-
-// startWorkerProcessEnv starts one more worker binary whose fortspeed environment is
-// exactly env, logging to logName in the stack's temp dir. It is stopped with the others.
-func (s *stack) startWorkerProcessEnv(env map[string]string, logName string) (*workerProcess, string) {
-	s.tb.Helper()
-	bin := s.workerBinary()
-	logPath := filepath.Join(s.dir, logName)
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	require.NoError(s.tb, err)
-	cmd := exec.Command(bin)
-	for _, kv := range os.Environ() {
-		keep := true
-		for _, prefix := range stackVariablePrefixes {
-			if strings.HasPrefix(kv, prefix) {
-				keep = false
-			}
-		}
-		if keep {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(s.tb, cmd.Start())
-	p := &workerProcess{cmd: cmd, done: make(chan error, 1)}
-	go func() {
-		p.done <- cmd.Wait()
-		logFile.Close()
-	}()
-	s.mu.Lock()
-	s.procs = append(s.procs, p)
-	s.mu.Unlock()
-	return p, logPath
-}
 
 // identityPrefix is how the Temporal identity of a worker process begins (the SDK's
 // default identity is "<pid>@<host>@").

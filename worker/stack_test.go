@@ -321,12 +321,34 @@ func (s *stack) workerBinary() string {
 // output is appended to worker-process.log in the stack's temp dir.
 func (s *stack) startWorkerProcess() {
 	s.tb.Helper()
+	s.startWorkerProcessEnv(s.env, "worker-process.log")
+}
+
+// stackVariablePrefixes are the variables the stack sets; startWorkerProcessEnv keeps none
+// of them from the test process's own environment (startWorker puts them there).
+var stackVariablePrefixes = []string{"TEMPORAL_", "FORTNOX_", "LIGHTSPEED_", "FORTSPEED_"}
+
+// startWorkerProcessEnv starts one more worker binary whose fortspeed environment is
+// exactly env, logging to logName in the stack's temp dir. It is stopped with the others.
+func (s *stack) startWorkerProcessEnv(env map[string]string, logName string) (*workerProcess, string) {
+	s.tb.Helper()
 	bin := s.workerBinary()
-	logFile, err := os.OpenFile(filepath.Join(s.dir, "worker-process.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	logPath := filepath.Join(s.dir, logName)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(s.tb, err)
 	cmd := exec.Command(bin)
-	cmd.Env = os.Environ()
-	for k, v := range s.env {
+	for _, kv := range os.Environ() {
+		keep := true
+		for _, prefix := range stackVariablePrefixes {
+			if strings.HasPrefix(kv, prefix) {
+				keep = false
+			}
+		}
+		if keep {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -339,6 +361,7 @@ func (s *stack) startWorkerProcess() {
 	s.mu.Lock()
 	s.procs = append(s.procs, p)
 	s.mu.Unlock()
+	return p, logPath
 }
 
 // kill sends SIGKILL to every worker process and waits until they are gone: a crash, with
