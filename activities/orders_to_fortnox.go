@@ -49,6 +49,8 @@ type OrdersToFortnoxTarget struct {
 	// backlog costs a few paged listings, not one lookup per record.
 	articles        *listingIndex[struct{}]
 	customerNumbers *listingIndex[string]
+	// orderRefs are the LS- orders the page checks listed.
+	orderRefs *orderRefs
 }
 
 // NewOrdersToFortnoxTarget builds the Fortnox steps of one tenant.
@@ -63,6 +65,10 @@ func NewOrdersToFortnoxTarget(tenant string, fx *fortnox.Client) (*OrdersToFortn
 		tenant: tenant, fortnox: fx,
 		customers: NewCache[fortnoxCustomerSnapshot](toFortnoxCacheTTL, toFortnoxCustomerCache),
 	}
+	a.orderRefs = &orderRefs{margin: toFortnoxListingMargin, resetEvery: toFortnoxFullListing,
+		list: func(ctx context.Context, since time.Time) ([]fortnox.OrderListItem, error) {
+			return fx.OrdersByExternalRefPrefixChangedSince(ctx, mapping.LightspeedReferencePrefix, since)
+		}}
 	a.articles = &listingIndex[struct{}]{
 		fullEvery: toFortnoxFullListing, margin: toFortnoxListingMargin, maxListed: toFortnoxMaxListed,
 		list: func(ctx context.Context, since time.Time, max int, put func(string, struct{})) (bool, error) {
@@ -191,30 +197,18 @@ func (a *OrdersToFortnoxTarget) CheckExistsBatch(ctx context.Context, in CheckEx
 		return res, nil
 	}
 	since = since.Add(-toFortnoxPageLookupMargin)
-	orders, err := a.fortnox.OrdersByExternalRefPrefixChangedSince(ctx, mapping.LightspeedReferencePrefix, since)
+	existing, listed, err := a.orderRefs.lookup(ctx, since, wanted)
 	if err != nil {
 		return CheckExistsBatchResult{}, vendorError(err)
 	}
-	for _, o := range orders {
-		ref := string(o.ExternalInvoiceReference1)
-		if !wanted[ref] {
-			continue
-		}
-		id := string(o.DocumentNumber)
-		if res.Existing == nil {
-			res.Existing = make(map[string]string)
-		}
-		if have, ok := res.Existing[ref]; !ok || compareFortnoxNumbers(id, have) < 0 {
-			res.Existing[ref] = id
-		}
-	}
-	res.Summary = fmt.Sprintf("check-exists: %d of %d sales already in Fortnox (one listing of %d %s orders changed since %s)",
-		len(res.Existing), len(wanted), len(orders), mapping.LightspeedReferencePrefix, since.UTC().Format(time.RFC3339))
+	res.Existing = existing
+	res.Summary = fmt.Sprintf("check-exists: %d of %d sales already in Fortnox (%d %s orders listed; the window since %s is known)",
+		len(res.Existing), len(wanted), listed, mapping.LightspeedReferencePrefix, since.UTC().Format(time.RFC3339))
 	if len(res.Unchecked) > 0 {
 		res.Summary += fmt.Sprintf("; %d sales check themselves", len(res.Unchecked))
 	}
 	activity.GetLogger(ctx).Info("checked a page of sales in Fortnox", "tenant", a.tenant, "records", len(in.Records),
-		"existing", len(res.Existing), "unchecked", len(res.Unchecked), "listed", len(orders))
+		"existing", len(res.Existing), "unchecked", len(res.Unchecked), "listed", listed)
 	return res, nil
 }
 

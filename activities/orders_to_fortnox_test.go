@@ -824,13 +824,22 @@ func TestToFortnoxCheckExistsBatch(t *testing.T) {
 	assert.Equal(t, []string{"LS-8803", "LS-8804"}, page.Unchecked)
 	assert.Contains(t, page.Summary, "check-exists: 1 of 2 sales already in Fortnox")
 
-	// An order made before the listing window is not seen: the window starts before the
-	// page's earliest sale, and an order is made after its sale.
+	// The next page lists only what changed since the listing before, not the window again
+	// (a backlog's pages would re-list every order the earlier pages made), and still knows
+	// the orders it listed then.
+	d2 := e.enrich(tfSource("8802"))
+	require.NoError(t, e.run(OrdersToFortnoxCommit, CommitInput{Tenant: "default", Draft: d2, CustomerID: cust.CustomerID}, &commit))
+	e.fxN.reset()
 	var later CheckExistsBatchResult
 	require.NoError(t, e.run(OrdersToFortnoxCheckExistsBatch, CheckExistsBatchInput{Tenant: "default", Records: []CheckExistsEntry{
 		{Reference: "LS-8801", Created: now.Add(3 * time.Hour)},
+		{Reference: "LS-8802", Created: now.Add(3 * time.Hour)},
+		{Reference: "LS-8805", Created: now.Add(3 * time.Hour)},
 	}}, &later))
-	assert.Empty(t, later.Existing)
+	assert.Equal(t, 1, e.fxN.total())
+	assert.Len(t, later.Existing, 2)
+	assert.Equal(t, commit.TargetID, later.Existing["LS-8802"], "the order made since the last listing")
+	assert.Contains(t, later.Summary, "2 LS- orders listed", "what changed since the last listing, less the margin")
 
 	// Fetch gives each sale its creation time.
 	recs, _ := e.fetchAll(now.Add(-60 * 24 * time.Hour))
