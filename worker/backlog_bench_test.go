@@ -314,7 +314,7 @@ func (r backlogRun) log(b *testing.B) {
 		check = fmt.Sprintf(" (the sandboxes counted Fortnox %d, Lightspeed %d)", r.fortnox.Total, r.lightspeed.Total)
 	}
 	b.Logf("%s N=%d calls through the proxy: Fortnox %d, Lightspeed %d%s, %d 429s: %s", r.flow, r.n, r.fxTotal, r.lsTotal, check,
-		r.fortnox.Total429+r.lightspeed.Total429, proxyBreakdown(r.fxCalls, r.lsCalls))
+		r.fortnox.Total429+r.lightspeed.Total429, breakdown(r.fxCalls, r.lsCalls, 0))
 }
 
 func (r backlogRun) report(b *testing.B) {
@@ -324,31 +324,6 @@ func (r backlogRun) report(b *testing.B) {
 	b.ReportMetric(float64(r.result.Committed), key+"committed")
 	b.ReportMetric(r.wall.Seconds(), key+"wall-s")
 	b.ReportMetric(r.mainMB(), key+"peak-MB")
-}
-
-// proxyBreakdown lists the requests by route and query names, most frequent first.
-func proxyBreakdown(fortnox, lightspeed map[string]int64) string {
-	type row struct {
-		name  string
-		count int64
-	}
-	var rows []row
-	for vendor, calls := range map[string]map[string]int64{"Fortnox": fortnox, "Lightspeed": lightspeed} {
-		for key, count := range calls {
-			rows = append(rows, row{vendor + " " + key, count})
-		}
-	}
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].count != rows[j].count {
-			return rows[i].count > rows[j].count
-		}
-		return rows[i].name < rows[j].name
-	})
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, fmt.Sprintf("%s %d", r.name, r.count))
-	}
-	return strings.Join(out, "; ")
 }
 
 // fortnoxFetchListing recognises orders-to-lightspeed's fetch, GET /3/orders with

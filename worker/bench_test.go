@@ -156,18 +156,19 @@ func (p callsPhase) log(b *testing.B) {
 	b.Logf("%s: %d new records → %s", p.flow, p.records, resultLine(p.result))
 	b.Logf("%s: %d vendor requests = %.2f per order (%.2f writes; minimum 1 write + amortised page reads; goal ≤ 2), %d 429s",
 		p.flow, p.total(), p.perOrder(p.total()), p.perOrder(p.writes()), p.fortnox.Total429+p.lightspeed.Total429)
-	b.Logf("%s: per endpoint: %s", p.flow, breakdown(p.fortnox, p.lightspeed, p.records))
+	b.Logf("%s: per endpoint: %s", p.flow, breakdown(p.fortnox.Requests, p.lightspeed.Requests, p.records))
 }
 
-// breakdown lists the requests per endpoint, most frequent first, with their share per order.
-func breakdown(fortnox, lightspeed testapi.StatsView, records int) string {
+// breakdown lists the requests per endpoint, most frequent first, with their share per
+// order when records is not zero.
+func breakdown(fortnox, lightspeed map[string]int64, records int) string {
 	type row struct {
 		name  string
 		count int64
 	}
 	var rows []row
-	for vendor, st := range map[string]testapi.StatsView{"Fortnox": fortnox, "Lightspeed": lightspeed} {
-		for endpoint, count := range st.Requests {
+	for vendor, calls := range map[string]map[string]int64{"Fortnox": fortnox, "Lightspeed": lightspeed} {
+		for endpoint, count := range calls {
 			rows = append(rows, row{vendor + " " + endpoint, count})
 		}
 	}
@@ -179,7 +180,11 @@ func breakdown(fortnox, lightspeed testapi.StatsView, records int) string {
 	})
 	out := make([]string, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, fmt.Sprintf("%s %d (%.2f/order)", r.name, r.count, float64(r.count)/float64(records)))
+		if records > 0 {
+			out = append(out, fmt.Sprintf("%s %d (%.2f/order)", r.name, r.count, float64(r.count)/float64(records)))
+		} else {
+			out = append(out, fmt.Sprintf("%s %d", r.name, r.count))
+		}
 	}
 	return strings.Join(out, "; ")
 }
@@ -571,5 +576,5 @@ func (t throughputRun) report(b *testing.B) {
 	b.Logf("%s: %d Fortnox requests (%.1f/min of %.0f allowed), %d Lightspeed requests; 429s: Fortnox %d, Lightspeed %d",
 		t.flow, t.fortnox.Total, float64(t.fortnox.Total)/t.elapsed.Minutes(), fortnoxRequestsPerMinute, t.lightspeed.Total,
 		t.fortnox.Total429, t.lightspeed.Total429)
-	b.Logf("%s: per endpoint: %s", t.flow, breakdown(t.fortnox, t.lightspeed, max(t.committed, 1)))
+	b.Logf("%s: per endpoint: %s", t.flow, breakdown(t.fortnox.Requests, t.lightspeed.Requests, max(t.committed, 1)))
 }
