@@ -371,7 +371,6 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		f.sel.Select(ctx)
 	}
 	key := f.flow.Kind + ":" + rec.ID
-	var child workflow.ChildWorkflowFuture
 	summary := fmt.Sprintf("%s %s → %s", key, f.flow.Source, f.flow.Target)
 	input := RecordInput{
 		Tenant:         f.in.Tenant,
@@ -385,11 +384,11 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		Failures:       failures,
 		RetryBudget:    f.in.RetryBudget,
 	}
-	if f.engine >= 1 {
-		child = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, RecordChildOptions(id, summary)), WorkflowRecordSync, input)
-	} else {
-		child = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, RecordChildOptions(id, summary)), LegacyOrderSync, input)
+	childType := WorkflowRecordSync
+	if f.engine < 1 {
+		childType = LegacyOrderSync
 	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, RecordChildOptions(id, summary)), childType, input)
 	f.result.Children++
 	f.running[id] = true
 	f.sel.AddFuture(child, func(fut workflow.Future) {

@@ -49,12 +49,6 @@ func checkLengths(op string, rules ...maxLen) error {
 
 // --- Orders ---
 
-// OrdersChangedSince lists every order modified at or after since (all pages).
-func (cl *Client) OrdersChangedSince(ctx context.Context, since time.Time) ([]OrderListItem, error) {
-	return collect[OrderListItem](ctx, cl, call{op: "list orders changed since", method: http.MethodGet,
-		endpoint: "GET /3/orders", path: "/3/orders", query: url.Values{"lastmodified": {cl.lastModified(since)}}}, "Orders")
-}
-
 // listingMargin is taken off a page's ListedAt: the Date header is whole seconds and a
 // write that began before the read may commit after it. lastModified floors the next run's
 // filter to the minute on top of it.

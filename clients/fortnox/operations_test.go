@@ -199,10 +199,10 @@ func TestOrdersAgainstSandbox(t *testing.T) {
 	require.Equal(t, "LS-1", string(got.ExternalInvoiceReference1))
 	require.Equal(t, "Kassa 1", got.YourReference)
 
-	changed, err := cl.OrdersChangedSince(ctx, time.Now().Add(-time.Hour))
+	changed, err := cl.OrdersPage(ctx, OrdersPageQuery{Since: time.Now().Add(-time.Hour)})
 	require.NoError(t, err)
 	var seen bool
-	for _, c := range changed {
+	for _, c := range changed.Orders {
 		seen = seen || c.DocumentNumber == o.DocumentNumber
 	}
 	require.True(t, seen, "the new order is among the changed ones")

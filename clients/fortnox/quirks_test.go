@@ -276,10 +276,10 @@ func TestPagingWithCannedPages(t *testing.T) {
 func TestLastModifiedIsStockholmMinutes(t *testing.T) {
 	cl, c := newCanned(t, map[string]answer{"/3/orders": {status: 200,
 		body: `{"MetaInformation":{"@TotalResources":0,"@TotalPages":0,"@CurrentPage":1},"Orders":[]}`}})
-	_, err := cl.OrdersChangedSince(testCtx(t), time.Date(2026, 6, 1, 12, 5, 59, 0, time.UTC))
+	_, err := cl.OrdersPage(testCtx(t), OrdersPageQuery{Since: time.Date(2026, 6, 1, 12, 5, 59, 0, time.UTC)})
 	require.NoError(t, err)
 	require.Equal(t, "2026-06-01 14:05", c.seen[0].URL.Query().Get("lastmodified"))
-	_, err = cl.OrdersChangedSince(testCtx(t), time.Date(2026, 1, 1, 12, 5, 0, 0, time.UTC))
+	_, err = cl.OrdersPage(testCtx(t), OrdersPageQuery{Since: time.Date(2026, 1, 1, 12, 5, 0, 0, time.UTC)})
 	require.NoError(t, err)
 	require.Equal(t, "2026-01-01 13:05", c.seen[1].URL.Query().Get("lastmodified"))
 }
