@@ -90,17 +90,6 @@ func (f Flow) Activity(step string) string { return f.Prefix + f.step(step).Meth
 // Queue is the task queue the step runs on.
 func (f Flow) Queue(step string) string { return f.step(step).Queue }
 
-// Queues lists the vendor queues the flow's steps run on, for the worker's registration.
-func (f Flow) Queues() []string {
-	var out []string
-	for _, s := range f.Steps {
-		if !slices.Contains(out, s.Queue) {
-			out = append(out, s.Queue)
-		}
-	}
-	return out
-}
-
 // Methods lists the activity methods the flow runs on queue.
 func (f Flow) Methods(queue string) []string {
 	var out []string
