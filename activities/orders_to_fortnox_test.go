@@ -796,9 +796,16 @@ func TestToFortnoxUpsertCustomerAddresses(t *testing.T) {
 	assert.Equal(t, "SE", got.CountryCode)
 	assert.Equal(t, "Industrivägen 9", got.DeliveryAddress1)
 
+	// A later sale shipped elsewhere (a gift): the ship-to is that order's, the customer's
+	// delivery address stays and nothing is written.
+	e.fxN.reset()
 	newDelivery := mapping.Address{Street: "Hamnen 2", City: "Visby", CountryCode: "SE"}
-	upd = upsert(UpsertCustomerInput{Customer: customer, Billing: moved, Shipping: newDelivery, DryRun: true})
-	assert.Equal(t, "upsert-customer: dry run, would update DeliveryAddress1, DeliveryCity of Fortnox customer "+res.CustomerID, upd.Summary)
+	upd = upsert(UpsertCustomerInput{Customer: customer, Billing: moved, Shipping: newDelivery})
+	assert.False(t, upd.Updated, upd.Summary)
+	assert.Zero(t, e.fxN.total())
+	got, err = e.fxc.Customer(ctx, res.CustomerID)
+	require.NoError(t, err)
+	assert.Equal(t, "Industrivägen 9", got.DeliveryAddress1)
 }
 
 func TestToFortnoxCheckExistsBatch(t *testing.T) {

@@ -13,8 +13,9 @@ const fortnoxPrivateType = "PRIVATE"
 
 // FortnoxCustomer is the customer fields orders-to-fortnox maps and compares: identity,
 // contact, the postal address (from the draft's billing address) and the delivery address
-// (from its shipping address). The rest of a Fortnox customer (terms, price list) is never
-// touched. Values are trimmed; Type and the country codes are upper case.
+// (from its shipping address, written only when the customer is created). The rest of a
+// Fortnox customer (terms, price list) is never touched. Values are trimmed; Type and the
+// country codes are upper case.
 type FortnoxCustomer struct {
 	Type          string `json:"type"` // COMPANY or PRIVATE
 	Name          string `json:"name"`
@@ -79,7 +80,10 @@ func fortnoxZip(s string) string { return strings.ReplaceAll(s, " ", "") }
 // fields' Fortnox names, and have with the update applied. Empty wanted values never blank
 // a field in Fortnox (a sale without a phone or an address says nothing about them);
 // e-mails and country codes compare without case, organisation numbers by their digits
-// (Fortnox formats them with a dash) and postal codes without spaces.
+// (Fortnox formats them with a dash) and postal codes without spaces. The delivery address
+// is left alone: a sale's ship-to is the order's delivery address (a gift, a work
+// address), not a new default for every later order, and rewriting it would touch the
+// customer on every such sale.
 func FortnoxCustomerChanges(have, want FortnoxCustomer) (fortnox.CustomerInput, []string, FortnoxCustomer) {
 	var in fortnox.CustomerInput
 	var names []string
@@ -103,12 +107,6 @@ func FortnoxCustomerChanges(have, want FortnoxCustomer) (fortnox.CustomerInput, 
 	set("ZipCode", fortnoxZip(have.ZipCode) != fortnoxZip(want.ZipCode), want.ZipCode, &in.ZipCode, &merged.ZipCode)
 	set("City", have.City != want.City, want.City, &in.City, &merged.City)
 	set("CountryCode", !strings.EqualFold(have.CountryCode, want.CountryCode), want.CountryCode, &in.CountryCode, &merged.CountryCode)
-	set("DeliveryName", have.DeliveryName != want.DeliveryName, want.DeliveryName, &in.DeliveryName, &merged.DeliveryName)
-	set("DeliveryAddress1", have.DeliveryAddress1 != want.DeliveryAddress1, want.DeliveryAddress1, &in.DeliveryAddress1, &merged.DeliveryAddress1)
-	set("DeliveryAddress2", have.DeliveryAddress2 != want.DeliveryAddress2, want.DeliveryAddress2, &in.DeliveryAddress2, &merged.DeliveryAddress2)
-	set("DeliveryZipCode", fortnoxZip(have.DeliveryZipCode) != fortnoxZip(want.DeliveryZipCode), want.DeliveryZipCode, &in.DeliveryZipCode, &merged.DeliveryZipCode)
-	set("DeliveryCity", have.DeliveryCity != want.DeliveryCity, want.DeliveryCity, &in.DeliveryCity, &merged.DeliveryCity)
-	set("DeliveryCountryCode", !strings.EqualFold(have.DeliveryCountryCode, want.DeliveryCountryCode), want.DeliveryCountryCode, &in.DeliveryCountryCode, &merged.DeliveryCountryCode)
 	return in, names, merged
 }
 

@@ -15,16 +15,26 @@ import (
 func TestFortnoxCustomerChangesNeverBlank(t *testing.T) {
 	have := FortnoxCustomer{Type: fortnoxPrivateType, Name: "A", Address1: "Gatan 1", ZipCode: "123 45", City: "Ort", CountryCode: "SE",
 		DeliveryAddress1: "Lager 1", DeliveryCountryCode: "SE"}
-	want := FortnoxCustomer{Type: fortnoxPrivateType, Name: "A", ZipCode: "12345", CountryCode: "se", DeliveryCity: "Kiruna"}
+	want := FortnoxCustomer{Type: fortnoxPrivateType, Name: "A", ZipCode: "12345", CountryCode: "se", City: "Kiruna"}
 	in, names, merged := FortnoxCustomerChanges(have, want)
-	assert.Equal(t, []string{"DeliveryCity"}, names)
-	require.NotNil(t, in.DeliveryCity)
-	assert.Equal(t, "Kiruna", *in.DeliveryCity)
+	assert.Equal(t, []string{"City"}, names)
+	require.NotNil(t, in.City)
+	assert.Equal(t, "Kiruna", *in.City)
 	assert.Nil(t, in.Address1)
 	assert.Nil(t, in.ZipCode)
 	assert.Equal(t, "Gatan 1", merged.Address1)
 	assert.Equal(t, "Lager 1", merged.DeliveryAddress1)
-	assert.Equal(t, "Kiruna", merged.DeliveryCity)
+	assert.Equal(t, "Kiruna", merged.City)
+}
+
+func TestFortnoxCustomerChangesLeaveTheDeliveryAddress(t *testing.T) {
+	have := FortnoxCustomer{Type: fortnoxPrivateType, Name: "A"}
+	want := FortnoxCustomer{Type: fortnoxPrivateType, Name: "A", DeliveryName: "Jobbet", DeliveryAddress1: "Hamnen 2",
+		DeliveryZipCode: "62155", DeliveryCity: "Visby", DeliveryCountryCode: "SE"}
+	in, names, merged := FortnoxCustomerChanges(have, want)
+	assert.Empty(t, names, "a sale's ship-to goes on its order, not on the customer")
+	assert.Equal(t, fortnox.CustomerInput{}, in)
+	assert.Equal(t, have, merged)
 }
 
 func TestWantedFortnoxCustomerIsACompanyOrAPrivatePerson(t *testing.T) {
