@@ -168,6 +168,23 @@ func (f *functions) options() []expr.Option {
 			}
 			return p[2].(string), nil
 		}, new(func(string, string, string) string)),
+		expr.Function("prefix_lookup", func(p ...any) (any, error) {
+			name, text := p[0].(string), p[1].(string)
+			table, ok := f.tables[name]
+			if !ok {
+				return nil, fmt.Errorf("prefix_lookup: no table %q", name)
+			}
+			best, found := "", false
+			for k := range table {
+				if strings.HasPrefix(text, k) && (!found || len(k) > len(best)) {
+					best, found = k, true
+				}
+			}
+			if !found {
+				return p[2].(string), nil
+			}
+			return table[best], nil
+		}, new(func(string, string, string) string)),
 		expr.Function("format_date", func(p ...any) (any, error) {
 			return formatDate(p[0].(string), p[1].(string))
 		}, new(func(string, string) string)),

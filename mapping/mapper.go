@@ -130,7 +130,7 @@ func (s *Settings) compile() error {
 		}
 		s.compiled[flow] = fp
 	}
-	return nil
+	return s.compileProducts(fns, opts)
 }
 
 func checkResultType(prog *vm.Program, kind fieldKind) error {
@@ -164,12 +164,12 @@ func checkLookups(prog *vm.Program, fns *functions) error {
 		if !ok || err != nil {
 			return false
 		}
-		if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "lookup" || len(call.Arguments) == 0 {
+		if id, ok := call.Callee.(*ast.IdentifierNode); !ok || (id.Value != "lookup" && id.Value != "prefix_lookup") || len(call.Arguments) == 0 {
 			return false
 		}
 		if name, ok := call.Arguments[0].(*ast.StringNode); ok {
 			if _, found := fns.tables[name.Value]; !found {
-				err = fmt.Errorf("lookup: no table %q (define it under tables:)", name.Value)
+				err = fmt.Errorf("%s: no table %q (define it under tables:)", call.Callee.(*ast.IdentifierNode).Value, name.Value)
 			}
 		}
 		return false

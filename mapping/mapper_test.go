@@ -336,7 +336,7 @@ func TestOrderRecordErrors(t *testing.T) {
 func TestNewMapperCompilesHandBuiltSettings(t *testing.T) {
 	s, err := Load("")
 	require.NoError(t, err)
-	bare := &Settings{Orders: s.Orders, Mappings: s.Mappings}
+	bare := &Settings{Orders: s.Orders, Products: s.Products, Tables: s.Tables, Mappings: s.Mappings}
 	m, err := NewMapper(bare)
 	require.NoError(t, err)
 	_, err = m.Order(FlowOrdersToFortnox, lightspeedSale())

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/shopspring/decimal"
 )
 
 // Flow ids, as used in settings, workflow ids and schedules.
@@ -44,6 +46,7 @@ type Settings struct {
 	Mappings map[string]map[string]string `yaml:"mappings"`
 
 	compiled map[string]*flowPrograms
+	products *productPrograms
 }
 
 // Tenant is one further retailer; it names where its secrets are, never the secrets.
@@ -157,27 +160,43 @@ type LightspeedSaleSite struct {
 
 // productFields lists the names usable in create_fields and update_fields.
 func productFields() []string {
-	return []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat", "unit"}
+	return []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"}
 }
 
-// ProductSettings drive the products flow.
+// ProductSettings drive the products flow. The field values themselves are expressions
+// under mappings.products; these say what is sent when, and how articles form families.
 type ProductSettings struct {
-	CreateFields      []string          `yaml:"create_fields"`
-	UpdateFields      []string          `yaml:"update_fields"`
-	UpdateDescription bool              `yaml:"update_description"`
-	VariantGrouping   VariantGrouping   `yaml:"variant_grouping"`
-	Attributes        map[string]string `yaml:"attributes"` // Fortnox field → Lightspeed attribute1|2|3
-	Features          map[string]string `yaml:"features"`   // feature name → Lightspeed custom field
-	CategorySource    string            `yaml:"category_source"`
-	PriceIncludesVAT  bool              `yaml:"price_includes_vat"`
-	PriceLevel        string            `yaml:"price_level"`
-	Currency          string            `yaml:"currency"`
+	CreateFields      []string        `yaml:"create_fields"`
+	UpdateFields      []string        `yaml:"update_fields"`
+	UpdateDescription bool            `yaml:"update_description"`
+	VariantGrouping   VariantGrouping `yaml:"variant_grouping"`
+	// AttributeSet is the Lightspeed attribute set of every family's matrix, by name.
+	AttributeSet string `yaml:"attribute_set"`
+	// Attributes are the expressions of a variant's attribute1..3 values.
+	Attributes map[string]string `yaml:"attributes"`
+	// Features are Lightspeed custom field name → expression; a field that does not exist
+	// is created (as text) once.
+	Features         map[string]string `yaml:"features"`
+	PriceList        string            `yaml:"price_list"` // the Fortnox price list prices come from
+	PriceIncludesVAT bool              `yaml:"price_includes_vat"`
+	PriceLevel       string            `yaml:"price_level"` // the Lightspeed price level they go to
+	Currency         string            `yaml:"currency"`
+	// TaxClasses maps a Fortnox VAT rate ("25") to a Lightspeed tax class name.
+	TaxClasses      map[string]string `yaml:"tax_classes"`
+	ArchiveInactive bool              `yaml:"archive_inactive"`
 }
 
-// VariantGrouping says which Fortnox articles become one Lightspeed item matrix.
+// Variant grouping rules.
+const (
+	GroupingNone    = "none"    // every article is its own item
+	GroupingPattern = "pattern" // a regular expression over the article number
+)
+
+// VariantGrouping says which Fortnox articles become one Lightspeed item matrix: the
+// articles whose numbers match Pattern with the same `family` group.
 type VariantGrouping struct {
-	Rule      string `yaml:"rule"`      // none | sku_prefix
-	Separator string `yaml:"separator"` // for sku_prefix: the group is the SKU before the last separator
+	Rule    string `yaml:"rule"`
+	Pattern string `yaml:"pattern"`
 }
 
 // Stock calculations.
@@ -317,8 +336,8 @@ func (s *Settings) validate() error {
 		}
 	}
 	for _, flow := range sortedStringKeys(s.Mappings) {
-		if flow != FlowOrdersToFortnox && flow != FlowOrdersToLightspeed {
-			return pathError(mapKeyPath("mappings", flow), "field mappings exist for orders-to-fortnox and orders-to-lightspeed only")
+		if flow != FlowOrdersToFortnox && flow != FlowOrdersToLightspeed && flow != FlowProducts {
+			return pathError(mapKeyPath("mappings", flow), "field mappings exist for orders-to-fortnox, orders-to-lightspeed and products only")
 		}
 	}
 	return nil
@@ -394,28 +413,45 @@ func (p *ProductSettings) validate() error {
 	if !contains(p.CreateFields, "sku") {
 		return pathError("products.create_fields", "must include sku: it is the key that pairs articles and items")
 	}
+	if contains(p.UpdateFields, "sku") {
+		return pathError("products.update_fields", "must not include sku: an item is found by its SKU, which never changes")
+	}
 	switch p.VariantGrouping.Rule {
-	case "none":
-	case "sku_prefix":
-		if p.VariantGrouping.Separator == "" {
-			return pathError("products.variant_grouping.separator", "must be set for rule sku_prefix")
+	case GroupingNone:
+	case GroupingPattern:
+		re, err := regexp.Compile(p.VariantGrouping.Pattern)
+		if err != nil {
+			return pathError("products.variant_grouping.pattern", "bad regular expression: "+oneLine(err.Error()))
+		}
+		if re.SubexpIndex("family") < 0 {
+			return pathError("products.variant_grouping.pattern", "needs a named group (?P<family>...): the part of the article number its family shares")
 		}
 	default:
-		return pathError("products.variant_grouping.rule", fmt.Sprintf("want none or sku_prefix, got %q", p.VariantGrouping.Rule))
+		return pathError("products.variant_grouping.rule", fmt.Sprintf("want none or pattern, got %q", p.VariantGrouping.Rule))
+	}
+	if strings.TrimSpace(p.AttributeSet) == "" {
+		return pathError("products.attribute_set", "must name a Lightspeed attribute set, such as Color/Size")
 	}
 	for _, k := range sortedStringKeys(p.Attributes) {
-		if !contains([]string{"attribute1", "attribute2", "attribute3"}, p.Attributes[k]) {
-			return pathError(mapKeyPath("products.attributes", k), fmt.Sprintf("want attribute1, attribute2 or attribute3, got %q", p.Attributes[k]))
+		if !contains([]string{"attribute1", "attribute2", "attribute3"}, k) {
+			return pathError(mapKeyPath("products.attributes", k), "want attribute1, attribute2 or attribute3")
 		}
 	}
 	for _, k := range sortedStringKeys(p.Features) {
-		if strings.TrimSpace(p.Features[k]) == "" {
-			return pathError(mapKeyPath("products.features", k), "custom field name must not be empty")
+		if strings.TrimSpace(k) == "" {
+			return pathError("products.features", "a custom field name must not be empty")
 		}
 	}
-	sources := []string{"none", "article_group", "manufacturer", "supplier_name", "type"}
-	if !contains(sources, p.CategorySource) {
-		return pathError("products.category_source", fmt.Sprintf("want one of %s, got %q", strings.Join(sources, ", "), p.CategorySource))
+	for _, k := range sortedStringKeys(p.TaxClasses) {
+		if _, err := decimal.NewFromString(k); err != nil {
+			return pathError(mapKeyPath("products.tax_classes", k), "want a VAT rate in percent, such as \"25\"")
+		}
+		if strings.TrimSpace(p.TaxClasses[k]) == "" {
+			return pathError(mapKeyPath("products.tax_classes", k), "tax class name must not be empty")
+		}
+	}
+	if strings.TrimSpace(p.PriceList) == "" {
+		return pathError("products.price_list", "must name a Fortnox price list, such as A")
 	}
 	if p.PriceLevel == "" {
 		return pathError("products.price_level", "must not be empty")

@@ -470,3 +470,37 @@ func (cl *Client) CompanyInformation(ctx context.Context) (CompanyInformation, e
 	return single[CompanyInformation](ctx, cl, call{op: "get company information", method: http.MethodGet,
 		endpoint: "GET /3/companyinformation", path: "/3/companyinformation"}, "CompanyInformation")
 }
+
+// ArticlesNumbered lists the articles whose number contains part (the search is a
+// substring match, so callers filter), 500 a page.
+func (cl *Client) ArticlesNumbered(ctx context.Context, part string) ([]ArticleListItem, error) {
+	const op = "find articles by number"
+	if strings.TrimSpace(part) == "" {
+		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: "article number is empty"}
+	}
+	return collect[ArticleListItem](ctx, cl, call{op: op, method: http.MethodGet, endpoint: "GET /3/articles",
+		path: "/3/articles", query: url.Values{"articlenumber": {part}}}, "Articles")
+}
+
+// ArticlePrice returns the first price tier of an article in a price list; ok is false
+// when the list has no price for it.
+func (cl *Client) ArticlePrice(ctx context.Context, priceList, articleNumber string) (p Price, ok bool, err error) {
+	const op = "get price"
+	list, err := pathID(op, "price list", priceList)
+	if err != nil {
+		return Price{}, false, err
+	}
+	id, err := pathID(op, "article number", articleNumber)
+	if err != nil {
+		return Price{}, false, err
+	}
+	p, err = single[Price](ctx, cl, call{op: op, method: http.MethodGet, endpoint: "GET /3/prices/{PriceList}/{ArticleNumber}",
+		path: "/3/prices/" + list + "/" + id}, "Price")
+	if clients.KindOf(err) == clients.NotFound {
+		return Price{}, false, nil
+	}
+	if err != nil {
+		return Price{}, false, err
+	}
+	return p, true, nil
+}

@@ -27,6 +27,12 @@ type apiRequest struct {
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, ".json")
 	segs := strings.Split(strings.Trim(path, "/"), "/")
+	// Item/CustomField is the one nested collection served: fold it into one entity name.
+	if len(segs) >= 6 && segs[4] == "Item" && segs[5] == "CustomField" {
+		segs = append(append(segs[:4:4], "CustomField"), segs[6:]...)
+	} else if len(segs) >= 5 && segs[4] == "CustomField" {
+		segs[4] = "Item.CustomField" // only under Item: an unknown resource here
+	}
 	if len(segs) < 3 || segs[0] != "API" || segs[1] != "V3" || segs[2] != "Account" || len(segs) > 6 {
 		writeError(w, http.StatusNotFound, "No API route "+r.Method+" "+r.URL.Path+"; paths look like /API/V3/Account/{accountID}/{Entity}.json.")
 		return
@@ -159,6 +165,13 @@ func (s *Server) serveLocked(rq *apiRequest, segs []string, def *entityDef) (int
 		s.st.get("ItemMatrix", id)["timeStamp"] = now
 	case "ItemAttributeSet POST":
 		id, err = s.createSimpleLocked(def, rq.body, "name", now)
+	case "CustomField POST":
+		id, err = s.createCustomFieldLocked(rq.body, now)
+	case "CustomField PUT":
+		err = s.updateSimpleLocked(def, id, rq.body, now)
+	case "CustomField DELETE":
+		s.st.get("CustomField", id)["archived"] = "true"
+		s.st.get("CustomField", id)["timeStamp"] = now
 	case "Category POST":
 		id, err = s.createCategoryLocked(rq.body, now)
 	case "Category PUT":

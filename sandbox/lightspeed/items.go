@@ -683,9 +683,15 @@ func (s *Server) parseCustomFields(v any, old []record) ([]record, error) {
 				return nil, badRequest("Unknown field '%s' for CustomFieldValue.", k)
 			}
 		}
-		if n, _ := strconv.Atoi(rec["customFieldID"]); n <= 0 {
+		n, _ := strconv.Atoi(rec["customFieldID"])
+		if n <= 0 {
 			return nil, badRequest("Each CustomFieldValue needs a customFieldID.")
 		}
+		fieldDef := s.st.get("CustomField", n)
+		if fieldDef == nil || fieldDef["archived"] == "true" {
+			return nil, badRequest("CustomFieldValue.customFieldID: CustomField %d does not exist.", n)
+		}
+		rec["name"] = fieldDef["name"]
 		replaced := false
 		for _, r := range out {
 			if r["customFieldID"] == rec["customFieldID"] {

@@ -178,6 +178,11 @@ func TestDemoSeed(t *testing.T) {
 
 func TestItemECommerceAndCustomFields(t *testing.T) {
 	e := newEnv(t, "empty", unlimited)
+	for _, name := range []string{"Material", "Ursprung", "Skötsel", "Färg"} {
+		e.ok(http.MethodPost, acct+"Item/CustomField.json", map[string]any{"name": name})
+	}
+	e.fails(http.StatusBadRequest, http.MethodPost, acct+"Item.json", map[string]any{"description": "Kopp",
+		"CustomFieldValues": map[string]any{"CustomFieldValue": map[string]any{"customFieldID": 9, "value": "blå"}}})
 	item := e.ok(http.MethodPost, acct+`Item.json?load_relations=["ItemECommerce","CustomFieldValues"]`, map[string]any{"description": "Kopp",
 		"ItemECommerce":     map[string]any{"longDescription": "En stor kopp.", "weight": 0.3},
 		"CustomFieldValues": map[string]any{"CustomFieldValue": map[string]any{"customFieldID": 4, "value": "blå"}}})["Item"].(map[string]any)
@@ -187,6 +192,7 @@ func TestItemECommerceAndCustomFields(t *testing.T) {
 	assert.NotEqual(t, "0", ecom["itemECommerceID"])
 	cf := item["CustomFieldValues"].(map[string]any)["CustomFieldValue"].(map[string]any)
 	assert.Equal(t, "blå", cf["value"])
+	assert.Equal(t, "Färg", cf["name"], "the value names its field")
 
 	e.ok(http.MethodPut, acct+"Item/1.json", map[string]any{"ItemECommerce": map[string]any{"shortDescription": "Kopp"},
 		"CustomFieldValues": map[string]any{"CustomFieldValue": map[string]any{"customFieldID": 4, "value": "röd"}}})
@@ -219,4 +225,20 @@ func TestItemShopEndpoint(t *testing.T) {
 	resp, out := e.call(http.MethodGet, acct+"Item/1.json?pretty_print=1", nil)
 	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "1", out["Item"].(map[string]any)["itemID"])
+}
+
+func TestItemCustomFieldDefinitions(t *testing.T) {
+	e := newEnv(t, "empty", unlimited)
+	made := e.ok(http.MethodPost, acct+"Item/CustomField.json", map[string]any{"name": "Material"})["CustomField"].(map[string]any)
+	assert.Equal(t, "1", made["customFieldID"])
+	assert.Equal(t, "string", made["type"], "text unless a type is given")
+	e.ok(http.MethodPost, acct+"Item/CustomField.json", map[string]any{"name": "Vikt", "type": "float", "uom": "g"})
+	e.fails(http.StatusBadRequest, http.MethodPost, acct+"Item/CustomField.json", map[string]any{"name": "material"})
+	e.fails(http.StatusBadRequest, http.MethodPost, acct+"Item/CustomField.json", map[string]any{"name": ""})
+	e.fails(http.StatusBadRequest, http.MethodPost, acct+"Item/CustomField.json", map[string]any{"name": "X", "type": "colour"})
+	list := e.ok(http.MethodGet, acct+"Item/CustomField.json", nil)
+	assert.Len(t, list["CustomField"], 2)
+	one := e.ok(http.MethodGet, acct+"Item/CustomField/2.json", nil)["CustomField"].(map[string]any)
+	assert.Equal(t, "Vikt", one["name"])
+	e.fails(http.StatusNotFound, http.MethodGet, acct+"CustomField.json", nil)
 }

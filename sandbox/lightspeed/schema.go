@@ -123,6 +123,11 @@ func entityDefs() map[string]*entityDef {
 			"itemMatrixID timeStamp description",
 			"+Category +TaxClass Department +ItemAttributeSet Manufacturer Season Images *+Items +ItemECommerce *TagRelations *TagRelations.Tag",
 			"POST PUT DELETE"),
+		// The item custom field definitions, served at Item/CustomField (Lightspeed's docs:
+		// "Item CustomField"); the values live on each item's CustomFieldValues.
+		newDef("CustomField", "customFieldID",
+			"customFieldID:i:ro name:s type:s uom:s decimalPrecision:i archived:b default:s createTime:t:ro timeStamp:t:ro",
+			"customFieldID timeStamp name", "", "POST PUT DELETE"),
 		newDef("ItemAttributeSet", "itemAttributeSetID",
 			"itemAttributeSetID:i:ro name:s attributeName1:s attributeName2:s attributeName3:s system:b:ro archived:b",
 			"itemAttributeSetID", "", "POST"),

@@ -1,6 +1,7 @@
 package lightspeed
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -137,4 +138,32 @@ func (s *Server) checkRef(entity, field string, rec record, target string) error
 		return badRequest("%s.%s: %s %d does not exist.", entity, field, target, id)
 	}
 	return nil
+}
+
+// customFieldTypes are the value types Lightspeed offers for an item custom field.
+var customFieldTypes = []string{"string", "boolean", "date", "float", "integer", "single_choice", "multi_choice"}
+
+// createCustomFieldLocked creates an item custom field; a name is required, names are
+// unique among the fields not archived, and the type defaults to string.
+func (s *Server) createCustomFieldLocked(body map[string]any, now string) (int, error) {
+	def := s.defs["CustomField"]
+	rec := blank(def)
+	rec["type"], rec["archived"], rec["createTime"] = "string", "false", now
+	if err := applyFields(def, rec, body); err != nil {
+		return 0, err
+	}
+	name := strings.TrimSpace(rec["name"])
+	if name == "" {
+		return 0, badRequest("name cannot be blank.")
+	}
+	if !slices.Contains(customFieldTypes, rec["type"]) {
+		return 0, badRequest("CustomField.type: '%s' is not a valid type.", rec["type"])
+	}
+	for _, other := range s.st.tables["CustomField"].rows {
+		if other["archived"] != "true" && strings.EqualFold(strings.TrimSpace(other["name"]), name) {
+			return 0, badRequest("A custom field named '%s' already exists.", name)
+		}
+	}
+	rec["timeStamp"] = now
+	return s.st.tables["CustomField"].insert(def.idField, rec), nil
 }

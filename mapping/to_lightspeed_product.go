@@ -1,0 +1,174 @@
+package mapping
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"fortspeed/clients/lightspeed"
+)
+
+// ItemRefs are the Lightspeed ids an item draft resolves to: its matrix (0 for a single
+// item), category, tax class and attribute set, the price level by name, and the custom
+// fields of its features by name.
+type ItemRefs struct {
+	MatrixID       int64
+	CategoryID     int64
+	TaxClassID     int64
+	AttributeSetID int64
+	PriceLevel     string
+	CustomFields   map[string]int64
+}
+
+// LightspeedItemCreate is the input that creates the item: the fields of create_fields,
+// and always the SKU and its place in (or out of) the matrix.
+func LightspeedItemCreate(it ItemDraft, refs ItemRefs, fields []string) lightspeed.ItemInput {
+	in := lightspeed.ItemInput{Description: ptr(it.Name), CustomSku: ptr(it.SKU)}
+	if refs.MatrixID > 0 {
+		in.ItemMatrixID = ptr(refs.MatrixID)
+		in.Attributes = &lightspeed.ItemAttributesInput{ItemAttributeSetID: refs.AttributeSetID,
+			Attribute1: it.Attributes[0], Attribute2: it.Attributes[1], Attribute3: it.Attributes[2]}
+	}
+	has := func(f string) bool { return slices.Contains(fields, f) }
+	var ecom lightspeed.ItemECommerceInput
+	if has("description") && it.ShortDescription != "" {
+		ecom.ShortDescription = ptr(it.ShortDescription)
+	}
+	if has("long_description") && it.LongDescription != "" {
+		ecom.LongDescription = ptr(it.LongDescription)
+	}
+	if ecom.ShortDescription != nil || ecom.LongDescription != nil {
+		in.ECommerce = &ecom
+	}
+	if has("price") {
+		in.Prices = []lightspeed.ItemPriceInput{{UseType: refs.PriceLevel, Amount: it.Price}}
+	}
+	if has("cost") {
+		in.DefaultCost = ptr(it.Cost)
+	}
+	if has("ean") && it.EAN != "" {
+		in.EAN = ptr(it.EAN)
+	}
+	if has("category") && refs.CategoryID > 0 {
+		in.CategoryID = ptr(refs.CategoryID)
+	}
+	if has("vat") && refs.TaxClassID > 0 {
+		in.TaxClassID = ptr(refs.TaxClassID)
+	}
+	if has("features") {
+		in.CustomFields = featureInputs(it.Features, refs.CustomFields, nil)
+	}
+	return in
+}
+
+// LightspeedItemChanges is the partial update that brings the item Lightspeed has to the
+// draft for the fields of update_fields, and the names of what changed; nothing changed
+// means no call. The long description is only overwritten with updateDescription on (a shop
+// often writes its own in Lightspeed), an empty mapped value never blanks a field, and the
+// item's matrix and attributes are always corrected, so an article that joins or leaves a
+// family is moved, not duplicated.
+func LightspeedItemChanges(have lightspeed.Item, it ItemDraft, refs ItemRefs, fields []string, updateDescription bool) (lightspeed.ItemInput, []string) {
+	var in lightspeed.ItemInput
+	var changed []string
+	has := func(f string) bool { return slices.Contains(fields, f) }
+	if has("name") && it.Name != "" && have.Description != it.Name {
+		in.Description, changed = ptr(it.Name), append(changed, "name")
+	}
+	if int64(have.ItemMatrixID) != refs.MatrixID {
+		in.ItemMatrixID, changed = ptr(refs.MatrixID), append(changed, "matrix")
+	}
+	if refs.MatrixID > 0 {
+		var cur lightspeed.ItemAttributes
+		if have.ItemAttributes != nil {
+			cur = *have.ItemAttributes
+		}
+		want := it.Attributes
+		if (has("attributes") || int64(have.ItemMatrixID) != refs.MatrixID) &&
+			(cur.Attribute1 != want[0] || cur.Attribute2 != want[1] || cur.Attribute3 != want[2] || int64(cur.ItemAttributeSetID) != refs.AttributeSetID) {
+			in.Attributes = &lightspeed.ItemAttributesInput{ItemAttributeSetID: refs.AttributeSetID,
+				Attribute1: want[0], Attribute2: want[1], Attribute3: want[2]}
+			changed = append(changed, "attributes")
+		}
+	}
+	var curShort, curLong string
+	if have.ItemECommerce != nil {
+		curShort, curLong = have.ItemECommerce.ShortDescription, have.ItemECommerce.LongDescription
+	}
+	var ecom lightspeed.ItemECommerceInput
+	if has("description") && it.ShortDescription != "" && curShort != it.ShortDescription {
+		ecom.ShortDescription, changed = ptr(it.ShortDescription), append(changed, "description")
+	}
+	if has("long_description") && updateDescription && it.LongDescription != "" && curLong != it.LongDescription {
+		ecom.LongDescription, changed = ptr(it.LongDescription), append(changed, "long_description")
+	}
+	if ecom.ShortDescription != nil || ecom.LongDescription != nil {
+		in.ECommerce = &ecom
+	}
+	if has("price") && !priceAt(have.Prices, refs.PriceLevel).Equal(it.Price) {
+		in.Prices, changed = []lightspeed.ItemPriceInput{{UseType: refs.PriceLevel, Amount: it.Price}}, append(changed, "price")
+	}
+	if has("cost") && !have.DefaultCost.Equal(it.Cost) {
+		in.DefaultCost, changed = ptr(it.Cost), append(changed, "cost")
+	}
+	if has("ean") && it.EAN != "" && have.EAN != it.EAN {
+		in.EAN, changed = ptr(it.EAN), append(changed, "ean")
+	}
+	if has("category") && refs.CategoryID > 0 && int64(have.CategoryID) != refs.CategoryID {
+		in.CategoryID, changed = ptr(refs.CategoryID), append(changed, "category")
+	}
+	if has("vat") && refs.TaxClassID > 0 && int64(have.TaxClassID) != refs.TaxClassID {
+		in.TaxClassID, changed = ptr(refs.TaxClassID), append(changed, "vat")
+	}
+	if has("features") {
+		if f := featureInputs(it.Features, refs.CustomFields, have.CustomFields); len(f) > 0 {
+			in.CustomFields, changed = f, append(changed, "features")
+		}
+	}
+	return in, changed
+}
+
+// priceAt is the item's amount at the named price level; zero when it has none.
+func priceAt(prices []lightspeed.ItemPrice, level string) decimal.Decimal {
+	for _, p := range prices {
+		if strings.EqualFold(p.UseType, level) {
+			return p.Amount.Decimal
+		}
+	}
+	return decimal.Zero
+}
+
+// featureInputs are the custom field values that differ from have (all when have is nil),
+// in name order; a feature without a custom field id is left out (its field could not be
+// made).
+func featureInputs(features map[string]string, ids map[string]int64, have []lightspeed.CustomFieldValue) []lightspeed.CustomFieldInput {
+	var out []lightspeed.CustomFieldInput
+	for _, name := range sortedStringKeys(features) {
+		id := ids[name]
+		if id <= 0 {
+			continue
+		}
+		i := slices.IndexFunc(have, func(v lightspeed.CustomFieldValue) bool { return int64(v.CustomFieldID) == id })
+		if i >= 0 && have[i].Value == features[name] {
+			continue
+		}
+		out = append(out, lightspeed.CustomFieldInput{CustomFieldID: id, Value: features[name]})
+	}
+	return out
+}
+
+// LightspeedMatrixChanges says what of a matrix differs from the draft: its description,
+// category and attribute set; the matrix of an existing family is only corrected there.
+func LightspeedMatrixChanges(have lightspeed.ItemMatrix, d ProductDraft, refs ItemRefs, fields []string) (lightspeed.ItemMatrixInput, []string) {
+	var in lightspeed.ItemMatrixInput
+	var changed []string
+	if slices.Contains(fields, "name") && d.Name != "" && have.Description != d.Name {
+		in.Description, changed = d.Name, append(changed, "name")
+	}
+	if slices.Contains(fields, "category") && refs.CategoryID > 0 && int64(have.CategoryID) != refs.CategoryID {
+		in.CategoryID, changed = refs.CategoryID, append(changed, "category")
+	}
+	return in, changed
+}
+
+func ptr[T any](v T) *T { return &v }
