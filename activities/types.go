@@ -5,6 +5,7 @@
 package activities
 
 import (
+	"encoding/json"
 	"time"
 
 	"fortspeed/mapping"
@@ -74,6 +75,9 @@ type CheckExistsBatchInput struct {
 type CheckExistsEntry struct {
 	Reference string    `json:"reference"`
 	Created   time.Time `json:"created,omitzero"`
+	// Data is the record's data from the fetch, for a flow whose lookup needs more than
+	// the reference (the products flow reads the SKUs of the page's articles).
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // CheckExistsBatchResult says which references the target has (reference → target id).
@@ -83,7 +87,10 @@ type CheckExistsEntry struct {
 type CheckExistsBatchResult struct {
 	Existing  map[string]string `json:"existing,omitempty"`
 	Unchecked []string          `json:"unchecked,omitempty"`
-	Summary   string            `json:"summary"`
+	// States is what the lookup found per reference for the record's own steps (the items
+	// a products record already has), opaque to the engine, which hands it to the child.
+	States  map[string]json.RawMessage `json:"states,omitempty"`
+	Summary string                     `json:"summary"`
 }
 
 // UpsertCustomerInput finds the customer by e-mail, creates it or updates the mapped fields

@@ -21,6 +21,46 @@ type ItemRefs struct {
 	CustomFields   map[string]int64
 }
 
+// ItemState is what the products flow compares of an item Lightspeed has: small enough to
+// pass from the page's lookup to each record's commit.
+type ItemState struct {
+	ItemID           int64            `json:"item_id"`
+	SKU              string           `json:"sku"`
+	Name             string           `json:"name"`
+	EAN              string           `json:"ean,omitempty"`
+	MatrixID         int64            `json:"matrix_id,omitempty"`
+	CategoryID       int64            `json:"category_id,omitempty"`
+	TaxClassID       int64            `json:"tax_class_id,omitempty"`
+	Cost             decimal.Decimal  `json:"cost"`
+	Price            decimal.Decimal  `json:"price"` // at the flow's price level
+	AttributeSetID   int64            `json:"attribute_set_id,omitempty"`
+	Attributes       [3]string        `json:"attributes"`
+	ShortDescription string           `json:"short_description,omitempty"`
+	LongDescription  string           `json:"long_description,omitempty"`
+	CustomFields     map[int64]string `json:"custom_fields,omitempty"`
+	Archived         bool             `json:"archived,omitempty"`
+}
+
+// ItemStateOf reads the compared fields of an item, its price at priceLevel.
+func ItemStateOf(it lightspeed.Item, priceLevel string) ItemState {
+	st := ItemState{ItemID: int64(it.ItemID), SKU: it.CustomSku, Name: it.Description, EAN: it.EAN,
+		MatrixID: int64(it.ItemMatrixID), CategoryID: int64(it.CategoryID), TaxClassID: int64(it.TaxClassID),
+		Cost: it.DefaultCost.Decimal, Price: priceAt(it.Prices, priceLevel), Archived: bool(it.Archived)}
+	if a := it.ItemAttributes; a != nil {
+		st.AttributeSetID, st.Attributes = int64(a.ItemAttributeSetID), [3]string{a.Attribute1, a.Attribute2, a.Attribute3}
+	}
+	if e := it.ItemECommerce; e != nil {
+		st.ShortDescription, st.LongDescription = e.ShortDescription, e.LongDescription
+	}
+	for _, v := range it.CustomFields {
+		if st.CustomFields == nil {
+			st.CustomFields = map[int64]string{}
+		}
+		st.CustomFields[int64(v.CustomFieldID)] = v.Value
+	}
+	return st
+}
+
 // LightspeedItemCreate is the input that creates the item: the fields of create_fields,
 // and always the SKU and its place in (or out of) the matrix.
 func LightspeedItemCreate(it ItemDraft, refs ItemRefs, fields []string) lightspeed.ItemInput {
@@ -68,33 +108,29 @@ func LightspeedItemCreate(it ItemDraft, refs ItemRefs, fields []string) lightspe
 // often writes its own in Lightspeed), an empty mapped value never blanks a field, and the
 // item's matrix and attributes are always corrected, so an article that joins or leaves a
 // family is moved, not duplicated.
-func LightspeedItemChanges(have lightspeed.Item, it ItemDraft, refs ItemRefs, fields []string, updateDescription bool) (lightspeed.ItemInput, []string) {
+func LightspeedItemChanges(have ItemState, it ItemDraft, refs ItemRefs, fields []string, updateDescription bool) (lightspeed.ItemInput, []string) {
 	var in lightspeed.ItemInput
 	var changed []string
 	has := func(f string) bool { return slices.Contains(fields, f) }
-	if has("name") && it.Name != "" && have.Description != it.Name {
+	if have.Archived && !it.Archive {
+		in.Unarchive, changed = true, append(changed, "unarchived")
+	}
+	if has("name") && it.Name != "" && have.Name != it.Name {
 		in.Description, changed = ptr(it.Name), append(changed, "name")
 	}
-	if int64(have.ItemMatrixID) != refs.MatrixID {
+	moved := have.MatrixID != refs.MatrixID
+	if moved {
 		in.ItemMatrixID, changed = ptr(refs.MatrixID), append(changed, "matrix")
 	}
 	if refs.MatrixID > 0 {
-		var cur lightspeed.ItemAttributes
-		if have.ItemAttributes != nil {
-			cur = *have.ItemAttributes
-		}
 		want := it.Attributes
-		if (has("attributes") || int64(have.ItemMatrixID) != refs.MatrixID) &&
-			(cur.Attribute1 != want[0] || cur.Attribute2 != want[1] || cur.Attribute3 != want[2] || int64(cur.ItemAttributeSetID) != refs.AttributeSetID) {
+		if (has("attributes") || moved) && (have.Attributes != want || have.AttributeSetID != refs.AttributeSetID) {
 			in.Attributes = &lightspeed.ItemAttributesInput{ItemAttributeSetID: refs.AttributeSetID,
 				Attribute1: want[0], Attribute2: want[1], Attribute3: want[2]}
 			changed = append(changed, "attributes")
 		}
 	}
-	var curShort, curLong string
-	if have.ItemECommerce != nil {
-		curShort, curLong = have.ItemECommerce.ShortDescription, have.ItemECommerce.LongDescription
-	}
+	curShort, curLong := have.ShortDescription, have.LongDescription
 	var ecom lightspeed.ItemECommerceInput
 	if has("description") && it.ShortDescription != "" && curShort != it.ShortDescription {
 		ecom.ShortDescription, changed = ptr(it.ShortDescription), append(changed, "description")
@@ -105,19 +141,19 @@ func LightspeedItemChanges(have lightspeed.Item, it ItemDraft, refs ItemRefs, fi
 	if ecom.ShortDescription != nil || ecom.LongDescription != nil {
 		in.ECommerce = &ecom
 	}
-	if has("price") && !priceAt(have.Prices, refs.PriceLevel).Equal(it.Price) {
+	if has("price") && !have.Price.Equal(it.Price) {
 		in.Prices, changed = []lightspeed.ItemPriceInput{{UseType: refs.PriceLevel, Amount: it.Price}}, append(changed, "price")
 	}
-	if has("cost") && !have.DefaultCost.Equal(it.Cost) {
+	if has("cost") && !have.Cost.Equal(it.Cost) {
 		in.DefaultCost, changed = ptr(it.Cost), append(changed, "cost")
 	}
 	if has("ean") && it.EAN != "" && have.EAN != it.EAN {
 		in.EAN, changed = ptr(it.EAN), append(changed, "ean")
 	}
-	if has("category") && refs.CategoryID > 0 && int64(have.CategoryID) != refs.CategoryID {
+	if has("category") && refs.CategoryID > 0 && have.CategoryID != refs.CategoryID {
 		in.CategoryID, changed = ptr(refs.CategoryID), append(changed, "category")
 	}
-	if has("vat") && refs.TaxClassID > 0 && int64(have.TaxClassID) != refs.TaxClassID {
+	if has("vat") && refs.TaxClassID > 0 && have.TaxClassID != refs.TaxClassID {
 		in.TaxClassID, changed = ptr(refs.TaxClassID), append(changed, "vat")
 	}
 	if has("features") {
@@ -141,15 +177,14 @@ func priceAt(prices []lightspeed.ItemPrice, level string) decimal.Decimal {
 // featureInputs are the custom field values that differ from have (all when have is nil),
 // in name order; a feature without a custom field id is left out (its field could not be
 // made).
-func featureInputs(features map[string]string, ids map[string]int64, have []lightspeed.CustomFieldValue) []lightspeed.CustomFieldInput {
+func featureInputs(features map[string]string, ids map[string]int64, have map[int64]string) []lightspeed.CustomFieldInput {
 	var out []lightspeed.CustomFieldInput
 	for _, name := range sortedStringKeys(features) {
 		id := ids[name]
 		if id <= 0 {
 			continue
 		}
-		i := slices.IndexFunc(have, func(v lightspeed.CustomFieldValue) bool { return int64(v.CustomFieldID) == id })
-		if i >= 0 && have[i].Value == features[name] {
+		if v, ok := have[id]; ok && v == features[name] {
 			continue
 		}
 		out = append(out, lightspeed.CustomFieldInput{CustomFieldID: id, Value: features[name]})

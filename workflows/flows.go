@@ -32,6 +32,15 @@ type Flow struct {
 	// Reference is the record's idempotency key in the target from its source id alone,
 	// so the parent can look a whole page up at once; nil when the flow has no page check.
 	Reference func(sourceID string) string
+	// PageData sends each record's data with the page lookup (the products flow looks up
+	// the SKUs of its records); order records are looked up by reference alone.
+	PageData bool
+	// FirstRunAll makes a run without a cursor read every source record, not a lookback:
+	// a catalogue is synced whole the first time.
+	FirstRunAll bool
+	// Reruns lets a record that ended be synced again by a later run (a product changes
+	// again; an order is made once): the child's id is reused, never two at once.
+	Reruns bool
 	// attempt runs the record's steps once (see recordRun).
 	attempt func(ctx workflow.Context, r *recordRun) (RecordResult, error)
 }
@@ -52,7 +61,7 @@ const (
 
 // Flows is the registry: every flow the engine runs.
 func Flows() []Flow {
-	return []Flow{ordersToFortnox(), ordersToLightspeed()}
+	return []Flow{ordersToFortnox(), ordersToLightspeed(), products()}
 }
 
 // FlowIDs lists the registered flow ids in registry order.

@@ -40,6 +40,9 @@ const SignalRecordParked = "record-parked"
 const (
 	SourceKindSale  = "sale"  // a Lightspeed sale
 	SourceKindOrder = "order" // a Fortnox order
+	// SourceKindArticle is a Fortnox article family, or a single article, of the
+	// products flow.
+	SourceKindArticle = "article"
 )
 
 // RecordWorkflowID is the id of the child workflow that syncs one record:

@@ -355,7 +355,7 @@ func TestOrdersSyncFailsWhenFetchFails(t *testing.T) {
 
 func TestOrdersSyncRejectsBadInput(t *testing.T) {
 	tests := map[string]SyncInput{
-		"unknown flow":      {Tenant: "default", Flow: FlowProducts},
+		"unknown flow":      {Tenant: "default", Flow: "invoices"},
 		"empty tenant":      {Flow: FlowOrdersToFortnox},
 		"negative pagesize": {Tenant: "default", Flow: FlowOrdersToFortnox, PageSize: -1},
 		"negative budget":   {Tenant: "default", Flow: FlowOrdersToFortnox, RetryBudget: -time.Second},

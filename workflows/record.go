@@ -74,6 +74,8 @@ type PageCheck struct {
 	Reference string `json:"reference"`
 	Exists    bool   `json:"exists"`
 	TargetID  string `json:"target_id,omitempty"`
+	// State is the lookup's flow-specific answer (CheckExistsBatchResult.States).
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 func (in RecordInput) withDefaults() (RecordInput, Flow, error) {

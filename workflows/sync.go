@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -138,7 +139,7 @@ func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 	}
 	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
 
-	since, err := syncStart(ctx, in)
+	since, err := syncStart(ctx, flow, in)
 	if err != nil {
 		return SyncResult{}, err
 	}
@@ -215,8 +216,9 @@ func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 }
 
 // syncStart picks the time the fetch starts from: the explicit Since, else the previous
-// run's cursor, else a lookback from now.
-func syncStart(ctx workflow.Context, in SyncInput) (time.Time, error) {
+// run's cursor, else a lookback from now (the beginning for a flow whose first run reads
+// everything).
+func syncStart(ctx workflow.Context, flow Flow, in SyncInput) (time.Time, error) {
 	if in.Since != nil && !in.Since.IsZero() {
 		return *in.Since, nil
 	}
@@ -228,6 +230,9 @@ func syncStart(ctx workflow.Context, in SyncInput) (time.Time, error) {
 		if !last.Cursor.IsZero() {
 			return last.Cursor, nil
 		}
+	}
+	if flow.FirstRunAll {
+		return time.Time{}, nil
 	}
 	return workflow.Now(ctx).Add(-in.Lookback), nil
 }
@@ -262,7 +267,11 @@ func checkPage(ctx workflow.Context, flow Flow, in SyncInput, recs []activities.
 			continue
 		}
 		seen[ref] = true
-		entries = append(entries, activities.CheckExistsEntry{Reference: ref, Created: rec.Created})
+		entry := activities.CheckExistsEntry{Reference: ref, Created: rec.Created}
+		if flow.PageData {
+			entry.Data = rec.Data
+		}
+		entries = append(entries, entry)
 	}
 	if len(entries) == 0 {
 		return nil
@@ -287,7 +296,7 @@ func checkPage(ctx workflow.Context, flow Flow, in SyncInput, recs []activities.
 			continue
 		}
 		id, exists := res.Existing[ref]
-		out[rec.ID] = PageCheck{Reference: ref, Exists: exists, TargetID: id}
+		out[rec.ID] = PageCheck{Reference: ref, Exists: exists, TargetID: id, State: res.States[ref]}
 	}
 	return out
 }
@@ -388,7 +397,11 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 	if f.engine < 1 {
 		childType = LegacyOrderSync
 	}
-	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, RecordChildOptions(id, summary)), childType, input)
+	opts := RecordChildOptions(id, summary)
+	if f.flow.Reruns {
+		opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), childType, input)
 	f.result.Children++
 	f.running[id] = true
 	f.sel.AddFuture(child, func(fut workflow.Future) {

@@ -93,7 +93,47 @@ type OrderPage struct {
 // An order that does not decode (a Total that is not a number) is in Undecodable, named by
 // its DocumentNumber and the bad field, and the rest of the page decodes.
 func (cl *Client) OrdersPage(ctx context.Context, q OrdersPageQuery) (OrderPage, error) {
-	const op = "list a page of changed orders"
+	p, err := windowPage[OrderListItem](ctx, cl, "list a page of changed orders", "orders", "Orders", "documentnumber", "DocumentNumber", q)
+	if err != nil {
+		return OrderPage{}, err
+	}
+	return OrderPage{Orders: p.items, Undecodable: p.undecodable, Page: p.page, TotalPages: p.totalPages, ListedAt: p.listedAt}, nil
+}
+
+// ArticlePage is one page of slim article list items; Total is the window's article count
+// as the page was read (@TotalResources).
+type ArticlePage struct {
+	Articles    []ArticleListItem
+	Undecodable []clients.Undecodable
+	Page        int
+	TotalPages  int
+	Total       int
+	ListedAt    time.Time
+}
+
+// ArticlesPage reads one page of the articles modified at or after q.Since, sorted by
+// article number, with one request, as OrdersPage reads orders. Articles, unlike orders,
+// can be deleted: a deletion while a run pages moves the articles after it one place back,
+// so a caller that sees Total fall must read the page before again.
+func (cl *Client) ArticlesPage(ctx context.Context, q OrdersPageQuery) (ArticlePage, error) {
+	p, err := windowPage[ArticleListItem](ctx, cl, "list a page of changed articles", "articles", "Articles", "articlenumber", "ArticleNumber", q)
+	if err != nil {
+		return ArticlePage{}, err
+	}
+	return ArticlePage{Articles: p.items, Undecodable: p.undecodable, Page: p.page, TotalPages: p.totalPages,
+		Total: p.total, ListedAt: p.listedAt}, nil
+}
+
+type windowed[T any] struct {
+	items                   []T
+	undecodable             []clients.Undecodable
+	page, totalPages, total int
+	listedAt                time.Time
+}
+
+// windowPage reads page q.Page of resource in the lastmodified window from q.Since, sorted
+// by sortBy; a record that does not decode is named by its idField and the bad field.
+func windowPage[T any](ctx context.Context, cl *Client, op, resource, wrapper, sortBy, idField string, q OrdersPageQuery) (windowed[T], error) {
 	page := max(q.Page, 1)
 	limit := q.Limit
 	if limit <= 0 || limit > pageSize {
@@ -103,48 +143,48 @@ func (cl *Client) OrdersPage(ctx context.Context, q OrdersPageQuery) (OrderPage,
 	if epoch := time.Unix(0, 0); since.Before(epoch) {
 		since = epoch // a zero Since means everything; keep the filter a real date
 	}
-	resp, err := cl.exchange(ctx, call{op: op, method: http.MethodGet, endpoint: "GET /3/orders", path: "/3/orders",
-		query: url.Values{"lastmodified": {cl.lastModified(since)}, "sortby": {"documentnumber"},
+	resp, err := cl.exchange(ctx, call{op: op, method: http.MethodGet, endpoint: "GET /3/" + resource, path: "/3/" + resource,
+		query: url.Values{"lastmodified": {cl.lastModified(since)}, "sortby": {sortBy},
 			"sortorder": {"ascending"}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(limit)}}})
 	if err != nil {
-		return OrderPage{}, err
+		return windowed[T]{}, err
 	}
 	var env map[string]json.RawMessage
 	if err := decodeBody(op, resp, &env); err != nil {
-		return OrderPage{}, err
+		return windowed[T]{}, err
 	}
 	var raws []json.RawMessage
-	if raw, ok := field(env, "Orders"); ok {
+	if raw, ok := field(env, wrapper); ok {
 		if err := json.Unmarshal(raw, &raws); err != nil {
-			return OrderPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
-				Message: "Orders is not a list", Err: err}
+			return windowed[T]{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+				Message: wrapper + " is not a list", Err: err}
 		}
 	}
-	out := OrderPage{Page: page,
-		ListedAt: clients.ListedAt(resp.Header().Get("Date"), resp.Request.Time, resp.Time(), listingMargin)}
+	out := windowed[T]{page: page,
+		listedAt: clients.ListedAt(resp.Header().Get("Date"), resp.Request.Time, resp.Time(), listingMargin)}
 	if raw, ok := field(env, "MetaInformation"); ok {
 		var meta Meta
 		if err := json.Unmarshal(raw, &meta); err != nil {
-			return OrderPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			return windowed[T]{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
 				Message: "MetaInformation does not match the expected shape", Err: err}
 		}
-		out.TotalPages = int(meta.TotalPages)
+		out.totalPages, out.total = int(meta.TotalPages), int(meta.TotalResources)
 		if meta.CurrentPage > 0 {
-			out.Page = int(meta.CurrentPage)
+			out.page = int(meta.CurrentPage)
 		}
 	} else if len(raws) > 0 {
-		// Without the page count a caller could stop early and strand orders.
-		return OrderPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
-			Message: "the page has orders but no MetaInformation"}
+		// Without the page count a caller could stop early and strand records.
+		return windowed[T]{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			Message: "the page has " + resource + " but no MetaInformation"}
 	}
 	for _, raw := range raws {
-		var o OrderListItem
-		if err := json.Unmarshal(raw, &o); err != nil {
-			out.Undecodable = append(out.Undecodable,
-				clients.Undecodable{ID: clients.RecordID(raw, "DocumentNumber"), Reason: clients.DecodeReason(err)})
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			out.undecodable = append(out.undecodable,
+				clients.Undecodable{ID: clients.RecordID(raw, idField), Reason: clients.DecodeReason(err)})
 			continue
 		}
-		out.Orders = append(out.Orders, o)
+		out.items = append(out.items, v)
 	}
 	return out, nil
 }

@@ -97,6 +97,9 @@ type ItemInput struct {
 	Attributes   *ItemAttributesInput
 	ECommerce    *ItemECommerceInput
 	CustomFields []CustomFieldInput
+	// Unarchive brings an archived item back (PUT archived=false); archiving is a DELETE
+	// (ArchiveItem).
+	Unarchive bool
 }
 
 // ItemPriceInput is a price at one level, named by UseTypeID or UseType ("Default").
@@ -265,6 +268,9 @@ func (in ItemInput) wire(op string, create bool) (map[string]any, error) {
 			fields = append(fields, map[string]any{"customFieldID": f.CustomFieldID, "value": f.Value})
 		}
 		body["CustomFieldValues"] = map[string]any{"CustomFieldValue": fields}
+	}
+	if in.Unarchive {
+		body["archived"] = false
 	}
 	if len(body) == 0 {
 		return nil, invalid(op, "nothing to change")

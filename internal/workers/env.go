@@ -22,6 +22,10 @@ type Env struct {
 	// vendor queue across every worker process together; 0 leaves pacing to the clients.
 	FortnoxActivitiesPerSecond    float64 `envconfig:"FORTSPEED_FORTNOX_ACTIVITIES_PER_SECOND"`
 	LightspeedActivitiesPerSecond float64 `envconfig:"FORTSPEED_LIGHTSPEED_ACTIVITIES_PER_SECOND"`
+	// FortnoxRequestsPer5s is how many Fortnox requests the process sends in any 5 seconds;
+	// 0 is 24, just under the 25 Fortnox allows. Lower it when another integration shares
+	// the app's limit on the same Fortnox company (the sandbox without limits takes more).
+	FortnoxRequestsPer5s int `envconfig:"FORTSPEED_FORTNOX_REQUESTS_PER_5S"`
 }
 
 // LoadEnv reads Env and fills in the state directory's default.
@@ -46,6 +50,9 @@ func LoadEnv() (Env, error) {
 	}
 	if e.LightspeedActivitiesPerSecond < 0 {
 		return Env{}, fmt.Errorf("FORTSPEED_LIGHTSPEED_ACTIVITIES_PER_SECOND: must not be negative, got %v", e.LightspeedActivitiesPerSecond)
+	}
+	if e.FortnoxRequestsPer5s < 0 {
+		return Env{}, fmt.Errorf("FORTSPEED_FORTNOX_REQUESTS_PER_5S: must not be negative, got %d", e.FortnoxRequestsPer5s)
 	}
 	if e.WebUIURL != "" && !strings.HasPrefix(e.WebUIURL, "http://") && !strings.HasPrefix(e.WebUIURL, "https://") {
 		return Env{}, fmt.Errorf("FORTSPEED_WEB_UI_URL: want an http(s) URL, got %q", e.WebUIURL)

@@ -190,6 +190,10 @@ func flowActivities(flow, queue string, d flowDeps) (any, error) {
 		return activities.NewOrdersToLightspeedSource(Tenant, d.fortnox, d.mapper), nil
 	case flow == workflows.FlowOrdersToLightspeed && queue == workflows.TaskQueueLightspeed:
 		return activities.NewOrdersToLightspeedTarget(Tenant, d.lightspeed, d.mapper), nil
+	case flow == workflows.FlowProducts && queue == workflows.TaskQueueFortnox:
+		return activities.NewProductsSource(Tenant, d.fortnox, d.mapper), nil
+	case flow == workflows.FlowProducts && queue == workflows.TaskQueueLightspeed:
+		return activities.NewProductsTarget(Tenant, d.lightspeed, d.mapper)
 	}
 	return nil, fmt.Errorf("flow %s has steps on task queue %s but no activities for it", flow, queue)
 }
@@ -380,7 +384,7 @@ func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 	c, err := fortnox.New(fortnox.Config{
 		BaseURL: cfg.Fortnox.BaseURL, Tokens: tokens, TenantKey: Tenant,
 		// One pacer for the process: every Fortnox call of the tenant shares its limit.
-		Pacer:  fortnox.NewPacer(0, 0),
+		Pacer:  fortnox.NewPacer(opts.Env.FortnoxRequestsPer5s, 5*time.Second),
 		Logger: logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
 	})
 	if err != nil {

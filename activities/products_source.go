@@ -1,0 +1,330 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"fortspeed/clients"
+	"fortspeed/clients/fortnox"
+	"fortspeed/mapping"
+)
+
+// ProductsPrefix is the registered name prefix of the products flow's activities.
+const ProductsPrefix = "Products."
+
+// The products flow's own step methods (fetch, enrich and check-exists-page are the
+// engine's MethodFetch, MethodEnrich and MethodCheckExistsBatch).
+const (
+	MethodEnsureCategory = "EnsureCategory"
+	MethodCheckItems     = "CheckItems"
+	MethodWriteItems     = "WriteItems"
+)
+
+// ProductRecordData is a products record as the fetch lists it: the family (or single
+// article) and the SKUs of it that changed on the page.
+type ProductRecordData struct {
+	SKUs []string `json:"skus"`
+	// Single is set for an article that is its own item (no family).
+	Single bool `json:"single,omitempty"`
+}
+
+// ProductEnrichInput maps one products record: Key is its family, or the article number of
+// a single article (Single; unknown for a record started again by its id alone, which then
+// searches for family members as for a family).
+type ProductEnrichInput struct {
+	Tenant string `json:"tenant"`
+	Key    string `json:"key"`
+	Single bool   `json:"single,omitempty"`
+}
+
+// ProductEnrichResult is the record's draft.
+type ProductEnrichResult struct {
+	Draft   mapping.ProductDraft `json:"draft"`
+	Summary string               `json:"summary"`
+}
+
+func (r ProductEnrichResult) StepSummary() string { return r.Summary }
+
+// ProductsSource holds the Fortnox steps of the products flow (fetch, enrich): it talks to
+// Fortnox only and runs on the fortnox-api queue.
+type ProductsSource struct {
+	Tenant  string
+	Fortnox *fortnox.Client
+	Mapper  *mapping.Mapper
+
+	mu       sync.Mutex
+	prices   map[string]fortnox.Price // article number → first tier of the price list
+	pricesAt time.Time
+}
+
+// A record of more articles than pricesPerRecord reads the whole price list (500 prices a
+// request) instead of one price per article, and a list read less than pricesTTL ago
+// answers every record: a first sync of N articles costs N/500 price requests, not N.
+const (
+	pricesPerRecord = 3
+	pricesTTL       = 2 * time.Minute
+)
+
+// NewProductsSource returns the Fortnox steps of the products flow.
+func NewProductsSource(tenant string, fx *fortnox.Client, m *mapping.Mapper) *ProductsSource {
+	return &ProductsSource{Tenant: tenant, Fortnox: fx, Mapper: m}
+}
+
+func (a *ProductsSource) check(tenant string) error {
+	if a.Fortnox == nil || a.Mapper == nil {
+		return ConfigError("products: Fortnox steps built without their client or mapper (use NewProductsSource)")
+	}
+	return checkTenant(a.Tenant, "products", tenant)
+}
+
+// Fetch returns one page of the articles changed at or after in.Since as products records,
+// one per family (or single article) on the page. Each page is one Fortnox listing of up to
+// 500 articles in the run's fixed lastmodified window, sorted by article number (see
+// fortnox.ArticlesPage); the page token carries the first page's listing time, the cursor
+// of the run, and the window's article count, so that a deletion while the run pages, which
+// moves the later articles one place back, makes the fetch read the page before again
+// rather than skip the article that moved onto it.
+func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
+	if err := a.check(in.Tenant); err != nil {
+		return FetchResult{}, err
+	}
+	defer keepAlive(ctx, heartbeatEvery)()
+	tok, err := parseArticlePageToken(in.PageToken)
+	if err != nil {
+		return FetchResult{}, err
+	}
+	size := in.PageSize
+	if size <= 0 || size > lsMaxFetchPage {
+		size = lsMaxFetchPage
+	}
+	list, err := a.Fortnox.ArticlesPage(ctx, fortnox.OrdersPageQuery{Since: in.Since, Page: tok.page, Limit: size})
+	if err != nil {
+		return FetchResult{}, vendorError(err)
+	}
+	if tok.page == 1 {
+		tok.listedAt = list.ListedAt
+	}
+	res := FetchResult{Cursor: tok.listedAt}
+	byKey := map[string]int{}
+	add := func(key, sku, problem string) {
+		if i, ok := byKey[key]; ok {
+			rec := &res.Records[i]
+			var data ProductRecordData
+			_ = json.Unmarshal(rec.Data, &data) // written below by this function
+			data.SKUs = append(data.SKUs, sku)
+			rec.Data, _ = json.Marshal(data)
+			if problem != "" && rec.Problem == "" {
+				rec.Problem = problem
+			}
+			return
+		}
+		byKey[key] = len(res.Records)
+		rec := NewRecord(key, time.Time{}, ProductRecordData{SKUs: []string{sku}, Single: key == sku})
+		rec.Problem = problem
+		res.Records = append(res.Records, rec)
+	}
+	for _, item := range list.Articles {
+		n := strings.TrimSpace(string(item.ArticleNumber))
+		if n == "" {
+			continue
+		}
+		add(a.Mapper.RecordKey(n), n, "")
+	}
+	for _, u := range list.Undecodable {
+		if u.ID == "" {
+			res.Records = append(res.Records, Record{Problem: u.Reason})
+			continue
+		}
+		add(a.Mapper.RecordKey(u.ID), u.ID, "article "+u.ID+": "+u.Reason)
+	}
+	next := tok.page + 1
+	if tok.total > 0 && list.Total < tok.total {
+		// Articles were deleted since the page before was read: the ones after them moved
+		// back, some onto pages already read. Read from where they may have gone.
+		back := (tok.total - list.Total + size - 1) / size
+		next = max(1, tok.page-back)
+		activity.GetLogger(ctx).Info("fetch: articles deleted while paging; reading earlier pages again",
+			"deleted", tok.total-list.Total, "from_page", next)
+	}
+	if tok.page < list.TotalPages || next <= tok.page {
+		res.NextPageToken = articlePageToken{page: next, listedAt: tok.listedAt, total: list.Total}.String()
+	}
+	activity.GetLogger(ctx).Info("fetch: read Fortnox articles", "page", tok.page, "of", list.TotalPages,
+		"articles", len(list.Articles), "records", len(res.Records), "undecodable", len(list.Undecodable), "more", res.NextPageToken != "")
+	return res, nil
+}
+
+// articlePageToken is "<page>@<listing time>@<window count>"; "" is page 1.
+type articlePageToken struct {
+	page     int
+	listedAt time.Time
+	total    int
+}
+
+func (t articlePageToken) String() string {
+	return fmt.Sprintf("%d@%s@%d", t.page, t.listedAt.UTC().Format(time.RFC3339Nano), t.total)
+}
+
+func parseArticlePageToken(s string) (articlePageToken, error) {
+	if s == "" {
+		return articlePageToken{page: 1}, nil
+	}
+	parts := strings.Split(s, "@")
+	bad := InvalidInputError("fetch: page token %q is not <page>@<time>@<count>", s)
+	if len(parts) != 3 {
+		return articlePageToken{}, bad
+	}
+	page, err := strconv.Atoi(parts[0])
+	if err != nil || page < 1 {
+		return articlePageToken{}, bad
+	}
+	at, err := time.Parse(time.RFC3339Nano, parts[1])
+	if err != nil {
+		return articlePageToken{}, bad
+	}
+	total, err := strconv.Atoi(parts[2])
+	if err != nil || total < 0 {
+		return articlePageToken{}, bad
+	}
+	return articlePageToken{page: page, listedAt: at, total: total}, nil
+}
+
+// Enrich reads the record's articles from Fortnox as they are now (a family's members are
+// found by a search on its key, filtered by the grouping rule) with their prices, and maps
+// them to a draft. A record whose articles are all gone maps to an empty draft.
+func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (ProductEnrichResult, error) {
+	if err := a.check(in.Tenant); err != nil {
+		return ProductEnrichResult{}, err
+	}
+	key := strings.TrimSpace(in.Key)
+	if key == "" {
+		return ProductEnrichResult{}, InvalidInputError("enrich: the products record has no key")
+	}
+	defer keepAlive(ctx, heartbeatEvery)()
+	numbers := []string{key} // a single article is its own record
+	if !in.Single {
+		listed, err := a.Fortnox.ArticlesNumbered(ctx, key)
+		if err != nil {
+			return ProductEnrichResult{}, vendorError(err)
+		}
+		numbers = numbers[:0]
+		for _, item := range listed {
+			if n := strings.TrimSpace(string(item.ArticleNumber)); a.Mapper.RecordKey(n) == key {
+				numbers = append(numbers, n) // not a substring match of another family
+			}
+		}
+	}
+	var articles []mapping.SourceArticle
+	var fulls []fortnox.Article
+	for _, n := range numbers {
+		full, err := a.Fortnox.Article(ctx, n)
+		if clients.KindOf(err) == clients.NotFound {
+			continue // deleted since the listing
+		}
+		if err != nil {
+			return ProductEnrichResult{}, vendorError(err)
+		}
+		fulls = append(fulls, full)
+	}
+	prices, err := a.pricesOf(ctx, fulls)
+	if err != nil {
+		return ProductEnrichResult{}, err
+	}
+	for _, full := range fulls {
+		p, ok := prices[strings.TrimSpace(string(full.ArticleNumber))]
+		articles = append(articles, sourceArticle(full, p, ok))
+	}
+	if len(articles) == 0 {
+		return ProductEnrichResult{Draft: mapping.ProductDraft{Key: key},
+			Summary: fmt.Sprintf("enrich: no Fortnox article is %s any more; nothing to sync", key)}, nil
+	}
+	d, err := a.Mapper.Product(key, articles)
+	var bad *mapping.Error
+	if errors.As(err, &bad) {
+		return ProductEnrichResult{}, NeedsFixError("product " + key + ": " + bad.Error())
+	}
+	if err != nil {
+		return ProductEnrichResult{}, InvalidInputError("enrich product %s: %v", key, err)
+	}
+	what := "single article " + key
+	if d.Family {
+		what = fmt.Sprintf("family %s (%q, %d articles)", key, d.Name, len(articles))
+	}
+	summary := fmt.Sprintf("enrich: %s → %d Lightspeed items", what, len(d.Items))
+	if d.Category != "" {
+		summary += ", category " + d.Category
+	}
+	if len(d.Problems) > 0 {
+		summary += fmt.Sprintf("; %d articles need a fix", len(d.Problems))
+	}
+	return ProductEnrichResult{Draft: d, Summary: summary}, nil
+}
+
+// pricesOf returns the first tier of the price list for each article that has one: from a
+// recent reading of the whole list, else one request per article for a small record, else
+// by reading the whole list again.
+func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Article) (map[string]fortnox.Price, error) {
+	list := a.Mapper.Settings().Products.PriceList
+	a.mu.Lock()
+	fresh := a.prices != nil && time.Since(a.pricesAt) < pricesTTL
+	cached := a.prices
+	a.mu.Unlock()
+	out := map[string]fortnox.Price{}
+	switch {
+	case fresh:
+	case len(articles) <= pricesPerRecord:
+		for _, art := range articles {
+			n := strings.TrimSpace(string(art.ArticleNumber))
+			p, ok, err := a.Fortnox.ArticlePrice(ctx, list, n)
+			if err != nil {
+				return nil, vendorError(err)
+			}
+			if ok {
+				out[n] = p
+			}
+		}
+		return out, nil
+	default:
+		all, err := a.Fortnox.Prices(ctx, list)
+		if err != nil {
+			return nil, vendorError(err)
+		}
+		cached = map[string]fortnox.Price{}
+		for _, p := range all {
+			n := strings.TrimSpace(string(p.ArticleNumber))
+			if p.FromQuantity.Decimal.IsZero() {
+				cached[n] = p
+			}
+		}
+		a.mu.Lock()
+		a.prices, a.pricesAt = cached, time.Now()
+		a.mu.Unlock()
+	}
+	for _, art := range articles {
+		n := strings.TrimSpace(string(art.ArticleNumber))
+		if p, ok := cached[n]; ok {
+			out[n] = p
+		}
+	}
+	return out, nil
+}
+
+// sourceArticle is the neutral shape of a full Fortnox article and its price.
+func sourceArticle(a fortnox.Article, p fortnox.Price, hasPrice bool) mapping.SourceArticle {
+	return mapping.SourceArticle{
+		Number: strings.TrimSpace(string(a.ArticleNumber)), Description: a.Description, EAN: string(a.EAN),
+		Unit: string(a.Unit), Manufacturer: a.Manufacturer, ManufacturerNumber: string(a.ManufacturerArticleNumber),
+		Note: a.Note, StockPlace: string(a.StockPlace), Type: a.Type,
+		Price: p.Price.Decimal, HasPrice: hasPrice && p.Price.Valid,
+		PurchasePrice: a.PurchasePrice.Decimal, VAT: a.VAT.Decimal, HasVAT: a.VAT.Valid,
+		Weight: a.Weight.Decimal, Active: bool(a.Active), Expired: bool(a.Expired), Webshop: bool(a.WebshopArticle),
+	}
+}

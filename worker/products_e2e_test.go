@@ -1,0 +1,296 @@
+package main
+
+// Whole-stack tests of the products flow: a generated Fortnox catalogue synced into an
+// empty Lightspeed account, and what later runs write. They assert what the sandboxes
+// hold and how many writes the Lightspeed sandbox served, not timings.
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"fortspeed/clients/lightspeed"
+	"fortspeed/mapping"
+	"fortspeed/sandbox/demo"
+	"fortspeed/sandbox/testapi"
+	"fortspeed/workflows"
+)
+
+// productStack is a stack whose Fortnox holds a generated catalogue of n articles in
+// families families and whose Lightspeed holds no items yet, with a worker running.
+func productStack(t *testing.T, n, families int, settings string) (*stack, demo.Catalogue, *lightspeed.Client) {
+	t.Helper()
+	// The sandbox runs without limits; the worker's Fortnox pacer may go faster too.
+	s := startStack(t, stackOptions{settings: baseSettings + settings, webhook: true,
+		extraEnv: map[string]string{"FORTSPEED_FORTNOX_REQUESTS_PER_5S": "250"}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s.sandboxCall(ctx, http.MethodPost, s.fortnoxURL+"/_sandbox/reset",
+		testapi.ResetRequest{Seed: "catalogue", Articles: n, Families: families, RandomSeed: 1}, nil)
+	s.sandboxCall(ctx, http.MethodPost, s.lightspeedURL+"/_sandbox/reset", testapi.ResetRequest{Seed: "empty"}, nil)
+	ls, err := lightspeed.New(lightspeed.Config{BaseURL: s.lightspeedURL, AccountID: 316401,
+		Tokens: mintToken(ctx, s, s.lightspeedURL), Timeout: 10 * time.Second})
+	require.NoError(t, err)
+	// Fortnox's lastmodified filter is by the minute: the first run starts in a later
+	// minute than the seed, as it would in a real account.
+	s.advanceClocks(ctx, 2*time.Minute)
+	s.startWorker()
+	return s, demo.Generate(n, families, 50, 1), ls
+}
+
+// lightspeedCatalogue is what the Lightspeed sandbox holds, by SKU.
+type lightspeedCatalogue struct {
+	items      map[string]lightspeed.Item
+	matrices   map[int64]lightspeed.ItemMatrix
+	categories map[int64]string // id → full path
+	fields     map[int64]string // custom field id → name
+}
+
+func readLightspeed(ctx context.Context, t *testing.T, ls *lightspeed.Client, skus []string) lightspeedCatalogue {
+	t.Helper()
+	all, _, err := ls.ItemsChangedSince(ctx, time.Time{}, 0)
+	require.NoError(t, err)
+	seen := map[string]int{}
+	for _, it := range all {
+		seen[it.CustomSku]++
+	}
+	for sku, n := range seen {
+		require.Equal(t, 1, n, "customSku %s is on %d items", sku, n)
+	}
+	require.Len(t, all, len(skus), "one item per article")
+	items, err := ls.ProductItemsBySKU(ctx, skus)
+	require.NoError(t, err)
+	out := lightspeedCatalogue{items: map[string]lightspeed.Item{}, matrices: map[int64]lightspeed.ItemMatrix{},
+		categories: map[int64]string{}, fields: map[int64]string{}}
+	for _, it := range items {
+		out.items[it.CustomSku] = it
+	}
+	matrices, err := ls.ItemMatrices(ctx)
+	require.NoError(t, err)
+	for _, m := range matrices {
+		out.matrices[int64(m.ItemMatrixID)] = m
+	}
+	cats, err := ls.Categories(ctx)
+	require.NoError(t, err)
+	for _, c := range cats {
+		out.categories[int64(c.CategoryID)] = c.FullPathName
+	}
+	fields, err := ls.ItemCustomFields(ctx)
+	require.NoError(t, err)
+	for _, f := range fields {
+		out.fields[int64(f.CustomFieldID)] = f.Name
+	}
+	return out
+}
+
+// lightspeedWrites counts the item, matrix, category and custom field writes the
+// Lightspeed sandbox served since its stats were reset.
+func lightspeedWrites(ctx context.Context, s *stack) (items, total int64) {
+	st := s.stats(ctx, s.lightspeedURL)
+	for ep, n := range st.Requests {
+		if strings.HasPrefix(ep, "GET ") {
+			continue
+		}
+		total += n
+		if strings.HasSuffix(ep, "/Item") || strings.HasSuffix(ep, "/Item/{id}") {
+			items += n
+		}
+	}
+	return items, total
+}
+
+var demoColours = map[string]string{"Svart": "Svart", "Vit": "Vit", "Marinblå": "Marinblå", "Grå": "Grå",
+	"Röd": "Röd", "Grön": "Grön", "Beige": "Beige", "Ljusblå": "Ljusblå"}
+
+func TestProductsCatalogueFirstRunThenOnlyWhatChanged(t *testing.T) {
+	s, cat, ls := productStack(t, 500, 50, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	first := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts), "no record needs a fix")
+	families := map[string][]demo.Article{}
+	var skus []string
+	for _, a := range cat.Articles {
+		skus = append(skus, a.Number)
+		if a.Family != "" {
+			families[a.Family] = append(families[a.Family], a)
+		}
+	}
+	require.Len(t, families, 50)
+	singles := len(cat.Articles)
+	for _, members := range families {
+		singles -= len(members)
+	}
+	t.Logf("first run (%d families, %d single articles): %+v", len(families), singles, first)
+	assert.Equal(t, len(families)+singles, first.Committed, "one record per family and per single article: %+v", first)
+	assert.Zero(t, first.Failed+first.NeedsFix, "%+v", first)
+
+	lsCat := readLightspeed(ctx, t, ls, skus)
+	require.Len(t, lsCat.matrices, 50, "one matrix per family")
+	fieldID := int64(0)
+	for id, name := range lsCat.fields {
+		if name == "Tillverkare" {
+			fieldID = id
+		}
+	}
+	require.NotZero(t, fieldID, "the feature's custom field was made")
+	assert.Len(t, lsCat.fields, 1, "the custom field was made once")
+	wantPaths := map[string]bool{}
+	for _, path := range lsCat.categories {
+		wantPaths[path] = true
+	}
+	for _, a := range cat.Articles {
+		it, ok := lsCat.items[a.Number]
+		require.True(t, ok, "item %s", a.Number)
+		assert.Equal(t, a.Description, it.Description, a.Number)
+		want := a.Price.Mul(decimal.NewFromInt(int64(100 + a.VAT))).Div(decimal.NewFromInt(100)).Round(2)
+		require.NotEmpty(t, it.Prices, a.Number)
+		assert.True(t, mappingPrice(it).Equal(want), "%s: price %s, want %s incl. VAT", a.Number, mappingPrice(it), want)
+		assert.True(t, it.DefaultCost.Equal(a.PurchasePrice), "%s: cost %s, want %s", a.Number, it.DefaultCost, a.PurchasePrice)
+		assert.Equal(t, a.EAN, it.EAN, a.Number)
+		require.NotNil(t, it.ItemECommerce, a.Number)
+		assert.Equal(t, a.LongDescription, it.ItemECommerce.LongDescription, a.Number)
+		assert.Equal(t, a.Description, it.ItemECommerce.ShortDescription, a.Number)
+		require.Len(t, it.CustomFields, 1, a.Number)
+		assert.Equal(t, a.Manufacturer, it.CustomFields[0].Value, a.Number)
+		assert.Equal(t, fieldID, int64(it.CustomFields[0].CustomFieldID))
+		path := lsCat.categories[int64(it.CategoryID)]
+		if a.Family == "" {
+			assert.Zero(t, it.ItemMatrixID, "%s is a single item", a.Number)
+			assert.Equal(t, "Övrigt", path, a.Number)
+			continue
+		}
+		m, ok := lsCat.matrices[int64(it.ItemMatrixID)]
+		require.True(t, ok, "%s is in a matrix", a.Number)
+		assert.Equal(t, a.FamilyName, m.Description, a.Number)
+		assert.Equal(t, a.Category, path, a.Number)
+		require.NotNil(t, it.ItemAttributes, a.Number)
+		assert.Equal(t, demoColours[a.Colour], it.ItemAttributes.Attribute1, a.Number)
+		assert.Equal(t, strings.ToUpper(strings.ReplaceAll(a.Size, " ", "")), it.ItemAttributes.Attribute2, a.Number)
+		assert.EqualValues(t, 1, it.ItemAttributes.ItemAttributeSetID, "Color/Size")
+	}
+	// Each family's items share one matrix.
+	for fam, members := range families {
+		ids := map[int64]bool{}
+		for _, a := range members {
+			ids[int64(lsCat.items[a.Number].ItemMatrixID)] = true
+		}
+		assert.Len(t, ids, 1, "family %s", fam)
+	}
+
+	// A run with nothing changed writes nothing and costs a handful of calls.
+	resetStats(ctx, s)
+	again := s.runFlow(ctx, workflows.FlowProducts, first.Cursor)
+	s.waitSettled(ctx, workflows.FlowProducts)
+	_, writes := lightspeedWrites(ctx, s)
+	assert.Zero(t, writes, "nothing changed: %+v", again)
+	assert.Zero(t, again.Committed+again.Updated, "%+v", again)
+	calls := s.stats(ctx, s.fortnoxURL).Total + s.stats(ctx, s.lightspeedURL).Total
+	t.Logf("a run with nothing changed: %d calls", calls)
+	assert.LessOrEqual(t, calls, int64(5), "a run with nothing to do: %d calls", calls)
+
+	// Ten edited articles: exactly ten item updates.
+	var edited []string
+	for i := 0; i < len(cat.Articles) && len(edited) < 10; i += 47 {
+		a := cat.Articles[i]
+		s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+a.Number,
+			map[string]any{"Article": map[string]any{"Description": a.Description + " ny"}}, nil)
+		edited = append(edited, a.Number)
+	}
+	s.advanceClocks(ctx, time.Minute)
+	resetStats(ctx, s)
+	edits := s.runFlow(ctx, workflows.FlowProducts, again.Cursor)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	itemWrites, writes := lightspeedWrites(ctx, s)
+	assert.EqualValues(t, 10, itemWrites, "one update per edited article: %+v", edits)
+	assert.EqualValues(t, 10, writes, "and nothing else")
+	lsCat = readLightspeed(ctx, t, ls, skus)
+	for _, sku := range edited {
+		assert.True(t, strings.HasSuffix(lsCat.items[sku].Description, " ny"), sku)
+	}
+
+	// A long description written in Lightspeed survives an update of its article.
+	shop := cat.Articles[3]
+	item := lsCat.items[shop.Number]
+	_, err := ls.UpdateItem(ctx, int64(item.ItemID), lightspeed.ItemInput{ECommerce: &lightspeed.ItemECommerceInput{
+		LongDescription: ptrTo("Butikens egen text.")}})
+	require.NoError(t, err)
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+shop.Number,
+		map[string]any{"Article": map[string]any{"Note": "Ny text från Fortnox.", "Description": shop.Description + " uppdaterad"}}, nil)
+	s.advanceClocks(ctx, time.Minute)
+	s.runFlow(ctx, workflows.FlowProducts, edits.Cursor)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	got, err := ls.ProductItemsBySKU(ctx, []string{shop.Number})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, shop.Description+" uppdaterad", got[0].Description)
+	assert.Equal(t, "Butikens egen text.", got[0].ItemECommerce.LongDescription, "update_description is off")
+}
+
+func mappingPrice(it lightspeed.Item) decimal.Decimal {
+	return mapping.ItemStateOf(it, "Default").Price
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// advanceClocks moves both sandboxes' clocks on, so that what is written next is stamped
+// after the cursor of the run before (a run's cursor is its first listing, less a margin).
+func (s *stack) advanceClocks(ctx context.Context, d time.Duration) {
+	for _, url := range []string{s.fortnoxURL, s.lightspeedURL} {
+		s.sandboxCall(ctx, http.MethodPut, url+"/_sandbox/clock", testapi.ClockRequest{AdvanceSeconds: d.Seconds()}, nil)
+	}
+}
+
+func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
+	s, cat, ls := productStack(t, 60, 5, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var singles []demo.Article
+	for _, a := range cat.Articles {
+		if a.Family == "" {
+			singles = append(singles, a)
+		}
+	}
+	require.GreaterOrEqual(t, len(singles), 4)
+	badEAN, noDescription, longName, noPrice := singles[0], singles[1], singles[2], singles[3]
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+badEAN.Number, map[string]any{"Article": map[string]any{"EAN": "7350000000015"}}, nil)
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+longName.Number, map[string]any{"Article": map[string]any{"Description": strings.Repeat("Lång ", 40)}}, nil)
+	s.fortnoxAPI(ctx, http.MethodDelete, "/3/prices/A/"+noPrice.Number+"/0", nil, nil)
+	// Fortnox requires a description, so the missing one is an expression's doing.
+	s.writeSettings(baseSettings + "mappings:\n  products:\n    name: 'article.number == \"" + noDescription.Number + "\" ? \"\" : trim(article.description)'\n")
+	s.stopWorker()
+	s.startWorker()
+
+	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	assert.Equal(t, 4, s.waitSettled(ctx, workflows.FlowProducts), "%+v", res)
+	out := s.outcomes(ctx, workflows.FlowProducts)
+	reasons := map[string]string{}
+	for key, o := range out {
+		if o.Status == workflows.StatusNeedsFix {
+			notes := s.webhook.mentioning(o.WorkflowID)
+			require.Len(t, notes, 1, o.WorkflowID)
+			reasons[strings.TrimPrefix(key, "article:")] = notes[0]
+		}
+	}
+	assert.Contains(t, reasons[badEAN.Number], "is not a valid EAN")
+	assert.Contains(t, reasons[noDescription.Number], "the article has no description")
+	assert.Contains(t, reasons[longName.Number], "Lightspeed takes at most 255")
+	assert.Contains(t, reasons[noPrice.Number], "no price in Fortnox price list A")
+
+	var good []string
+	for _, a := range cat.Articles {
+		if _, bad := reasons[a.Number]; !bad {
+			good = append(good, a.Number)
+		}
+	}
+	items, err := ls.ProductItemsBySKU(ctx, good)
+	require.NoError(t, err)
+	assert.Len(t, items, len(good), "every other article synced")
+}
