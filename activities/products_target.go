@@ -31,7 +31,7 @@ type ProductsTarget struct {
 	loadedAt     time.Time
 	categories   map[string]int64 // lower-case full path → id
 	taxClasses   map[string]int64 // name → id
-	attrSets     map[string]int64 // lower-case name → id
+	attrSets     map[string]lightspeed.ItemAttributeSet // lower-case name → set
 	customFields map[string]int64 // lower-case name → id
 }
 
@@ -214,10 +214,10 @@ func (a *ProductsTarget) loadLocked(ctx context.Context, all bool) error {
 		if err != nil {
 			return vendorError(err)
 		}
-		a.attrSets = map[string]int64{}
+		a.attrSets = map[string]lightspeed.ItemAttributeSet{}
 		for _, s := range sets {
 			if !bool(s.Archived) {
-				a.attrSets[strings.ToLower(strings.TrimSpace(s.Name))] = int64(s.ItemAttributeSetID)
+				a.attrSets[strings.ToLower(strings.TrimSpace(s.Name))] = s
 			}
 		}
 	}
@@ -398,7 +398,7 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 			}
 		}
 	}
-	refs, err := a.refs(ctx, d, in.DryRun)
+	refs, set, err := a.refs(ctx, d, in.DryRun)
 	if err != nil {
 		return WriteItemsResult{}, err
 	}
@@ -414,6 +414,12 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 	}
 	log := activity.GetLogger(ctx)
 	for _, it := range d.Items {
+		if d.Family {
+			if p := attributeProblem(it, set); p != "" {
+				res.Problems = append(res.Problems, p)
+				continue
+			}
+		}
 		have, exists := existing[it.SKU]
 		switch {
 		case !exists && it.Archive:
@@ -500,27 +506,28 @@ func writeSummary(r WriteItemsResult, dryRun bool) string {
 
 // refs resolves the names the draft uses: tax classes, the attribute set and the custom
 // fields (a missing one is created once, as text).
-func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRun bool) (mapping.ItemRefs, error) {
+func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRun bool) (mapping.ItemRefs, lightspeed.ItemAttributeSet, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.taxClasses == nil {
 		if err := a.loadLocked(ctx, false); err != nil {
-			return mapping.ItemRefs{}, err
+			return mapping.ItemRefs{}, lightspeed.ItemAttributeSet{}, err
 		}
 	}
 	refs := mapping.ItemRefs{PriceLevel: a.settings.PriceLevel, CustomFields: map[string]int64{}}
+	var set lightspeed.ItemAttributeSet
 	if d.Family {
-		id, ok := a.attrSets[strings.ToLower(d.AttributeSet)]
-		if !ok {
-			return refs, ConfigError("products.attribute_set: Lightspeed has no attribute set %q", d.AttributeSet)
+		var ok bool
+		if set, ok = a.attrSets[strings.ToLower(d.AttributeSet)]; !ok {
+			return refs, set, ConfigError("products.attribute_set: Lightspeed has no attribute set %q", d.AttributeSet)
 		}
-		refs.AttributeSetID = id
+		refs.AttributeSetID = int64(set.ItemAttributeSetID)
 	}
 	for _, it := range d.Items {
 		if it.TaxClass != "" && refs.TaxClassID == 0 {
 			id, ok := a.taxClasses[strings.ToLower(it.TaxClass)]
 			if !ok {
-				return refs, ConfigError("products.tax_classes: Lightspeed has no tax class %q", it.TaxClass)
+				return refs, set, ConfigError("products.tax_classes: Lightspeed has no tax class %q", it.TaxClass)
 			}
 			refs.TaxClassID = id
 		}
@@ -535,13 +542,26 @@ func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRu
 			}
 			f, err := a.lightspeed.CreateItemCustomField(ctx, name)
 			if err != nil {
-				return refs, vendorError(err)
+				return refs, set, vendorError(err)
 			}
 			a.customFields[key] = int64(f.CustomFieldID)
 			refs.CustomFields[name] = int64(f.CustomFieldID)
 		}
 	}
-	return refs, nil
+	return refs, set, nil
+}
+
+// attributeProblem says why a variant's attribute values do not fit the set: a value for
+// an attribute the set does not have.
+func attributeProblem(it mapping.ItemDraft, set lightspeed.ItemAttributeSet) string {
+	names := [3]string{set.AttributeName1, set.AttributeName2, set.AttributeName3}
+	for i, v := range it.Attributes {
+		if v != "" && strings.TrimSpace(names[i]) == "" {
+			return fmt.Sprintf("article %s: attribute%d %q cannot go in attribute set %q, which has no attribute %d (products.attributes)",
+				it.SKU, i+1, v, set.Name, i+1)
+		}
+	}
+	return ""
 }
 
 // matrix creates the family's matrix; a retry first looks for the one an earlier attempt
