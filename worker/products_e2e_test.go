@@ -23,8 +23,8 @@ import (
 )
 
 // productStack is a stack whose Fortnox holds a generated catalogue of n articles in
-// families families and whose Lightspeed holds no items yet, with a worker running.
-func productStack(t *testing.T, n, families int, settings string) (*stack, demo.Catalogue, *lightspeed.Client) {
+// families families and whose Lightspeed holds no items yet; no worker runs yet.
+func productStack(t testing.TB, n, families int, settings string) (*stack, demo.Catalogue, *lightspeed.Client) {
 	t.Helper()
 	// The sandbox runs without limits; the worker's Fortnox pacer may go faster too.
 	s := startStack(t, stackOptions{settings: baseSettings + settings, webhook: true,
@@ -40,7 +40,6 @@ func productStack(t *testing.T, n, families int, settings string) (*stack, demo.
 	// Fortnox's lastmodified filter is by the minute: the first run starts in a later
 	// minute than the seed, as it would in a real account.
 	s.advanceClocks(ctx, 2*time.Minute)
-	s.startWorker()
 	return s, demo.Generate(n, families, 50, 1), ls
 }
 
@@ -108,13 +107,8 @@ func lightspeedWrites(ctx context.Context, s *stack) (items, total int64) {
 var demoColours = map[string]string{"Svart": "Svart", "Vit": "Vit", "Marinblå": "Marinblå", "Grå": "Grå",
 	"Röd": "Röd", "Grön": "Grön", "Beige": "Beige", "Ljusblå": "Ljusblå"}
 
-func TestProductsCatalogueFirstRunThenOnlyWhatChanged(t *testing.T) {
-	s, cat, ls := productStack(t, 500, 50, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-
-	first := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
-	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts), "no record needs a fix")
+// familiesOf groups a catalogue's variants by family and lists every SKU.
+func familiesOf(cat demo.Catalogue) (map[string][]demo.Article, []string) {
 	families := map[string][]demo.Article{}
 	var skus []string
 	for _, a := range cat.Articles {
@@ -123,6 +117,18 @@ func TestProductsCatalogueFirstRunThenOnlyWhatChanged(t *testing.T) {
 			families[a.Family] = append(families[a.Family], a)
 		}
 	}
+	return families, skus
+}
+
+func TestProductsCatalogueFirstRunThenOnlyWhatChanged(t *testing.T) {
+	s, cat, ls := productStack(t, 500, 50, "")
+	s.startWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	first := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts), "no record needs a fix")
+	families, skus := familiesOf(cat)
 	require.Len(t, families, 50)
 	singles := len(cat.Articles)
 	for _, members := range families {
@@ -131,9 +137,66 @@ func TestProductsCatalogueFirstRunThenOnlyWhatChanged(t *testing.T) {
 	t.Logf("first run (%d families, %d single articles): %+v", len(families), singles, first)
 	assert.Equal(t, len(families)+singles, first.Committed, "one record per family and per single article: %+v", first)
 	assert.Zero(t, first.Failed+first.NeedsFix, "%+v", first)
+	lsCat := checkCatalogue(ctx, t, cat, ls)
 
+	// A run with nothing changed writes nothing and costs a handful of calls.
+	// A run with nothing changed writes nothing and costs a handful of calls.
+	resetStats(ctx, s)
+	again := s.runFlow(ctx, workflows.FlowProducts, first.Cursor)
+	s.waitSettled(ctx, workflows.FlowProducts)
+	_, writes := lightspeedWrites(ctx, s)
+	assert.Zero(t, writes, "nothing changed: %+v", again)
+	assert.Zero(t, again.Committed+again.Updated, "%+v", again)
+	calls := s.stats(ctx, s.fortnoxURL).Total + s.stats(ctx, s.lightspeedURL).Total
+	t.Logf("a run with nothing changed: %d calls", calls)
+	assert.LessOrEqual(t, calls, int64(5), "a run with nothing to do: %d calls", calls)
+
+	// Ten edited articles: exactly ten item updates.
+	var edited []string
+	for i := 0; i < len(cat.Articles) && len(edited) < 10; i += 47 {
+		a := cat.Articles[i]
+		s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+a.Number,
+			map[string]any{"Article": map[string]any{"Description": a.Description + " ny"}}, nil)
+		edited = append(edited, a.Number)
+	}
+	s.advanceClocks(ctx, time.Minute)
+	resetStats(ctx, s)
+	edits := s.runFlow(ctx, workflows.FlowProducts, again.Cursor)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	itemWrites, writes := lightspeedWrites(ctx, s)
+	assert.EqualValues(t, 10, itemWrites, "one update per edited article: %+v", edits)
+	assert.EqualValues(t, 10, writes, "and nothing else")
+	lsCat = readLightspeed(ctx, t, ls, skus)
+	for _, sku := range edited {
+		assert.True(t, strings.HasSuffix(lsCat.items[sku].Description, " ny"), sku)
+	}
+
+	// A long description written in Lightspeed survives an update of its article.
+	shop := cat.Articles[3]
+	item := lsCat.items[shop.Number]
+	_, err := ls.UpdateItem(ctx, int64(item.ItemID), lightspeed.ItemInput{ECommerce: &lightspeed.ItemECommerceInput{
+		LongDescription: ptrTo("Butikens egen text.")}})
+	require.NoError(t, err)
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+shop.Number,
+		map[string]any{"Article": map[string]any{"Note": "Ny text från Fortnox.", "Description": shop.Description + " uppdaterad"}}, nil)
+	s.advanceClocks(ctx, time.Minute)
+	s.runFlow(ctx, workflows.FlowProducts, edits.Cursor)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	got, err := ls.ProductItemsBySKU(ctx, []string{shop.Number})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, shop.Description+" uppdaterad", got[0].Description)
+	assert.Equal(t, "Butikens egen text.", got[0].ItemECommerce.LongDescription, "update_description is off")
+}
+
+// checkCatalogue asserts that Lightspeed holds exactly the items, matrices, attribute
+// values, custom fields, categories and prices the catalogue maps to with the default
+// settings, and returns what it read.
+func checkCatalogue(ctx context.Context, t *testing.T, cat demo.Catalogue, ls *lightspeed.Client) lightspeedCatalogue {
+	t.Helper()
+	families, skus := familiesOf(cat)
 	lsCat := readLightspeed(ctx, t, ls, skus)
-	require.Len(t, lsCat.matrices, 50, "one matrix per family")
+	require.Len(t, lsCat.matrices, len(families), "one matrix per family")
 	fieldID := int64(0)
 	for id, name := range lsCat.fields {
 		if name == "Tillverkare" {
@@ -184,53 +247,7 @@ func TestProductsCatalogueFirstRunThenOnlyWhatChanged(t *testing.T) {
 		assert.Len(t, ids, 1, "family %s", fam)
 	}
 
-	// A run with nothing changed writes nothing and costs a handful of calls.
-	resetStats(ctx, s)
-	again := s.runFlow(ctx, workflows.FlowProducts, first.Cursor)
-	s.waitSettled(ctx, workflows.FlowProducts)
-	_, writes := lightspeedWrites(ctx, s)
-	assert.Zero(t, writes, "nothing changed: %+v", again)
-	assert.Zero(t, again.Committed+again.Updated, "%+v", again)
-	calls := s.stats(ctx, s.fortnoxURL).Total + s.stats(ctx, s.lightspeedURL).Total
-	t.Logf("a run with nothing changed: %d calls", calls)
-	assert.LessOrEqual(t, calls, int64(5), "a run with nothing to do: %d calls", calls)
-
-	// Ten edited articles: exactly ten item updates.
-	var edited []string
-	for i := 0; i < len(cat.Articles) && len(edited) < 10; i += 47 {
-		a := cat.Articles[i]
-		s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+a.Number,
-			map[string]any{"Article": map[string]any{"Description": a.Description + " ny"}}, nil)
-		edited = append(edited, a.Number)
-	}
-	s.advanceClocks(ctx, time.Minute)
-	resetStats(ctx, s)
-	edits := s.runFlow(ctx, workflows.FlowProducts, again.Cursor)
-	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
-	itemWrites, writes := lightspeedWrites(ctx, s)
-	assert.EqualValues(t, 10, itemWrites, "one update per edited article: %+v", edits)
-	assert.EqualValues(t, 10, writes, "and nothing else")
-	lsCat = readLightspeed(ctx, t, ls, skus)
-	for _, sku := range edited {
-		assert.True(t, strings.HasSuffix(lsCat.items[sku].Description, " ny"), sku)
-	}
-
-	// A long description written in Lightspeed survives an update of its article.
-	shop := cat.Articles[3]
-	item := lsCat.items[shop.Number]
-	_, err := ls.UpdateItem(ctx, int64(item.ItemID), lightspeed.ItemInput{ECommerce: &lightspeed.ItemECommerceInput{
-		LongDescription: ptrTo("Butikens egen text.")}})
-	require.NoError(t, err)
-	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+shop.Number,
-		map[string]any{"Article": map[string]any{"Note": "Ny text från Fortnox.", "Description": shop.Description + " uppdaterad"}}, nil)
-	s.advanceClocks(ctx, time.Minute)
-	s.runFlow(ctx, workflows.FlowProducts, edits.Cursor)
-	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
-	got, err := ls.ProductItemsBySKU(ctx, []string{shop.Number})
-	require.NoError(t, err)
-	require.Len(t, got, 1)
-	assert.Equal(t, shop.Description+" uppdaterad", got[0].Description)
-	assert.Equal(t, "Butikens egen text.", got[0].ItemECommerce.LongDescription, "update_description is off")
+	return lsCat
 }
 
 func mappingPrice(it lightspeed.Item) decimal.Decimal {
@@ -249,6 +266,7 @@ func (s *stack) advanceClocks(ctx context.Context, d time.Duration) {
 
 func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	s, cat, ls := productStack(t, 60, 5, "")
+	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var singles []demo.Article
@@ -267,11 +285,11 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	s.fortnoxAPI(ctx, http.MethodDelete, "/3/prices/A/"+noPrice.Number+"/0", nil, nil)
 	// Fortnox requires a description of at most 200 characters, so a missing name and one
 	// over Lightspeed's 255 are an expression's doing.
+	s.stopWorker()
 	s.writeSettings(baseSettings + `mappings:
   products:
     name: 'article.number == "` + noDescription.Number + `" ? "" : article.number == "` + longName.Number + `" ? article.description + " " + article.note : trim(article.description)'
 `)
-	s.stopWorker()
 	s.startWorker()
 
 	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
@@ -314,4 +332,70 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, items, 1)
 	assert.Equal(t, badEAN.EAN, items[0].EAN)
+}
+
+// TestProductsFaultsAndKills syncs the catalogue with faults injected on both vendors (5xx,
+// 429, writes whose answer is lost) and the worker processes killed twice mid-run: the end
+// state is exactly that of a clean run.
+func TestProductsFaultsAndKills(t *testing.T) {
+	s, cat, ls := productStack(t, 500, 50, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	s.workerBinary() // build before the clock matters
+	s.setFaults(ctx, faultsOfIssue4(), faultsOfIssue4())
+	s.startWorkerProcess()
+	run := s.startFlow(ctx, workflows.FlowProducts, time.Time{})
+	done := func() int64 {
+		return s.count(ctx, "WorkflowType = 'RecordSync' AND SyncFlow = 'products' AND ExecutionStatus = 'Completed'")
+	}
+	waitFor(ctx, t, "30 records done", func() bool { return done() >= 30 })
+	s.kill()
+	t.Logf("killed the worker with %d records done", done())
+	s.startWorkerProcess()
+	n := done()
+	waitFor(ctx, t, "20 more records done", func() bool { return done() >= n+20 })
+	s.kill()
+	t.Logf("killed the worker again with %d records done", done())
+	s.startWorkerProcess()
+	res := s.waitParent(ctx, run)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts), "no record needs a fix: %+v", res)
+	s.setFaults(ctx, noFaults(), noFaults())
+	t.Logf("faults: %+v", res)
+	checkCatalogue(ctx, t, cat, ls)
+}
+
+// TestProductsMoveIntoAndOutOfFamilies syncs the catalogue as single items, then with the
+// variant rule on, then off again: items move into their matrices and out, never twice.
+func TestProductsMoveIntoAndOutOfFamilies(t *testing.T) {
+	s, cat, ls := productStack(t, 40, 4, "products:\n  variant_grouping: {rule: none}\n")
+	s.startWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	families, skus := familiesOf(cat)
+	s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	lsCat := readLightspeed(ctx, t, ls, skus)
+	for _, it := range lsCat.items {
+		assert.Zero(t, it.ItemMatrixID, "rule none: %s is a single item", it.CustomSku)
+	}
+
+	s.stopWorker()
+	s.writeSettings(baseSettings)
+	s.startWorker()
+	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	t.Logf("with the variant rule: %+v", res)
+	checkCatalogue(ctx, t, cat, ls)
+
+	s.stopWorker()
+	s.writeSettings(baseSettings + "products:\n  variant_grouping: {rule: none}\n")
+	s.startWorker()
+	s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	lsCat = readLightspeed(ctx, t, ls, skus)
+	for _, members := range families {
+		for _, a := range members {
+			assert.Zero(t, lsCat.items[a.Number].ItemMatrixID, "%s left its matrix", a.Number)
+		}
+	}
 }

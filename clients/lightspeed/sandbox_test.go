@@ -202,6 +202,15 @@ func TestSandboxCatalogueWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, matrix.ItemMatrixID)
 
+	field, err := c.CreateItemCustomField(ctx, "Material")
+	require.NoError(t, err)
+	require.EqualValues(t, 1, field.CustomFieldID)
+	fields, err := c.ItemCustomFields(ctx)
+	require.NoError(t, err)
+	require.Len(t, fields, 1)
+	assert.Equal(t, "Material", fields[0].Name)
+	assert.Equal(t, "string", fields[0].Type)
+
 	desc, sku, ean, long := "Testtröja Röd M", "TT-RED-M", "7350000000017", "Lång beskrivning"
 	mid, cat := int64(matrix.ItemMatrixID), int64(child.CategoryID)
 	created, err := c.CreateItem(ctx, ItemInput{Description: &desc, CustomSku: &sku, EAN: &ean, ItemMatrixID: &mid, CategoryID: &cat,
