@@ -208,32 +208,43 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	if key == "" {
 		return ProductEnrichResult{}, InvalidInputError("enrich: the products record has no key")
 	}
-	defer keepAlive(ctx, heartbeatEvery)()
-	numbers := []string{key} // a single article is its own record
-	if !in.Single {
-		listed, err := a.Fortnox.ArticlesNumbered(ctx, key)
-		if err != nil {
-			return ProductEnrichResult{}, vendorError(err)
-		}
-		numbers = numbers[:0]
-		for _, item := range listed {
-			if n := strings.TrimSpace(string(item.ArticleNumber)); a.Mapper.RecordKey(n) == key {
-				numbers = append(numbers, n) // not a substring match of another family
+	// A family costs a call per article: a retry after a failed call goes on from the
+	// articles the attempts before it read (the heartbeat details), so a flaky API does not
+	// make the whole family be read again and again.
+	var progress enrichProgress
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &progress) // none usable: start over
+	}
+	if progress.Numbers == nil {
+		numbers := []string{key} // a single article is its own record
+		if !in.Single {
+			listed, err := readAgain(ctx, func() ([]fortnox.ArticleListItem, error) { return a.Fortnox.ArticlesNumbered(ctx, key) })
+			if err != nil {
+				return ProductEnrichResult{}, vendorError(err)
+			}
+			numbers = []string{}
+			for _, item := range listed {
+				if n := strings.TrimSpace(string(item.ArticleNumber)); a.Mapper.RecordKey(n) == key {
+					numbers = append(numbers, n) // not a substring match of another family
+				}
 			}
 		}
+		progress.Numbers = numbers
+		activity.RecordHeartbeat(ctx, progress)
 	}
-	var articles []mapping.SourceArticle
-	var fulls []fortnox.Article
-	for _, n := range numbers {
-		full, err := a.Fortnox.Article(ctx, n)
-		if clients.KindOf(err) == clients.NotFound {
-			continue // deleted since the listing
-		}
-		if err != nil {
+	for _, n := range progress.Numbers[progress.Read:] {
+		full, err := readAgain(ctx, func() (fortnox.Article, error) { return a.Fortnox.Article(ctx, n) })
+		if err != nil && clients.KindOf(err) != clients.NotFound { // a 404 was deleted since the listing
 			return ProductEnrichResult{}, vendorError(err)
 		}
-		fulls = append(fulls, full)
+		if err == nil {
+			progress.Articles = append(progress.Articles, full)
+		}
+		progress.Read++
+		activity.RecordHeartbeat(ctx, progress)
 	}
+	fulls := progress.Articles
+	var articles []mapping.SourceArticle
 	prices, err := a.pricesOf(ctx, fulls)
 	if err != nil {
 		return ProductEnrichResult{}, err
@@ -283,7 +294,15 @@ func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Articl
 	case len(articles) <= pricesPerRecord:
 		for _, art := range articles {
 			n := strings.TrimSpace(string(art.ArticleNumber))
-			p, ok, err := a.Fortnox.ArticlePrice(ctx, list, n)
+			type priced struct {
+				p  fortnox.Price
+				ok bool
+			}
+			got, err := readAgain(ctx, func() (priced, error) {
+				p, ok, err := a.Fortnox.ArticlePrice(ctx, list, n)
+				return priced{p, ok}, err
+			})
+			p, ok := got.p, got.ok
 			if err != nil {
 				return nil, vendorError(err)
 			}
@@ -293,7 +312,7 @@ func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Articl
 		}
 		return out, nil
 	default:
-		all, err := a.Fortnox.Prices(ctx, list)
+		all, err := readAgain(ctx, func() ([]fortnox.Price, error) { return a.Fortnox.Prices(ctx, list) })
 		if err != nil {
 			return nil, vendorError(err)
 		}
@@ -315,6 +334,33 @@ func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Articl
 		}
 	}
 	return out, nil
+}
+
+// readAgain runs a read up to readTries times while it fails for a reason a retry can
+// fix (a 5xx, a 429: the client waits out the limit itself), a second apart: a record that
+// reads many articles would otherwise start over, and mostly fail again, at every flaky
+// answer. Other errors, and the last one, are returned as they are.
+func readAgain[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	const readTries = 3
+	for try := 1; ; try++ {
+		v, err := read()
+		if err == nil || try == readTries || !clients.KindOf(err).Retryable() || clients.KindOf(err) == clients.Unauthorized {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// enrichProgress is what an Enrich attempt has read so far: the record's article numbers
+// and the full articles of the first Read of them.
+type enrichProgress struct {
+	Numbers  []string          `json:"numbers"`
+	Read     int               `json:"read"`
+	Articles []fortnox.Article `json:"articles,omitempty"`
 }
 
 // sourceArticle is the neutral shape of a full Fortnox article and its price.

@@ -29,10 +29,10 @@ type ProductsTarget struct {
 
 	mu           sync.Mutex
 	loadedAt     time.Time
-	categories   map[string]int64 // lower-case full path → id
-	taxClasses   map[string]int64 // name → id
+	categories   map[string]int64                       // lower-case full path → id
+	taxClasses   map[string]int64                       // name → id
 	attrSets     map[string]lightspeed.ItemAttributeSet // lower-case name → set
-	customFields map[string]int64 // lower-case name → id
+	customFields map[string]int64                       // lower-case name → id
 }
 
 // productRegistersTTL is how long the resolved registers are trusted before a name that is
@@ -148,8 +148,10 @@ func (a *ProductsTarget) EnsureCategory(ctx context.Context, in EnsureCategoryIn
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	full := strings.ToLower(strings.Join(segs, "/"))
-	if _, ok := a.categories[full]; !ok || a.categories == nil {
-		if err := a.loadLocked(ctx, a.categories == nil || time.Since(a.loadedAt) > productRegistersTTL); err != nil {
+	// A retry may follow a create whose answer was lost: read the tree again first.
+	retry := activity.GetInfo(ctx).Attempt > 1
+	if _, ok := a.categories[full]; !ok || retry {
+		if err := a.loadLocked(ctx, retry || a.categories == nil || time.Since(a.loadedAt) > productRegistersTTL); err != nil {
 			return EnsureCategoryResult{}, err
 		}
 	}
@@ -509,8 +511,9 @@ func writeSummary(r WriteItemsResult, dryRun bool) string {
 func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRun bool) (mapping.ItemRefs, lightspeed.ItemAttributeSet, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.taxClasses == nil {
-		if err := a.loadLocked(ctx, false); err != nil {
+	// A retry may follow a custom field create whose answer was lost: read them again.
+	if retry := activity.GetInfo(ctx).Attempt > 1; a.taxClasses == nil || retry {
+		if err := a.loadLocked(ctx, retry); err != nil {
 			return mapping.ItemRefs{}, lightspeed.ItemAttributeSet{}, err
 		}
 	}
