@@ -337,20 +337,26 @@ func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Articl
 }
 
 // readAgain runs a read up to readTries times while it fails for a reason a retry can
-// fix (a 5xx, a 429: the client waits out the limit itself), a second apart: a record that
-// reads many articles would otherwise start over, and mostly fail again, at every flaky
-// answer. Other errors, and the last one, are returned as they are.
+// fix (a 5xx; a 429 after the wait it names), at least a second apart: a step that makes
+// many reads would otherwise start over, and mostly fail again, at every flaky answer.
+// Other errors, and the last one, are returned as they are, for Temporal's retries.
 func readAgain[T any](ctx context.Context, read func() (T, error)) (T, error) {
 	const readTries = 3
 	for try := 1; ; try++ {
 		v, err := read()
-		if err == nil || try == readTries || !clients.KindOf(err).Retryable() || clients.KindOf(err) == clients.Unauthorized {
+		kind := clients.KindOf(err)
+		if err == nil || try == readTries || (kind != clients.Transient && kind != clients.RateLimited) {
 			return v, err
+		}
+		wait := time.Second
+		var ce *clients.Error
+		if errors.As(err, &ce) && ce.RetryAfter > wait {
+			wait = ce.RetryAfter
 		}
 		select {
 		case <-ctx.Done():
 			return v, err
-		case <-time.After(time.Second):
+		case <-time.After(wait):
 		}
 	}
 }

@@ -102,7 +102,7 @@ func (a *ProductsTarget) itemsBySKU(ctx context.Context, skus []string) (map[str
 	if len(skus) == 0 {
 		return out, nil
 	}
-	items, err := a.lightspeed.ProductItemsBySKU(ctx, skus)
+	items, err := readAgain(ctx, func() ([]lightspeed.Item, error) { return a.lightspeed.ProductItemsBySKU(ctx, skus) })
 	if err != nil {
 		return nil, vendorError(err)
 	}
@@ -188,7 +188,7 @@ func (a *ProductsTarget) EnsureCategory(ctx context.Context, in EnsureCategoryIn
 // what was never read.
 func (a *ProductsTarget) loadLocked(ctx context.Context, all bool) error {
 	if all || a.categories == nil {
-		cats, err := a.lightspeed.Categories(ctx)
+		cats, err := readAgain(ctx, func() ([]lightspeed.Category, error) { return a.lightspeed.Categories(ctx) })
 		if err != nil {
 			return vendorError(err)
 		}
@@ -202,7 +202,7 @@ func (a *ProductsTarget) loadLocked(ctx context.Context, all bool) error {
 		}
 	}
 	if all || a.taxClasses == nil {
-		classes, err := a.lightspeed.TaxClasses(ctx)
+		classes, err := readAgain(ctx, func() ([]lightspeed.TaxClass, error) { return a.lightspeed.TaxClasses(ctx) })
 		if err != nil {
 			return vendorError(err)
 		}
@@ -212,7 +212,7 @@ func (a *ProductsTarget) loadLocked(ctx context.Context, all bool) error {
 		}
 	}
 	if all || a.attrSets == nil {
-		sets, err := a.lightspeed.ItemAttributeSets(ctx)
+		sets, err := readAgain(ctx, func() ([]lightspeed.ItemAttributeSet, error) { return a.lightspeed.ItemAttributeSets(ctx) })
 		if err != nil {
 			return vendorError(err)
 		}
@@ -224,18 +224,25 @@ func (a *ProductsTarget) loadLocked(ctx context.Context, all bool) error {
 		}
 	}
 	if all || a.customFields == nil {
-		fields, err := a.lightspeed.ItemCustomFields(ctx)
-		if err != nil {
-			return vendorError(err)
-		}
-		a.customFields = map[string]int64{}
-		for _, f := range fields {
-			if !bool(f.Archived) {
-				a.customFields[strings.ToLower(strings.TrimSpace(f.Name))] = int64(f.CustomFieldID)
-			}
+		if err := a.loadCustomFieldsLocked(ctx); err != nil {
+			return err
 		}
 	}
 	a.loadedAt = time.Now()
+	return nil
+}
+
+func (a *ProductsTarget) loadCustomFieldsLocked(ctx context.Context) error {
+	fields, err := readAgain(ctx, func() ([]lightspeed.CustomField, error) { return a.lightspeed.ItemCustomFields(ctx) })
+	if err != nil {
+		return vendorError(err)
+	}
+	a.customFields = map[string]int64{}
+	for _, f := range fields {
+		if !bool(f.Archived) {
+			a.customFields[strings.ToLower(strings.TrimSpace(f.Name))] = int64(f.CustomFieldID)
+		}
+	}
 	return nil
 }
 
@@ -511,9 +518,8 @@ func writeSummary(r WriteItemsResult, dryRun bool) string {
 func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRun bool) (mapping.ItemRefs, lightspeed.ItemAttributeSet, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	// A retry may follow a custom field create whose answer was lost: read them again.
-	if retry := activity.GetInfo(ctx).Attempt > 1; a.taxClasses == nil || retry {
-		if err := a.loadLocked(ctx, retry); err != nil {
+	if a.taxClasses == nil {
+		if err := a.loadLocked(ctx, false); err != nil {
 			return mapping.ItemRefs{}, lightspeed.ItemAttributeSet{}, err
 		}
 	}
@@ -541,6 +547,14 @@ func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRu
 				continue
 			}
 			if dryRun {
+				continue
+			}
+			// Another process, or an attempt whose answer was lost, may have made it.
+			if err := a.loadCustomFieldsLocked(ctx); err != nil {
+				return refs, set, err
+			}
+			if id, ok := a.customFields[key]; ok {
+				refs.CustomFields[name] = id
 				continue
 			}
 			f, err := a.lightspeed.CreateItemCustomField(ctx, name)
@@ -574,7 +588,7 @@ func (a *ProductsTarget) matrix(ctx context.Context, d mapping.ProductDraft, ref
 		return 0, nil
 	}
 	if retry {
-		found, err := a.lightspeed.ItemMatricesByDescription(ctx, d.Name)
+		found, err := readAgain(ctx, func() ([]lightspeed.ItemMatrix, error) { return a.lightspeed.ItemMatricesByDescription(ctx, d.Name) })
 		if err != nil {
 			return 0, vendorError(err)
 		}
