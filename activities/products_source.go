@@ -109,8 +109,8 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}
-	if tok.page == 1 {
-		tok.listedAt = list.ListedAt
+	if tok.listedAt.IsZero() {
+		tok.listedAt = list.ListedAt // the run's first listing (a page read again keeps it)
 	}
 	res := FetchResult{Cursor: tok.listedAt}
 	byKey := map[string]int{}

@@ -413,6 +413,7 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 	}
 	refs.CategoryID = in.CategoryID
 	res := WriteItemsResult{}
+	existed := matrixID > 0
 	if d.Family {
 		if matrixID == 0 {
 			if matrixID, err = a.matrix(ctx, d, refs, retry, in.DryRun); err != nil {
@@ -473,6 +474,22 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 			}
 			log.Debug("item updated", "sku", it.SKU, "fields", changed)
 			res.Updated = append(res.Updated, it.SKU+" ("+strings.Join(changed, ", ")+")")
+		}
+	}
+	// The matrix of a family that changed is corrected too (its name is the words its
+	// variants' names share; its category); one read, only when an item was written.
+	if d.Family && existed && len(res.Created)+len(res.Updated) > 0 {
+		m, err := readAgain(ctx, func() (lightspeed.ItemMatrix, error) { return a.lightspeed.ItemMatrix(ctx, matrixID) })
+		if err != nil {
+			return WriteItemsResult{}, vendorError(err)
+		}
+		if upd, changed := mapping.LightspeedMatrixChanges(m, d, refs, ps.UpdateFields); len(changed) > 0 {
+			if !in.DryRun {
+				if _, err := a.lightspeed.UpdateItemMatrix(ctx, matrixID, upd); err != nil {
+					return WriteItemsResult{}, vendorError(err)
+				}
+			}
+			res.Updated = append(res.Updated, fmt.Sprintf("matrix %d (%s)", matrixID, strings.Join(changed, ", ")))
 		}
 	}
 	res.Summary = writeSummary(res, in.DryRun)
