@@ -399,3 +399,35 @@ func TestProductsMoveIntoAndOutOfFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestProductsArchiveInactive archives the item of an article made inactive in Fortnox
+// when archive_inactive is on, and brings it back when the article is active again.
+func TestProductsArchiveInactive(t *testing.T) {
+	s, cat, ls := productStack(t, 20, 2, "products:\n  archive_inactive: true\n")
+	s.startWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	first := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	a := cat.Articles[len(cat.Articles)-1]
+	require.Empty(t, a.Family, "the last articles are single")
+
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+a.Number, map[string]any{"Article": map[string]any{"Active": false}}, nil)
+	s.advanceClocks(ctx, time.Minute)
+	second := s.runFlow(ctx, workflows.FlowProducts, first.Cursor)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	assert.Equal(t, 1, second.Updated, "%+v", second)
+	items, err := ls.ProductItemsBySKU(ctx, []string{a.Number})
+	require.NoError(t, err)
+	require.Len(t, items, 1, "archived, not deleted, not made again")
+	assert.True(t, bool(items[0].Archived))
+
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+a.Number, map[string]any{"Article": map[string]any{"Active": true}}, nil)
+	s.advanceClocks(ctx, time.Minute)
+	s.runFlow(ctx, workflows.FlowProducts, second.Cursor)
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
+	items, err = ls.ProductItemsBySKU(ctx, []string{a.Number})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	assert.False(t, bool(items[0].Archived), "active again: the same item is back")
+}
