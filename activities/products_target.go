@@ -268,10 +268,12 @@ type CheckItemsInput struct {
 // matrix (0 when none of its items exists yet). A SKU on two items is a problem: which one
 // to write is a person's call.
 type CheckItemsResult struct {
-	Items    map[string]mapping.ItemState `json:"items,omitempty"`
-	MatrixID int64                        `json:"matrix_id,omitempty"`
-	Problems []string                     `json:"problems,omitempty"`
-	Summary  string                       `json:"summary"`
+	Items map[string]mapping.ItemState `json:"items,omitempty"`
+	// Duplicates are the SKUs on more than one item: they are not written.
+	Duplicates []string `json:"duplicates,omitempty"`
+	MatrixID   int64    `json:"matrix_id,omitempty"`
+	Problems   []string `json:"problems,omitempty"`
+	Summary    string   `json:"summary"`
 }
 
 func (r CheckItemsResult) StepSummary() string { return r.Summary }
@@ -299,6 +301,7 @@ func (a *ProductsTarget) CheckItems(ctx context.Context, in CheckItemsInput) (Ch
 				ids = append(ids, strconv.FormatInt(it.ItemID, 10))
 			}
 			res.Problems = append(res.Problems, fmt.Sprintf("SKU %s is on %d Lightspeed items (%s): archive all but one", sku, len(items), strings.Join(ids, ", ")))
+			res.Duplicates = append(res.Duplicates, sku)
 			continue
 		}
 		res.Items[sku] = items[0]
@@ -357,12 +360,14 @@ func (a *ProductsTarget) lookUp(ctx context.Context, skus []string, page json.Ra
 // WriteItemsInput writes the draft: Items and MatrixID are what check-exists found,
 // CategoryID what ensure-category made (0: none).
 type WriteItemsInput struct {
-	Tenant     string                       `json:"tenant"`
-	Draft      mapping.ProductDraft         `json:"draft"`
-	Items      map[string]mapping.ItemState `json:"items,omitempty"`
-	MatrixID   int64                        `json:"matrix_id,omitempty"`
-	CategoryID int64                        `json:"category_id,omitempty"`
-	DryRun     bool                         `json:"dry_run,omitempty"`
+	Tenant string                       `json:"tenant"`
+	Draft  mapping.ProductDraft         `json:"draft"`
+	Items  map[string]mapping.ItemState `json:"items,omitempty"`
+	// Skip are SKUs check-exists found on several items: which to keep is a person's call.
+	Skip       []string `json:"skip,omitempty"`
+	MatrixID   int64    `json:"matrix_id,omitempty"`
+	CategoryID int64    `json:"category_id,omitempty"`
+	DryRun     bool     `json:"dry_run,omitempty"`
 }
 
 // WriteItemsResult says what was written, by SKU. Problems are the items Lightspeed
@@ -391,6 +396,7 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 	defer keepAlive(ctx, heartbeatEvery)()
 	d, ps := in.Draft, a.settings
 	existing, matrixID := in.Items, in.MatrixID
+	var twice []string
 	retry := activity.GetInfo(ctx).Attempt > 1
 	if retry {
 		found, _, err := a.lookUp(ctx, d.SKUs(), nil)
@@ -399,6 +405,10 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 		}
 		existing = map[string]mapping.ItemState{}
 		for sku, items := range found {
+			if len(items) > 1 && !slices.Contains(in.Skip, sku) {
+				in.Skip = append(in.Skip, sku) // made twice since check-exists, not by this record
+				twice = append(twice, fmt.Sprintf("SKU %s is on %d Lightspeed items: archive all but one", sku, len(items)))
+			}
 			if len(items) == 1 {
 				existing[sku] = items[0]
 				if d.Family && items[0].MatrixID > 0 && matrixID == 0 {
@@ -412,7 +422,7 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 		return WriteItemsResult{}, err
 	}
 	refs.CategoryID = in.CategoryID
-	res := WriteItemsResult{}
+	res := WriteItemsResult{Problems: twice}
 	existed := matrixID > 0
 	if d.Family {
 		if matrixID == 0 {
@@ -424,6 +434,9 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 	}
 	log := activity.GetLogger(ctx)
 	for _, it := range d.Items {
+		if slices.Contains(in.Skip, it.SKU) {
+			continue // check-exists reported it
+		}
 		if d.Family {
 			if p := attributeProblem(it, set); p != "" {
 				res.Problems = append(res.Problems, p)

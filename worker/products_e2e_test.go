@@ -265,7 +265,7 @@ func (s *stack) advanceClocks(ctx context.Context, d time.Duration) {
 }
 
 func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
-	s, cat, ls := productStack(t, 60, 5, "")
+	s, cat, ls := productStack(t, 70, 5, "")
 	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -275,11 +275,16 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 			singles = append(singles, a)
 		}
 	}
-	require.GreaterOrEqual(t, len(singles), 5)
-	badEAN, noDescription, longName, noPrice, takenEAN := singles[0], singles[1], singles[2], singles[3], singles[4]
-	// An item made in the POS before the integration already has one article's EAN.
+	require.GreaterOrEqual(t, len(singles), 6)
+	badEAN, noDescription, longName, noPrice, takenEAN, twice := singles[0], singles[1], singles[2], singles[3], singles[4], singles[5]
+	// An item made in the POS before the integration already has one article's EAN, and two
+	// made by hand carry another article's SKU.
 	_, err := ls.CreateItem(ctx, lightspeed.ItemInput{Description: ptrTo("Gammal vara från kassan"), EAN: ptrTo(takenEAN.EAN)})
 	require.NoError(t, err)
+	for range 2 {
+		_, err := ls.CreateItem(ctx, lightspeed.ItemInput{Description: ptrTo("Handgjord"), CustomSku: ptrTo(twice.Number)})
+		require.NoError(t, err)
+	}
 	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+badEAN.Number, map[string]any{"Article": map[string]any{"EAN": "7350000000015"}}, nil)
 	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+longName.Number, map[string]any{"Article": map[string]any{"Note": strings.Repeat("Lång text. ", 30)}}, nil)
 	s.fortnoxAPI(ctx, http.MethodDelete, "/3/prices/A/"+noPrice.Number+"/0", nil, nil)
@@ -293,7 +298,7 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	s.startWorker()
 
 	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
-	assert.Equal(t, 5, s.waitSettled(ctx, workflows.FlowProducts), "%+v", res)
+	assert.Equal(t, 6, s.waitSettled(ctx, workflows.FlowProducts), "%+v", res)
 	out := s.outcomes(ctx, workflows.FlowProducts)
 	reasons := map[string]string{}
 	for key, o := range out {
@@ -308,13 +313,17 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	assert.Contains(t, reasons[longName.Number], "Lightspeed takes at most 255")
 	assert.Contains(t, reasons[noPrice.Number], "no price in Fortnox price list A")
 	assert.Contains(t, reasons[takenEAN.Number], "Lightspeed refused the item")
+	assert.Contains(t, reasons[twice.Number], "is on 2 Lightspeed items")
+	dup, err := ls.ProductItemsBySKU(ctx, []string{twice.Number})
+	require.NoError(t, err)
+	assert.Len(t, dup, 2, "nothing made or changed for a SKU on two items")
 	for sku, reason := range reasons {
 		t.Logf("needs_fix %s: %s", sku, reason)
 	}
 
 	var good []string
 	for _, a := range cat.Articles {
-		if _, bad := reasons[a.Number]; !bad {
+		if _, bad := reasons[a.Number]; !bad && a.Number != twice.Number {
 			good = append(good, a.Number)
 		}
 	}

@@ -92,7 +92,7 @@ func attemptProduct(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 		summary = fmt.Sprintf("write (dry run): what would be written of %d items in %s", len(d.Items), f.Target)
 	}
 	written, err := runStep[activities.WriteItemsResult](ctx, r, stepWriteItems, r.stepOptions(stepWriteItems, summary),
-		activities.WriteItemsInput{Tenant: r.in.Tenant, Draft: d, Items: found.Items, MatrixID: found.MatrixID,
+		activities.WriteItemsInput{Tenant: r.in.Tenant, Draft: d, Items: found.Items, Skip: found.Duplicates, MatrixID: found.MatrixID,
 			CategoryID: category.CategoryID, DryRun: r.in.DryRun})
 	if err != nil {
 		return RecordResult{}, err
