@@ -32,17 +32,17 @@ const (
 // article) and the SKUs of it that changed on the page.
 type ProductRecordData struct {
 	SKUs []string `json:"skus"`
-	// Single is set for an article that is its own item (no family).
-	Single bool `json:"single,omitempty"`
+	// ListedAt is the run's first listing: prices read after it are as new as the run.
+	ListedAt time.Time `json:"listed_at,omitzero"`
 }
 
-// ProductEnrichInput maps one products record: Key is its family, or the article number of
-// a single article (Single; unknown for a record started again by its id alone, which then
-// searches for family members as for a family).
+// ProductEnrichInput maps one products record: Key is its family ("TS*") or the number of
+// a single article. ListedAt is the run's first listing (zero for a record started again by
+// its id alone): a price list read for the same run answers for its prices.
 type ProductEnrichInput struct {
-	Tenant string `json:"tenant"`
-	Key    string `json:"key"`
-	Single bool   `json:"single,omitempty"`
+	Tenant   string    `json:"tenant"`
+	Key      string    `json:"key"`
+	ListedAt time.Time `json:"listed_at,omitzero"`
 }
 
 // ProductEnrichResult is the record's draft.
@@ -60,18 +60,15 @@ type ProductsSource struct {
 	Fortnox *fortnox.Client
 	Mapper  *mapping.Mapper
 
-	mu       sync.Mutex
-	prices   map[string]fortnox.Price // article number → first tier of the price list
-	pricesAt time.Time
+	mu        sync.Mutex
+	prices    map[string]fortnox.Price // article number → first tier of the price list
+	pricesFor time.Time                // the run (its first listing) they were read for
 }
 
 // A record of more articles than pricesPerRecord reads the whole price list (500 prices a
-// request) instead of one price per article, and a list read less than pricesTTL ago
-// answers every record: a first sync of N articles costs N/500 price requests, not N.
-const (
-	pricesPerRecord = 3
-	pricesTTL       = 2 * time.Minute
-)
+// request) instead of one price per article, once per run: a first sync of N articles
+// costs N/500 price requests, not N.
+const pricesPerRecord = 3
 
 // NewProductsSource returns the Fortnox steps of the products flow.
 func NewProductsSource(tenant string, fx *fortnox.Client, m *mapping.Mapper) *ProductsSource {
@@ -127,7 +124,7 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 			return
 		}
 		byKey[key] = len(res.Records)
-		rec := NewRecord(key, time.Time{}, ProductRecordData{SKUs: []string{sku}, Single: key == sku})
+		rec := NewRecord(key, time.Time{}, ProductRecordData{SKUs: []string{sku}, ListedAt: tok.listedAt})
 		rec.Problem = problem
 		res.Records = append(res.Records, rec)
 	}
@@ -143,7 +140,9 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 			res.Records = append(res.Records, Record{Problem: u.Reason})
 			continue
 		}
-		add(a.Mapper.RecordKey(u.ID), u.ID, "article "+u.ID+": "+u.Reason)
+		// Its record reads it in full: the family's other articles sync, and this one is a
+		// problem of the record if Fortnox sends it malformed there too.
+		add(a.Mapper.RecordKey(u.ID), u.ID, "")
 	}
 	next := tok.page + 1
 	if tok.total > 0 && list.Total < tok.total {
@@ -217,8 +216,8 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	}
 	if progress.Numbers == nil {
 		numbers := []string{key} // a single article is its own record
-		if !in.Single {
-			listed, err := readAgain(ctx, func() ([]fortnox.ArticleListItem, error) { return a.Fortnox.ArticlesNumbered(ctx, key) })
+		if family, ok := mapping.FamilyOfKey(key); ok {
+			listed, err := readAgain(ctx, func() ([]fortnox.ArticleListItem, error) { return a.Fortnox.ArticlesNumbered(ctx, family) })
 			if err != nil {
 				return ProductEnrichResult{}, vendorError(err)
 			}
@@ -234,18 +233,21 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	}
 	for _, n := range progress.Numbers[progress.Read:] {
 		full, err := readAgain(ctx, func() (fortnox.Article, error) { return a.Fortnox.Article(ctx, n) })
-		if err != nil && clients.KindOf(err) != clients.NotFound { // a 404 was deleted since the listing
-			return ProductEnrichResult{}, vendorError(err)
-		}
-		if err == nil {
+		switch clients.KindOf(err) {
+		case "":
 			progress.Articles = append(progress.Articles, full)
+		case clients.NotFound: // deleted since the listing
+		case clients.Validation: // sent malformed: the family's other articles go on
+			progress.Malformed = append(progress.Malformed, fmt.Sprintf("article %s: Fortnox sends it malformed: %v", n, err))
+		default:
+			return ProductEnrichResult{}, vendorError(err)
 		}
 		progress.Read++
 		activity.RecordHeartbeat(ctx, progress)
 	}
 	fulls := progress.Articles
 	var articles []mapping.SourceArticle
-	prices, err := a.pricesOf(ctx, fulls)
+	prices, err := a.pricesOf(ctx, fulls, in.ListedAt)
 	if err != nil {
 		return ProductEnrichResult{}, err
 	}
@@ -254,7 +256,7 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 		articles = append(articles, sourceArticle(full, p, ok))
 	}
 	if len(articles) == 0 {
-		return ProductEnrichResult{Draft: mapping.ProductDraft{Key: key},
+		return ProductEnrichResult{Draft: mapping.ProductDraft{Key: key, Problems: progress.Malformed},
 			Summary: fmt.Sprintf("enrich: no Fortnox article is %s any more; nothing to sync", key)}, nil
 	}
 	d, err := a.Mapper.Product(key, articles)
@@ -265,6 +267,7 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	if err != nil {
 		return ProductEnrichResult{}, InvalidInputError("enrich product %s: %v", key, err)
 	}
+	d.Problems = append(progress.Malformed, d.Problems...)
 	what := "single article " + key
 	if d.Family {
 		what = fmt.Sprintf("family %s (%q, %d articles)", key, d.Name, len(articles))
@@ -279,57 +282,55 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	return ProductEnrichResult{Draft: d, Summary: summary}, nil
 }
 
-// pricesOf returns the first tier of the price list for each article that has one: from a
-// recent reading of the whole list, else one request per article for a small record, else
-// by reading the whole list again.
-func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Article) (map[string]fortnox.Price, error) {
+// pricesOf returns the first tier of the price list for each article that has one: one
+// request per article for a small record (or one the run does not name), else from the
+// whole list, read once per run (run: its first listing time), and one request for an
+// article the list read did not have (made since).
+func (a *ProductsSource) pricesOf(ctx context.Context, articles []fortnox.Article, run time.Time) (map[string]fortnox.Price, error) {
 	list := a.Mapper.Settings().Products.PriceList
-	a.mu.Lock()
-	fresh := a.prices != nil && time.Since(a.pricesAt) < pricesTTL
-	cached := a.prices
-	a.mu.Unlock()
 	out := map[string]fortnox.Price{}
-	switch {
-	case fresh:
-	case len(articles) <= pricesPerRecord:
+	var single []string
+	if run.IsZero() || len(articles) <= pricesPerRecord {
 		for _, art := range articles {
-			n := strings.TrimSpace(string(art.ArticleNumber))
-			type priced struct {
-				p  fortnox.Price
-				ok bool
-			}
-			got, err := readAgain(ctx, func() (priced, error) {
-				p, ok, err := a.Fortnox.ArticlePrice(ctx, list, n)
-				return priced{p, ok}, err
-			})
-			p, ok := got.p, got.ok
+			single = append(single, strings.TrimSpace(string(art.ArticleNumber)))
+		}
+	} else {
+		a.mu.Lock()
+		cached := a.prices
+		if !a.pricesFor.Equal(run) {
+			cached = nil
+		}
+		a.mu.Unlock()
+		if cached == nil {
+			all, err := readAgain(ctx, func() ([]fortnox.Price, error) { return a.Fortnox.Prices(ctx, list) })
 			if err != nil {
 				return nil, vendorError(err)
 			}
-			if ok {
+			cached = map[string]fortnox.Price{}
+			for _, p := range all {
+				if p.FromQuantity.Decimal.IsZero() {
+					cached[strings.TrimSpace(string(p.ArticleNumber))] = p
+				}
+			}
+			a.mu.Lock()
+			a.prices, a.pricesFor = cached, run
+			a.mu.Unlock()
+		}
+		for _, art := range articles {
+			n := strings.TrimSpace(string(art.ArticleNumber))
+			if p, ok := cached[n]; ok {
 				out[n] = p
+			} else {
+				single = append(single, n)
 			}
 		}
-		return out, nil
-	default:
-		all, err := readAgain(ctx, func() ([]fortnox.Price, error) { return a.Fortnox.Prices(ctx, list) })
+	}
+	for _, n := range single {
+		p, ok, err := readAgain2(ctx, func() (fortnox.Price, bool, error) { return a.Fortnox.ArticlePrice(ctx, list, n) })
 		if err != nil {
 			return nil, vendorError(err)
 		}
-		cached = map[string]fortnox.Price{}
-		for _, p := range all {
-			n := strings.TrimSpace(string(p.ArticleNumber))
-			if p.FromQuantity.Decimal.IsZero() {
-				cached[n] = p
-			}
-		}
-		a.mu.Lock()
-		a.prices, a.pricesAt = cached, time.Now()
-		a.mu.Unlock()
-	}
-	for _, art := range articles {
-		n := strings.TrimSpace(string(art.ArticleNumber))
-		if p, ok := cached[n]; ok {
+		if ok {
 			out[n] = p
 		}
 	}
@@ -364,9 +365,10 @@ func readAgain[T any](ctx context.Context, read func() (T, error)) (T, error) {
 // enrichProgress is what an Enrich attempt has read so far: the record's article numbers
 // and the full articles of the first Read of them.
 type enrichProgress struct {
-	Numbers  []string          `json:"numbers"`
-	Read     int               `json:"read"`
-	Articles []fortnox.Article `json:"articles,omitempty"`
+	Numbers   []string          `json:"numbers"`
+	Read      int               `json:"read"`
+	Articles  []fortnox.Article `json:"articles,omitempty"`
+	Malformed []string          `json:"malformed,omitempty"`
 }
 
 // sourceArticle is the neutral shape of a full Fortnox article and its price.

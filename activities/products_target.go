@@ -163,6 +163,18 @@ func (a *ProductsTarget) EnsureCategory(ctx context.Context, in EnsureCategoryIn
 			parent = id
 			continue
 		}
+		// Another worker process may have made it since this one read the tree.
+		there, ok, err := readAgain2(ctx, func() (lightspeed.Category, bool, error) {
+			return a.lightspeed.CategoryByPath(ctx, strings.Join(segs[:i+1], "/"))
+		})
+		if err != nil {
+			return EnsureCategoryResult{}, vendorError(err)
+		}
+		if ok {
+			parent = int64(there.CategoryID)
+			a.categories[path] = parent
+			continue
+		}
 		if in.DryRun {
 			res.Summary = fmt.Sprintf("ensure-category: dry run, would create %s", strings.Join(segs[i:], ", "))
 			return res, nil
@@ -290,22 +302,17 @@ func (a *ProductsTarget) CheckItems(ctx context.Context, in CheckItemsInput) (Ch
 	res := CheckItemsResult{Items: map[string]mapping.ItemState{}}
 	matrices := map[int64]int{}
 	for _, sku := range in.Draft.SKUs() {
-		items := found[sku]
-		switch len(items) {
-		case 0:
-			continue
-		case 1:
-		default:
-			var ids []string
-			for _, it := range items {
-				ids = append(ids, strconv.FormatInt(it.ItemID, 10))
-			}
-			res.Problems = append(res.Problems, fmt.Sprintf("SKU %s is on %d Lightspeed items (%s): archive all but one", sku, len(items), strings.Join(ids, ", ")))
+		item, ok, problem := theItem(sku, found[sku])
+		if problem != "" {
+			res.Problems = append(res.Problems, problem)
 			res.Duplicates = append(res.Duplicates, sku)
 			continue
 		}
-		res.Items[sku] = items[0]
-		if m := items[0].MatrixID; m > 0 {
+		if !ok {
+			continue
+		}
+		res.Items[sku] = item
+		if m := item.MatrixID; m > 0 {
 			matrices[m]++
 		}
 	}
@@ -326,6 +333,39 @@ func (a *ProductsTarget) CheckItems(ctx context.Context, in CheckItemsInput) (Ch
 		res.Summary += fmt.Sprintf(", matrix %d", res.MatrixID)
 	}
 	return res, nil
+}
+
+// theItem picks the item of a SKU among those Lightspeed has: the one not archived when the
+// others are (archiving is how a shop retires a duplicate; items cannot be deleted), else
+// the newest archived one. Two or more not archived is a problem a person must settle.
+func theItem(sku string, items []mapping.ItemState) (mapping.ItemState, bool, string) {
+	var active, archived []mapping.ItemState
+	for _, it := range items {
+		if it.Archived {
+			archived = append(archived, it)
+		} else {
+			active = append(active, it)
+		}
+	}
+	switch {
+	case len(active) == 1:
+		return active[0], true, ""
+	case len(active) > 1:
+		var ids []string
+		for _, it := range active {
+			ids = append(ids, strconv.FormatInt(it.ItemID, 10))
+		}
+		return mapping.ItemState{}, false, fmt.Sprintf("SKU %s is on %d Lightspeed items (%s): archive all but one", sku, len(active), strings.Join(ids, ", "))
+	case len(archived) > 0:
+		newest := archived[0]
+		for _, it := range archived[1:] {
+			if it.ItemID > newest.ItemID {
+				newest = it
+			}
+		}
+		return newest, true, ""
+	}
+	return mapping.ItemState{}, false, ""
 }
 
 // lookUp finds skus, taking what page already checked and looking up the rest; it returns
@@ -364,10 +404,13 @@ type WriteItemsInput struct {
 	Draft  mapping.ProductDraft         `json:"draft"`
 	Items  map[string]mapping.ItemState `json:"items,omitempty"`
 	// Skip are SKUs check-exists found on several items: which to keep is a person's call.
-	Skip       []string `json:"skip,omitempty"`
-	MatrixID   int64    `json:"matrix_id,omitempty"`
-	CategoryID int64    `json:"category_id,omitempty"`
-	DryRun     bool     `json:"dry_run,omitempty"`
+	Skip []string `json:"skip,omitempty"`
+	// Recheck says an earlier run of the record may have made its matrix (it was retried
+	// after needs_fix, or swept after a failure): look for it before making one.
+	Recheck    bool  `json:"recheck,omitempty"`
+	MatrixID   int64 `json:"matrix_id,omitempty"`
+	CategoryID int64 `json:"category_id,omitempty"`
+	DryRun     bool  `json:"dry_run,omitempty"`
 }
 
 // WriteItemsResult says what was written, by SKU. Problems are the items Lightspeed
@@ -405,14 +448,15 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 		}
 		existing = map[string]mapping.ItemState{}
 		for sku, items := range found {
-			if len(items) > 1 && !slices.Contains(in.Skip, sku) {
+			item, ok, problem := theItem(sku, items)
+			if problem != "" && !slices.Contains(in.Skip, sku) {
 				in.Skip = append(in.Skip, sku) // made twice since check-exists, not by this record
-				twice = append(twice, fmt.Sprintf("SKU %s is on %d Lightspeed items: archive all but one", sku, len(items)))
+				twice = append(twice, problem)
 			}
-			if len(items) == 1 {
-				existing[sku] = items[0]
-				if d.Family && items[0].MatrixID > 0 && matrixID == 0 {
-					matrixID = items[0].MatrixID
+			if ok {
+				existing[sku] = item
+				if d.Family && item.MatrixID > 0 && matrixID == 0 {
+					matrixID = item.MatrixID
 				}
 			}
 		}
@@ -421,18 +465,10 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 	if err != nil {
 		return WriteItemsResult{}, err
 	}
-	refs.CategoryID = in.CategoryID
+	refs.CategoryID, refs.MatrixName = in.CategoryID, d.Name
 	res := WriteItemsResult{Problems: twice}
 	existed := matrixID > 0
-	if d.Family {
-		if matrixID == 0 {
-			if matrixID, err = a.matrix(ctx, d, refs, retry, in.DryRun); err != nil {
-				return WriteItemsResult{}, err
-			}
-		}
-		res.MatrixID, refs.MatrixID = matrixID, matrixID
-	}
-	log := activity.GetLogger(ctx)
+	var writable []mapping.ItemDraft
 	for _, it := range d.Items {
 		if slices.Contains(in.Skip, it.SKU) {
 			continue // check-exists reported it
@@ -442,6 +478,23 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 				res.Problems = append(res.Problems, p)
 				continue
 			}
+		}
+		writable = append(writable, it)
+	}
+	made := false
+	if d.Family && len(writable) > 0 {
+		if matrixID == 0 {
+			if matrixID, made, err = a.matrix(ctx, d, refs, retry || in.Recheck, in.DryRun); err != nil {
+				return WriteItemsResult{}, err
+			}
+		}
+		res.MatrixID, refs.MatrixID = matrixID, matrixID
+	}
+	log := activity.GetLogger(ctx)
+	for _, it := range writable {
+		refs := refs
+		if it.TaxClass != "" {
+			refs.TaxClassID = a.taxClassID(it.TaxClass)
 		}
 		have, exists := existing[it.SKU]
 		switch {
@@ -488,6 +541,13 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 			log.Debug("item updated", "sku", it.SKU, "fields", changed)
 			res.Updated = append(res.Updated, it.SKU+" ("+strings.Join(changed, ", ")+")")
 		}
+	}
+	if made && !in.DryRun && len(res.Created)+len(res.Updated) == 0 {
+		// Lightspeed refused every item: an empty matrix would be made again by the retry.
+		if err := a.lightspeed.ArchiveItemMatrix(ctx, matrixID); err != nil {
+			return WriteItemsResult{}, vendorError(err)
+		}
+		res.MatrixID = 0
 	}
 	// The matrix of a family that changed is corrected too (its name is the words its
 	// variants' names share; its category); one read, only when an item was written.
@@ -558,17 +618,18 @@ func (a *ProductsTarget) refs(ctx context.Context, d mapping.ProductDraft, dryRu
 	if d.Family {
 		var ok bool
 		if set, ok = a.attrSets[strings.ToLower(d.AttributeSet)]; !ok {
-			return refs, set, ConfigError("products.attribute_set: Lightspeed has no attribute set %q", d.AttributeSet)
+			return refs, set, ConfigError("products.attribute_set: Lightspeed has no attribute set %q (it has %s)", d.AttributeSet, strings.Join(sortedKeys(a.attrSets), ", "))
 		}
 		refs.AttributeSetID = int64(set.ItemAttributeSetID)
 	}
 	for _, it := range d.Items {
-		if it.TaxClass != "" && refs.TaxClassID == 0 {
-			id, ok := a.taxClasses[strings.ToLower(it.TaxClass)]
-			if !ok {
-				return refs, set, ConfigError("products.tax_classes: Lightspeed has no tax class %q", it.TaxClass)
+		if it.TaxClass != "" {
+			if _, ok := a.taxClasses[strings.ToLower(it.TaxClass)]; !ok {
+				return refs, set, ConfigError("products.tax_classes: Lightspeed has no tax class %q (it has %s)", it.TaxClass, strings.Join(sortedKeys(a.taxClasses), ", "))
 			}
-			refs.TaxClassID = id
+			if refs.TaxClassID == 0 {
+				refs.TaxClassID = a.taxClasses[strings.ToLower(it.TaxClass)] // the matrix's
+			}
 		}
 		for name := range it.Features {
 			key := strings.ToLower(name)
@@ -611,27 +672,69 @@ func attributeProblem(it mapping.ItemDraft, set lightspeed.ItemAttributeSet) str
 	return ""
 }
 
-// matrix creates the family's matrix; a retry first looks for the one an earlier attempt
-// may have made.
-func (a *ProductsTarget) matrix(ctx context.Context, d mapping.ProductDraft, refs mapping.ItemRefs, retry, dryRun bool) (int64, error) {
-	if dryRun {
-		return 0, nil
+// readAgain2 is readAgain for a read that also says whether it found anything.
+func readAgain2[T any](ctx context.Context, read func() (T, bool, error)) (T, bool, error) {
+	type found struct {
+		v  T
+		ok bool
 	}
-	if retry {
+	got, err := readAgain(ctx, func() (found, error) {
+		v, ok, err := read()
+		return found{v, ok}, err
+	})
+	return got.v, got.ok, err
+}
+
+// taxClassID is the id of a tax class refs has checked.
+func (a *ProductsTarget) taxClassID(name string) int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.taxClasses[strings.ToLower(name)]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// matrix returns the matrix of a family none of whose items exists yet, made unless look
+// finds one: a write whose answer was lost, or an earlier run, may have made it. Found is
+// the matrix of that name and attribute set whose items all belong to the family (none
+// yet, or only its own). made says it was made now.
+func (a *ProductsTarget) matrix(ctx context.Context, d mapping.ProductDraft, refs mapping.ItemRefs, look, dryRun bool) (id int64, made bool, err error) {
+	if look {
 		found, err := readAgain(ctx, func() ([]lightspeed.ItemMatrix, error) { return a.lightspeed.ItemMatricesByDescription(ctx, d.Name) })
 		if err != nil {
-			return 0, vendorError(err)
+			return 0, false, vendorError(err)
 		}
 		for _, m := range found {
-			if !bool(m.Archived) && int64(m.ItemAttributeSetID) == refs.AttributeSetID {
-				return int64(m.ItemMatrixID), nil
+			if bool(m.Archived) || int64(m.ItemAttributeSetID) != refs.AttributeSetID {
+				continue
+			}
+			full, err := readAgain(ctx, func() (lightspeed.ItemMatrix, error) { return a.lightspeed.ItemMatrix(ctx, int64(m.ItemMatrixID)) })
+			if err != nil {
+				return 0, false, vendorError(err)
+			}
+			ours := true
+			for _, it := range full.Items {
+				ours = ours && slices.Contains(d.SKUs(), it.CustomSku)
+			}
+			if ours {
+				return int64(m.ItemMatrixID), false, nil
 			}
 		}
+	}
+	if dryRun {
+		return 0, false, nil
 	}
 	in := lightspeed.ItemMatrixInput{Description: d.Name, ItemAttributeSetID: refs.AttributeSetID, CategoryID: refs.CategoryID, TaxClassID: refs.TaxClassID}
 	m, err := a.lightspeed.CreateItemMatrix(ctx, in)
 	if err != nil {
-		return 0, vendorError(err)
+		return 0, false, vendorError(err)
 	}
-	return int64(m.ItemMatrixID), nil
+	return int64(m.ItemMatrixID), true, nil
 }

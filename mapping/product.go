@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 	"github.com/shopspring/decimal"
 )
@@ -38,7 +39,7 @@ type SourceArticle struct {
 
 // FamilyEnv is the family of the article being mapped (`family.*`).
 type FamilyEnv struct {
-	Key  string `expr:"key"`  // the family group; the SKU of a single article
+	Key  string `expr:"key"`  // the family group ("TS"); the SKU of a single article
 	Name string `expr:"name"` // the words the members' descriptions start with alike
 }
 
@@ -81,8 +82,11 @@ type ItemDraft struct {
 	TaxClass         string            `json:"tax_class,omitempty"`
 	Attributes       [3]string         `json:"attributes"`
 	Features         map[string]string `json:"features,omitempty"`
-	// Archive says the article is inactive or expired and products.archive_inactive is on.
+	// Archive says the article is inactive or expired and products.archive_inactive is on;
+	// Active that it is neither and the setting is on, so an archived item comes back.
+	// With the setting off, archiving is the shop's business.
 	Archive bool `json:"archive,omitempty"`
+	Active  bool `json:"active,omitempty"`
 }
 
 // Lightspeed limits the draft is checked against.
@@ -117,6 +121,17 @@ func productEnv(a SourceArticle, groups map[string]string, fam FamilyEnv) map[st
 func (s *Settings) compileProducts(fns *functions, opts []expr.Option) error {
 	pp := &productPrograms{fields: map[string]*vm.Program{}, features: map[string]*vm.Program{}}
 	env := productEnv(SourceArticle{}, nil, FamilyEnv{})
+	if s.Products.VariantGrouping.Rule == GroupingPattern {
+		pp.grouping = regexp.MustCompile(s.Products.VariantGrouping.Pattern) // checked by validate
+	}
+	var groups []string
+	if pp.grouping != nil {
+		for _, name := range pp.grouping.SubexpNames() {
+			if name != "" {
+				groups = append(groups, name)
+			}
+		}
+	}
 	compile := func(path, src string, kind fieldKind) (*vm.Program, error) {
 		if strings.TrimSpace(src) == "" {
 			return nil, pathError(path, `expression must not be empty (write '""' for an empty value)`)
@@ -130,6 +145,11 @@ func (s *Settings) compileProducts(fns *functions, opts []expr.Option) error {
 		}
 		if err := checkLookups(prog, fns); err != nil {
 			return nil, pathError(path, err.Error())
+		}
+		if pp.grouping != nil { // without families, groups are never read
+			if err := checkGroups(prog, groups); err != nil {
+				return nil, pathError(path, err.Error())
+			}
 		}
 		return prog, nil
 	}
@@ -170,11 +190,27 @@ func (s *Settings) compileProducts(fns *functions, opts []expr.Option) error {
 		}
 		pp.features[name] = prog
 	}
-	if s.Products.VariantGrouping.Rule == GroupingPattern {
-		pp.grouping = regexp.MustCompile(s.Products.VariantGrouping.Pattern) // checked by validate
-	}
 	s.products = pp
 	return nil
+}
+
+// checkGroups makes group.<name> fail at load when the variant pattern has no such named
+// group (a misspelt group is empty on every article).
+func checkGroups(prog *vm.Program, groups []string) error {
+	var err error
+	ast.Find(prog.Node(), func(n ast.Node) bool {
+		m, ok := n.(*ast.MemberNode)
+		if !ok || err != nil {
+			return false
+		}
+		id, ok := m.Node.(*ast.IdentifierNode)
+		name, isName := m.Property.(*ast.StringNode)
+		if ok && isName && id.Value == "group" && !slices.Contains(groups, name.Value) {
+			err = fmt.Errorf("group.%s: no such group (the variant pattern's groups are %s)", name.Value, strings.Join(groups, ", "))
+		}
+		return false
+	})
+	return err
 }
 
 // FamilyOf returns the family key of an article number and the named groups of its match;
@@ -200,12 +236,25 @@ func (m *Mapper) FamilyOf(number string) (key string, groups map[string]string, 
 	return groups["family"], groups, true
 }
 
-// RecordKey is the products record an article belongs to: its family, or its own number.
+// FamilyRecordSuffix ends the key of a family's record ("TS*": every TS article), so a
+// family never shares its record with a single article whose number is the family's name.
+const FamilyRecordSuffix = "*"
+
+// RecordKey is the products record an article belongs to: its family ("TS*"), or its own
+// number.
 func (m *Mapper) RecordKey(number string) string {
 	if key, _, ok := m.FamilyOf(number); ok {
-		return key
+		return key + FamilyRecordSuffix
 	}
 	return number
+}
+
+// FamilyOfKey returns the family a record key names, and false for a single article's key.
+func FamilyOfKey(key string) (string, bool) {
+	if f, ok := strings.CutSuffix(key, FamilyRecordSuffix); ok && f != "" {
+		return f, true
+	}
+	return "", false
 }
 
 // Product maps the articles of one record (a family's members, or one article) to a draft.
@@ -223,8 +272,8 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 	pp, ps := m.settings.products, m.settings.Products
 	d := ProductDraft{Key: key}
 	fam := FamilyEnv{Key: key}
-	if _, _, ok := m.FamilyOf(articles[0].Number); ok {
-		d.Family, d.AttributeSet = true, ps.AttributeSet
+	if family, ok := FamilyOfKey(key); ok {
+		d.Family, d.AttributeSet, fam.Key = true, ps.AttributeSet, family
 		var names []string
 		for _, a := range articles {
 			names = append(names, a.Description)
@@ -232,6 +281,10 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 		fam.Name = commonWords(names)
 	}
 	for i, a := range articles {
+		if got := m.RecordKey(a.Number); got != key {
+			d.Problems = append(d.Problems, fmt.Sprintf("article %s: belongs to record %s, not %s", a.Number, got, key))
+			continue
+		}
 		_, groups, _ := m.FamilyOf(a.Number)
 		env := productEnv(a, groups, fam)
 		text := func(field string) (string, error) {
@@ -270,7 +323,7 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 		d.Items = append(d.Items, it)
 	}
 	if d.Family && d.Name == "" && len(d.Items) > 0 {
-		d.Name = key
+		d.Name = fam.Key
 	}
 	if d.Family && len([]rune(d.Name)) > lightspeedNameMax {
 		return ProductDraft{}, dataError("family_name", "%q is longer than Lightspeed's %d characters", d.Name, lightspeedNameMax)
@@ -372,6 +425,7 @@ func (m *Mapper) productItem(a SourceArticle, env map[string]any, text func(stri
 		}
 	}
 	it.Archive = ps.ArchiveInactive && (!a.Active || a.Expired)
+	it.Active = ps.ArchiveInactive && !it.Archive
 	return it, category, familyName, nil
 }
 

@@ -9,8 +9,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// demoProductSettings are the demo store's tables and feature (sandbox/demo holds the same;
+// mapping cannot import it).
+const demoProductSettings = `tables:
+  colours: {SVA: Svart, VIT: Vit}
+  categories: {TS: Kläder/Överdelar/T-shirts, HD: Kläder/Överdelar/Tröjor}
+`
+
 func productMapper(t *testing.T, yaml string) *Mapper {
 	t.Helper()
+	if !strings.Contains(yaml, "tables:") {
+		yaml = demoProductSettings + yaml
+	}
+	if !strings.Contains(yaml, "features:") {
+		if strings.HasPrefix(yaml, "products:\n") || strings.Contains(yaml, "\nproducts:\n") {
+			yaml = strings.Replace(yaml, "products:\n", "products:\n  features: {Tillverkare: article.manufacturer}\n", 1)
+		} else if !strings.Contains(yaml, "mappings:") {
+			yaml += "products:\n  features: {Tillverkare: article.manufacturer}\n"
+		}
+	}
 	s, err := Parse("settings.yaml", []byte(yaml))
 	require.NoError(t, err)
 	m, err := NewMapper(s)
@@ -39,10 +56,15 @@ func TestFamilyOfTheDefaultPattern(t *testing.T) {
 		assert.False(t, ok, single)
 		assert.Equal(t, single, m.RecordKey(single))
 	}
-	assert.Equal(t, "TS", m.RecordKey("TS-SVA-XL"))
+	assert.Equal(t, "TS*", m.RecordKey("TS-SVA-XL"))
+	family, ok := FamilyOfKey("TS*")
+	assert.True(t, ok)
+	assert.Equal(t, "TS", family)
+	_, ok = FamilyOfKey("TS")
+	assert.False(t, ok)
 
 	none := productMapper(t, "products:\n  variant_grouping: {rule: none}\n")
-	_, _, ok := none.FamilyOf("TS-RED-M")
+	_, _, ok = none.FamilyOf("TS-RED-M")
 	assert.False(t, ok)
 }
 
@@ -51,7 +73,7 @@ func TestProductDraftOfAFamily(t *testing.T) {
 	black := article("TS-SVA-M", "T-shirt ekologisk bomull svart M", "159.20")
 	black.EAN = "7350000000016"
 	white := article("TS-VIT-L", "T-shirt ekologisk bomull vit L", "159.20")
-	d, err := m.Product("TS", []SourceArticle{white, black})
+	d, err := m.Product("TS*", []SourceArticle{white, black})
 	require.NoError(t, err)
 	assert.True(t, d.Family)
 	assert.Equal(t, "T-shirt ekologisk bomull", d.Name)
@@ -98,7 +120,7 @@ func TestProductProblemsNameTheArticle(t *testing.T) {
 	blank := article("TS-VIT-L", " ", "100")
 	gone := article("TS-VIT-XL", "T-shirt vit XL", "100")
 	gone.Active = false
-	d, err := m.Product("TS", []SourceArticle{good, badEAN, noPrice, noVAT, long, blank, gone})
+	d, err := m.Product("TS*", []SourceArticle{good, badEAN, noPrice, noVAT, long, blank, gone})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"TS-SVA-M", "TS-VIT-XL"}, d.SKUs())
 	assert.True(t, d.Items[1].Archive, "inactive with archive_inactive on")
@@ -118,8 +140,14 @@ func TestProductProblemsNameTheArticle(t *testing.T) {
 	assert.Empty(t, d.Items)
 	assert.Equal(t, []string{"article KAFFE: vat: no Lightspeed tax class for 7% VAT in products.tax_classes"}, d.Problems)
 
-	_, err = m.Product("TS", nil)
-	require.EqualError(t, err, "articles: no Fortnox article belongs to TS")
+	_, err = m.Product("TS*", nil)
+	require.EqualError(t, err, "articles: no Fortnox article belongs to TS*")
+
+	// A single article named like a family is its own record, not one of the family's.
+	d, err = m.Product("TS*", []SourceArticle{article("TS", "Skyltdocka", "1"), good})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"TS-SVA-M"}, d.SKUs())
+	assert.Equal(t, []string{"article TS: belongs to record TS, not TS*"}, d.Problems)
 }
 
 func TestProductExpressionsAreTheUsers(t *testing.T) {
@@ -132,13 +160,12 @@ mappings:
     name: upper(article.description)
     category: '"Alla/" + family.key'
 `)
-	d, err := m.Product("TS", []SourceArticle{article("TS-SVA-M", "T-shirt svart M", "100")})
+	d, err := m.Product("TS*", []SourceArticle{article("TS-SVA-M", "T-shirt svart M", "100")})
 	require.NoError(t, err)
 	require.Len(t, d.Items, 1)
 	assert.Equal(t, "T-SHIRT SVART M", d.Items[0].Name)
 	assert.Equal(t, "Alla/TS", d.Category)
-	assert.Equal(t, map[string]string{"Material": "NORDISK KLÄDFABRIK AB", "Tillverkare": "Nordisk Klädfabrik AB"}, d.Items[0].Features,
-		"features merge over the defaults")
+	assert.Equal(t, map[string]string{"Material": "NORDISK KLÄDFABRIK AB"}, d.Items[0].Features)
 	assert.Equal(t, [3]string{"Svart", "M", ""}, d.Items[0].Attributes)
 }
 
@@ -160,7 +187,7 @@ mappings:
     category: prefix_lookup("categories", article.number, "Övrigt")
 `)
 	for number, want := range map[string]string{"TS2-SVA-M": "T-shirts nya", "TS-SVA-M": "T-shirts", "TR-SVA-M": "Allt med T", "AB-SVA-M": "Övrigt"} {
-		d, err := m.Product("x", []SourceArticle{article(number, "Vara", "1")})
+		d, err := m.Product(m.RecordKey(number), []SourceArticle{article(number, "Vara", "1")})
 		require.NoError(t, err)
 		assert.Equal(t, want, d.Category, number)
 	}

@@ -442,14 +442,21 @@ func (p *ProductSettings) validate() error {
 			return pathError("products.features", "a custom field name must not be empty")
 		}
 	}
+	rates := map[string]string{}
 	for _, k := range sortedStringKeys(p.TaxClasses) {
-		if _, err := decimal.NewFromString(k); err != nil {
+		rate, err := decimal.NewFromString(strings.TrimSpace(k))
+		if err != nil || rate.IsNegative() {
 			return pathError(mapKeyPath("products.tax_classes", k), "want a VAT rate in percent, such as \"25\"")
 		}
 		if strings.TrimSpace(p.TaxClasses[k]) == "" {
 			return pathError(mapKeyPath("products.tax_classes", k), "tax class name must not be empty")
 		}
+		if _, twice := rates[rate.String()]; twice {
+			return pathError(mapKeyPath("products.tax_classes", k), "the rate "+rate.String()+" is in the table twice")
+		}
+		rates[rate.String()] = p.TaxClasses[k] // "25.0" and "25" are one rate, as Fortnox sends it
 	}
+	p.TaxClasses = rates
 	if strings.TrimSpace(p.PriceList) == "" {
 		return pathError("products.price_list", "must name a Fortnox price list, such as A")
 	}

@@ -13,7 +13,10 @@ import (
 // item), category, tax class and attribute set, the price level by name, and the custom
 // fields of its features by name.
 type ItemRefs struct {
-	MatrixID       int64
+	MatrixID int64
+	// MatrixName is the matrix's description: Lightspeed may name a matrix item
+	// "<matrix description> <attribute values>" itself, which counts as the mapped name.
+	MatrixName     string
 	CategoryID     int64
 	TaxClassID     int64
 	AttributeSetID int64
@@ -112,10 +115,10 @@ func LightspeedItemChanges(have ItemState, it ItemDraft, refs ItemRefs, fields [
 	var in lightspeed.ItemInput
 	var changed []string
 	has := func(f string) bool { return slices.Contains(fields, f) }
-	if have.Archived && !it.Archive {
+	if have.Archived && it.Active {
 		in.Unarchive, changed = true, append(changed, "unarchived")
 	}
-	if has("name") && it.Name != "" && have.Name != it.Name {
+	if has("name") && it.Name != "" && have.Name != it.Name && have.Name != matrixItemName(refs.MatrixName, it.Attributes) {
 		in.Description, changed = ptr(it.Name), append(changed, "name")
 	}
 	moved := have.MatrixID != refs.MatrixID
@@ -123,8 +126,9 @@ func LightspeedItemChanges(have ItemState, it ItemDraft, refs ItemRefs, fields [
 		in.ItemMatrixID, changed = ptr(refs.MatrixID), append(changed, "matrix")
 	}
 	if refs.MatrixID > 0 {
+		// The set of an item already in its matrix is the matrix's, which cannot change.
 		want := it.Attributes
-		if (has("attributes") || moved) && (have.Attributes != want || have.AttributeSetID != refs.AttributeSetID) {
+		if (has("attributes") || moved) && (have.Attributes != want || (moved && have.AttributeSetID != refs.AttributeSetID)) {
 			in.Attributes = &lightspeed.ItemAttributesInput{ItemAttributeSetID: refs.AttributeSetID,
 				Attribute1: want[0], Attribute2: want[1], Attribute3: want[2]}
 			changed = append(changed, "attributes")
@@ -162,6 +166,21 @@ func LightspeedItemChanges(have ItemState, it ItemDraft, refs ItemRefs, fields [
 		}
 	}
 	return in, changed
+}
+
+// matrixItemName is the name Lightspeed gives an item of a matrix: the matrix's description
+// and the item's attribute values.
+func matrixItemName(matrix string, attrs [3]string) string {
+	if matrix == "" {
+		return ""
+	}
+	parts := []string{matrix}
+	for _, v := range attrs {
+		if v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // priceAt is the item's amount at the named price level; zero when it has none.

@@ -43,6 +43,7 @@ func TestItemChangesSendOnlyWhatDiffers(t *testing.T) {
 	have := ItemState{ItemID: 9, SKU: it.SKU, Name: "Gammalt namn", EAN: it.EAN, MatrixID: 0, CategoryID: 3, TaxClassID: 1,
 		Cost: it.Cost, Price: decimal.NewFromInt(149), LongDescription: "Butikens egen text.", ShortDescription: it.ShortDescription,
 		CustomFields: map[int64]string{2: "Ull"}, Archived: true}
+	it.Active = true // archive_inactive on and the article active
 	fields := []string{"name", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"}
 	in, changed := LightspeedItemChanges(have, it, refs, fields, false)
 	assert.Equal(t, []string{"unarchived", "name", "matrix", "attributes", "price", "features"}, changed)
@@ -78,4 +79,15 @@ func TestMatrixChanges(t *testing.T) {
 	assert.Equal(t, "T-shirt bomull", in.Description)
 	_, changed = LightspeedMatrixChanges(m, d, itemRefs(), []string{"category"})
 	assert.Empty(t, changed)
+}
+
+func TestItemChangesLeaveWhatLightspeedOwns(t *testing.T) {
+	it, refs := itemDraft(), itemRefs()
+	refs.MatrixName = "T-shirt"
+	have := ItemState{ItemID: 9, SKU: it.SKU, Name: "T-shirt Svart M", EAN: it.EAN, MatrixID: 7, CategoryID: 3, TaxClassID: 1,
+		Cost: it.Cost, Price: it.Price, ShortDescription: it.ShortDescription, LongDescription: it.LongDescription,
+		AttributeSetID: 4, Attributes: it.Attributes, CustomFields: map[int64]string{2: "Bomull"}, Archived: true}
+	fields := []string{"name", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"}
+	_, changed := LightspeedItemChanges(have, it, refs, fields, true)
+	assert.Empty(t, changed, "the name Lightspeed gave the matrix item, the matrix's set, and an item the shop archived (archive_inactive off) stay")
 }

@@ -26,6 +26,7 @@ import (
 	"fortspeed/internal/logging"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
+	"fortspeed/sandbox/demo"
 	fxsandbox "fortspeed/sandbox/fortnox"
 	lssandbox "fortspeed/sandbox/lightspeed"
 	"fortspeed/sandbox/testapi"
@@ -228,7 +229,10 @@ func demoSettings(dir string) (string, error) {
 		"  orders-to-lightspeed: {lookback: 45d}\n" +
 		"orders:\n" +
 		"  # Anonymous till sales (no e-mail) go to the demo store's walk-in customer.\n" +
-		fmt.Sprintf("  default_customer: {fortnox: %q}\n", fxsandbox.WalkInCustomerNumber)
+		fmt.Sprintf("  default_customer: {fortnox: %q}\n", fxsandbox.WalkInCustomerNumber) +
+		"# The demo store's colour codes, categories by article number and its manufacturer as a\n" +
+		"# custom field, for the products flow.\n" +
+		demo.SettingsTables + "products:\n" + demo.SettingsFeatures
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		return "", fmt.Errorf("write demo settings: %w", err)
 	}

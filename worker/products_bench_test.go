@@ -49,7 +49,7 @@ func BenchmarkProducts(b *testing.B) {
 	b.Logf("nothing changed, 500 articles: %d calls", small)
 	b.ReportMetric(float64(small), "calls-no-change-500")
 
-	s := startStack(b, stackOptions{limits: true, extraEnv: map[string]string{
+	s := startStack(b, stackOptions{limits: true, settings: productSettings(""), extraEnv: map[string]string{
 		"FORTSPEED_FORTNOX_REQUESTS_PER_5S": strconv.Itoa(24 * productsClockScale)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()

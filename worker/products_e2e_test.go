@@ -22,12 +22,20 @@ import (
 	"fortspeed/workflows"
 )
 
+// productSettings are the settings of the product tests: the demo store's tables and
+// feature, with products lines (indented under products:) of the test's own.
+func productSettings(products string) string {
+	return baseSettings + demo.SettingsTables + "products:\n" + demo.SettingsFeatures + products
+}
+
 // productStack is a stack whose Fortnox holds a generated catalogue of n articles in
-// families families and whose Lightspeed holds no items yet; no worker runs yet.
-func productStack(t testing.TB, n, families int, settings string) (*stack, demo.Catalogue, *lightspeed.Client) {
+// families families and whose Lightspeed holds no items yet; no worker runs yet. products
+// are settings lines under products: (indented).
+func productStack(t testing.TB, n, families int, products string) (*stack, demo.Catalogue, *lightspeed.Client) {
 	t.Helper()
+	settings := productSettings(products)
 	// The sandbox runs without limits; the worker's Fortnox pacer may go faster too.
-	s := startStack(t, stackOptions{settings: baseSettings + settings, webhook: true,
+	s := startStack(t, stackOptions{settings: settings, webhook: true,
 		extraEnv: map[string]string{"FORTSPEED_FORTNOX_REQUESTS_PER_5S": "250"}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -291,7 +299,7 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	// Fortnox requires a description of at most 200 characters, so a missing name and one
 	// over Lightspeed's 255 are an expression's doing.
 	s.stopWorker()
-	s.writeSettings(baseSettings + `mappings:
+	s.writeSettings(productSettings("") + `mappings:
   products:
     name: 'article.number == "` + noDescription.Number + `" ? "" : article.number == "` + longName.Number + `" ? article.description + " " + article.note : trim(article.description)'
 `)
@@ -341,6 +349,21 @@ func TestProductsBadArticlesNeedAFixTheRestSync(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, items, 1)
 	assert.Equal(t, badEAN.EAN, items[0].EAN)
+
+	// Fixed in Fortnox, and the next run sees the change: the waiting record is asked to
+	// read the article again, without a retry by hand.
+	s.fortnoxAPI(ctx, http.MethodPost, "/3/prices", map[string]any{"Price": map[string]any{
+		"ArticleNumber": noPrice.Number, "PriceList": "A", "FromQuantity": 0, "Price": noPrice.Price}}, nil)
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+noPrice.Number, map[string]any{"Article": map[string]any{"Note": "Pris satt."}}, nil)
+	s.advanceClocks(ctx, time.Minute)
+	again := s.runFlow(ctx, workflows.FlowProducts, res.Cursor)
+	assert.GreaterOrEqual(t, again.InProgress, 1, "the parked record was still running: %+v", again)
+	waitFor(ctx, t, "the record of the priced article to sync", func() bool {
+		return s.recordStatus(ctx, out["article:"+noPrice.Number].WorkflowID) == workflows.StatusCommitted
+	})
+	items, err = ls.ProductItemsBySKU(ctx, []string{noPrice.Number})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
 }
 
 // TestProductsFaultsAndKills syncs the catalogue with faults injected on both vendors (5xx,
@@ -376,7 +399,7 @@ func TestProductsFaultsAndKills(t *testing.T) {
 // TestProductsMoveIntoAndOutOfFamilies syncs the catalogue as single items, then with the
 // variant rule on, then off again: items move into their matrices and out, never twice.
 func TestProductsMoveIntoAndOutOfFamilies(t *testing.T) {
-	s, cat, ls := productStack(t, 40, 4, "products:\n  variant_grouping: {rule: none}\n")
+	s, cat, ls := productStack(t, 40, 4, "  variant_grouping: {rule: none}\n")
 	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -389,7 +412,7 @@ func TestProductsMoveIntoAndOutOfFamilies(t *testing.T) {
 	}
 
 	s.stopWorker()
-	s.writeSettings(baseSettings)
+	s.writeSettings(productSettings(""))
 	s.startWorker()
 	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
 	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
@@ -397,7 +420,7 @@ func TestProductsMoveIntoAndOutOfFamilies(t *testing.T) {
 	checkCatalogue(ctx, t, cat, ls)
 
 	s.stopWorker()
-	s.writeSettings(baseSettings + "products:\n  variant_grouping: {rule: none}\n")
+	s.writeSettings(productSettings("  variant_grouping: {rule: none}\n"))
 	s.startWorker()
 	s.runFlow(ctx, workflows.FlowProducts, time.Time{})
 	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts))
@@ -412,7 +435,7 @@ func TestProductsMoveIntoAndOutOfFamilies(t *testing.T) {
 // TestProductsArchiveInactive archives the item of an article made inactive in Fortnox
 // when archive_inactive is on, and brings it back when the article is active again.
 func TestProductsArchiveInactive(t *testing.T) {
-	s, cat, ls := productStack(t, 20, 2, "products:\n  archive_inactive: true\n")
+	s, cat, ls := productStack(t, 20, 2, "  archive_inactive: true\n")
 	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

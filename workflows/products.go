@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -49,9 +50,13 @@ func attemptProduct(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 	summary := fmt.Sprintf("enrich: read %s from %s and map it", r.key, f.Source)
 	var data activities.ProductRecordData
 	_ = fromJSON(r.in.Source.Data, &data) // none for a record started again by its id
+	in := activities.ProductEnrichInput{Tenant: r.in.Tenant, Key: r.in.Source.ID, ListedAt: data.ListedAt}
+	if r.refetch {
+		in.ListedAt = time.Time{} // fixed at the source since the run: read the prices again
+	}
 	var enriched activities.ProductEnrichResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, r.stepOptions("enrich", summary)), f.Activity("enrich"),
-		activities.ProductEnrichInput{Tenant: r.in.Tenant, Key: r.in.Source.ID, Single: data.Single}).Get(ctx, &enriched)
+		in).Get(ctx, &enriched)
 	if err != nil {
 		return RecordResult{}, fmt.Errorf("enrich: %w", err)
 	}
@@ -93,6 +98,7 @@ func attemptProduct(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 	}
 	written, err := runStep[activities.WriteItemsResult](ctx, r, stepWriteItems, r.stepOptions(stepWriteItems, summary),
 		activities.WriteItemsInput{Tenant: r.in.Tenant, Draft: d, Items: found.Items, Skip: found.Duplicates, MatrixID: found.MatrixID,
+			Recheck:    r.refetch || r.in.Failures > 0,
 			CategoryID: category.CategoryID, DryRun: r.in.DryRun})
 	if err != nil {
 		return RecordResult{}, err

@@ -412,6 +412,12 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		}
 		delete(f.running, id)
 		f.count(id, res, err)
+		if f.flow.Reruns && isAlreadyStarted(err) {
+			// The record changed at the source while its last run waits in needs_fix
+			// (or still runs): ask it to read the source again, as `starter retry` would.
+			// A run that is not waiting drops the signal when it parks.
+			workflow.SignalExternalWorkflow(ctx, id, "", SignalRetry, nil)
+		}
 	})
 	return true
 }

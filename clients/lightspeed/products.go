@@ -39,6 +39,17 @@ func (c *Client) ArchiveItem(ctx context.Context, id int64) error {
 	return err
 }
 
+// ArchiveItemMatrix archives a matrix (DELETE; its items stay).
+func (c *Client) ArchiveItemMatrix(ctx context.Context, id int64) error {
+	const op = "archive item matrix"
+	path, err := idPath(op, "ItemMatrix", id)
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, call{op: op, method: http.MethodDelete, path: path})
+	return err
+}
+
 // ItemMatricesByDescription returns the matrices whose description is exactly desc, so a
 // retried create finds the matrix an earlier attempt made.
 func (c *Client) ItemMatricesByDescription(ctx context.Context, desc string) ([]ItemMatrix, error) {
