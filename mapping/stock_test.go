@@ -69,7 +69,7 @@ stock:
 func TestStockSettingsErrorsNameTheKey(t *testing.T) {
 	for body, want := range map[string]string{
 		"stock: {shop_id: \"0\"}":               "stock.shop_id",
-		"stock: {stock_points: {LAGER: \"x\"}}": "stock.stock_points.LAGER",
+		"stock: {stock_points: {LAGER: \"x\"}}": `stock.stock_points."LAGER"`,
 		"stock: {managed_except: [\"[\"]}":      "stock.managed_except[0]",
 		"stock: {reconcile: 10s}":               "stock.reconcile",
 		"stock: {pending_sales_window: 0s}":     "stock.pending_sales_window",
