@@ -16,12 +16,12 @@ func TestBadArguments(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sync"}, "name one flow: orders-to-fortnox or orders-to-lightspeed"},
-		{[]string{"sync", "orders"}, `unknown flow "orders"; the flows that run are orders-to-fortnox and orders-to-lightspeed`},
-		{[]string{"sync", "products"}, `flow "products" has no workflow yet; the flows that run are orders-to-fortnox and orders-to-lightspeed`},
+		{[]string{"sync"}, "name one flow: orders-to-fortnox, orders-to-lightspeed or stock"},
+		{[]string{"sync", "orders"}, `unknown flow "orders"; the flows that run are orders-to-fortnox, orders-to-lightspeed and stock`},
+		{[]string{"sync", "products"}, `flow "products" has no workflow yet; the flows that run are orders-to-fortnox, orders-to-lightspeed and stock`},
 		{[]string{"sync", "orders-to-fortnox", "--since", "yesterday"}, `--since: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got "yesterday"`},
 		{[]string{"sync", "orders-to-fortnox", "--wait=maybe"}, `invalid argument "maybe" for "--wait" flag`},
-		{[]string{"status", "--flow", "stock"}, `--flow: flow "stock" has no workflow yet`},
+		{[]string{"status", "--flow", "products"}, `--flow: flow "products" has no workflow yet`},
 		{[]string{"retry"}, "name one workflow id, such as default:orders-to-fortnox:sale:1042"},
 		{[]string{"retry", " "}, "name one workflow id"},
 		{[]string{"connect"}, "name one vendor: fortnox or lightspeed"},

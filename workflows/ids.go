@@ -40,6 +40,8 @@ const SignalRecordParked = "record-parked"
 const (
 	SourceKindSale  = "sale"  // a Lightspeed sale
 	SourceKindOrder = "order" // a Fortnox order
+	// SourceKindArticle is a Fortnox article, keyed by its number (the Lightspeed customSku).
+	SourceKindArticle = "article"
 )
 
 // RecordWorkflowID is the id of the child workflow that syncs one record:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -116,6 +117,10 @@ type SyncResult struct {
 	DryRun    int `json:"dry_run"`
 	// Continued is how many times the run continued as new.
 	Continued int `json:"continued"`
+	// Full says the run compared every source record, not only those changed since the
+	// cursor, and Reconciled is when the last such run began (the stock flow's reconcile).
+	Full       bool      `json:"full,omitempty"`
+	Reconciled time.Time `json:"reconciled,omitzero"`
 }
 
 func (r SyncResult) line() string {
@@ -137,6 +142,9 @@ func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 		return SyncResult{}, invalidInput("flow sync", err)
 	}
 	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
+	if flow.sync != nil {
+		return flow.sync(ctx, in, flow, logger)
+	}
 
 	since, err := syncStart(ctx, in)
 	if err != nil {
@@ -388,7 +396,11 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 	if f.engine < 1 {
 		childType = LegacyOrderSync
 	}
-	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, RecordChildOptions(id, summary)), childType, input)
+	opts := RecordChildOptions(id, summary)
+	if f.flow.Reruns {
+		opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), childType, input)
 	f.result.Children++
 	f.running[id] = true
 	f.sel.AddFuture(child, func(fut workflow.Future) {
