@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"fortspeed/sandbox/testapi"
+	"fortspeed/workflows"
+)
+
+// The stock flow's whole-stack tests: the dev server, the worker and both sandboxes, and
+// the stock settings of each test.
+
+// lsItemWrite is the Lightspeed sandbox's stats key of PUT Item: every stock write is one.
+const lsItemWrite = "PUT /API/V3/Account/{acct}/Item/{id}"
+
+// fullReconcile is the Since that makes a stock run compare every article.
+var fullReconcile = time.Unix(0, 0)
+
+// fxStock is the stock part of the Fortnox sandbox's state (single-resource numbers).
+type fxStock struct {
+	Articles []struct {
+		ArticleNumber      string          `json:"ArticleNumber"`
+		QuantityInStock    decimal.Decimal `json:"QuantityInStock"`
+		DisposableQuantity decimal.Decimal `json:"DisposableQuantity"`
+	} `json:"articles"`
+	Balances []struct {
+		ItemID  string          `json:"itemId"`
+		Point   string          `json:"stockPointCode"`
+		InStock decimal.Decimal `json:"inStock"`
+	} `json:"stock_balances"`
+}
+
+// lsStock is the stock part of the Lightspeed sandbox's state.
+type lsStock struct {
+	Records struct {
+		Item []lsStockItem `json:"Item"`
+	} `json:"records"`
+}
+
+type lsStockItem struct {
+	ItemID    string              `json:"itemID"`
+	CustomSku string              `json:"customSku"`
+	ItemType  string              `json:"itemType"`
+	ItemShops lsMany[lsStockShop] `json:"ItemShops"`
+}
+
+type lsStockShop struct {
+	ShopID string          `json:"shopID"`
+	QOH    decimal.Decimal `json:"qoh"`
+}
+
+// qoh is the item's qoh in shop, and whether it has an ItemShop there.
+func (it lsStockItem) qoh(shop string) (decimal.Decimal, bool) {
+	for _, is := range it.ItemShops {
+		if is.ShopID == shop {
+			return is.QOH, true
+		}
+	}
+	return decimal.Zero, false
+}
+
+func (s *stack) fxStock(ctx context.Context) fxStock {
+	s.tb.Helper()
+	var st fxStock
+	s.sandboxCall(ctx, http.MethodGet, s.fortnoxURL+"/_sandbox/state", nil, &st)
+	return st
+}
+
+// lsItems is the Lightspeed items by SKU.
+func (s *stack) lsItems(ctx context.Context) map[string]lsStockItem {
+	s.tb.Helper()
+	var st lsStock
+	s.sandboxCall(ctx, http.MethodGet, s.lightspeedURL+"/_sandbox/state", nil, &st)
+	out := map[string]lsStockItem{}
+	for _, it := range st.Records.Item {
+		out[it.CustomSku] = it
+	}
+	return out
+}
+
+// lsWrites is how many PUT Item requests the Lightspeed sandbox has answered.
+func (s *stack) lsWrites(ctx context.Context) int64 {
+	return s.stats(ctx, s.lightspeedURL).Requests[lsItemWrite]
+}
+
+// seedCatalogue resets both sandboxes to the same generated catalogue of n articles.
+func (s *stack) seedCatalogue(ctx context.Context, n int) {
+	s.tb.Helper()
+	limits := s.opts.limits
+	for _, url := range []string{s.fortnoxURL, s.lightspeedURL} {
+		s.sandboxCall(ctx, http.MethodPost, url+"/_sandbox/reset",
+			testapi.ResetRequest{Seed: "catalogue", Articles: n, Families: n / 10, RandomSeed: 10, Limits: &limits}, nil)
+	}
+}
+
+// setFortnoxStock sets an article's QuantityInStock (no warehouse module), as a user does.
+func (s *stack) setFortnoxStock(ctx context.Context, article string, qty int64) {
+	s.tb.Helper()
+	s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+article,
+		map[string]any{"Article": map[string]any{"QuantityInStock": qty}}, nil)
+}
+
+// setLightspeedQOH sets an item's qoh in one shop directly in Lightspeed (a drift).
+func (s *stack) setLightspeedQOH(ctx context.Context, itemID, shop string, qoh int64) {
+	s.tb.Helper()
+	s.lightspeedAPI(ctx, http.MethodPut, "Item/"+itemID+".json", map[string]any{
+		"ItemShops": map[string]any{"ItemShop": []any{map[string]any{"shopID": shop, "qoh": qoh}}}}, nil)
+}
+
+// wantAvailable is the default calculation: available, floored at zero, whole units.
+func wantAvailable(available decimal.Decimal) decimal.Decimal {
+	q := available.Floor()
+	if q.IsNegative() {
+		return decimal.Zero
+	}
+	return q
+}
+
+// TestStockFlow runs the stock flow over 500 articles without the warehouse module: the
+// first run makes every managed item's qoh in the configured shop the available figure of
+// Fortnox and every unmanaged item non_inventory without a quantity, other shops untouched;
+// a second run with no change writes nothing; 5 stock changes in Fortnox make exactly 5
+// writes; a drift made in Lightspeed is left by an incremental run and corrected by the
+// full reconcile.
+func TestStockFlow(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	s.seedCatalogue(ctx, 500)
+
+	fx := s.fxStock(ctx)
+	require.Len(t, fx.Articles, 500)
+	numbers := make([]string, 0, len(fx.Articles))
+	for _, a := range fx.Articles {
+		numbers = append(numbers, a.ArticleNumber)
+	}
+	sort.Strings(numbers)
+	unmanaged := numbers[:10]
+	quoted := make([]string, len(unmanaged))
+	for i, n := range unmanaged {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	s.writeSettings(baseSettings + "stock:\n  shop_id: \"1\"\n  managed_except: [" + strings.Join(quoted, ", ") + "]\n")
+	s.startWorker()
+
+	before := s.lsItems(ctx)
+	writes0 := s.lsWrites(ctx)
+	first := s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	assert.True(t, first.Full, "a run from the epoch is a full reconcile")
+	assert.Equal(t, 500, first.Records)
+	assert.Zero(t, first.NeedsFix+first.Failed, "first run: %s", fmt.Sprint(first))
+
+	after := s.lsItems(ctx)
+	expectWrites := 0
+	for _, a := range fx.Articles {
+		was, now := before[a.ArticleNumber], after[a.ArticleNumber]
+		require.NotEmpty(t, now.ItemID, "article %s has an item", a.ArticleNumber)
+		wasQOH, _ := was.qoh("1")
+		nowQOH, _ := now.qoh("1")
+		was2, _ := was.qoh("2")
+		now2, _ := now.qoh("2")
+		assert.True(t, was2.Equal(now2), "%s: shop 2 is not mapped and is left alone (%s → %s)", a.ArticleNumber, was2, now2)
+		if slicesContains(unmanaged, a.ArticleNumber) {
+			assert.Equal(t, "non_inventory", now.ItemType, "%s is not managed", a.ArticleNumber)
+			assert.True(t, wasQOH.Equal(nowQOH), "%s: no quantity is written for an unmanaged item (%s → %s)", a.ArticleNumber, wasQOH, nowQOH)
+			expectWrites++
+			continue
+		}
+		want := wantAvailable(a.DisposableQuantity)
+		assert.True(t, want.Equal(nowQOH), "%s: qoh in shop 1 is Fortnox's available %s, got %s", a.ArticleNumber, a.DisposableQuantity, nowQOH)
+		assert.Equal(t, "default", now.ItemType)
+		if !want.Equal(wasQOH) {
+			expectWrites++
+		}
+	}
+	assert.EqualValues(t, expectWrites, s.lsWrites(ctx)-writes0, "one write per differing item")
+	assert.Equal(t, expectWrites, first.Updated)
+	t.Logf("first run: %d articles, %d writes, %d already right", first.Records, expectWrites, first.Skipped)
+
+	// A second run with nothing changed writes nothing.
+	writes1 := s.lsWrites(ctx)
+	second := s.runFlow(ctx, workflows.FlowStock, first.Cursor)
+	assert.False(t, second.Full)
+	assert.Zero(t, s.lsWrites(ctx)-writes1, "no change, no write: %+v", second)
+
+	// Five stock changes in Fortnox: exactly five writes, to the right values.
+	changed := numbers[100:105]
+	for i, n := range changed {
+		s.setFortnoxStock(ctx, n, int64(70+i))
+	}
+	writes2 := s.lsWrites(ctx)
+	third := s.runFlow(ctx, workflows.FlowStock, second.Cursor)
+	assert.EqualValues(t, 5, s.lsWrites(ctx)-writes2, "5 changes, 5 writes: %+v", third)
+	after = s.lsItems(ctx)
+	for i, n := range changed {
+		q, _ := after[n].qoh("1")
+		assert.True(t, decimal.NewFromInt(int64(70+i)).Equal(q), "%s: qoh %s", n, q)
+	}
+
+	// A drift made in Lightspeed: an incremental run, which looks only at what Fortnox
+	// changed, leaves it; the full reconcile corrects it. Fortnox's clock moves on two
+	// minutes first, so the incremental window (whole minutes) holds only the one article
+	// changed after that, not the ones seeded and changed above.
+	drifted := after[numbers[200]]
+	right, _ := drifted.qoh("1")
+	s.setLightspeedQOH(ctx, drifted.ItemID, "1", right.IntPart()+4)
+	s.sandboxCall(ctx, http.MethodPut, s.fortnoxURL+"/_sandbox/clock", testapi.ClockRequest{AdvanceSeconds: 120}, nil)
+	s.setFortnoxStock(ctx, numbers[300], 55)
+	writes3 := s.lsWrites(ctx)
+	incremental := s.runFlow(ctx, workflows.FlowStock, time.Now().Add(100*time.Second))
+	assert.EqualValues(t, 1, s.lsWrites(ctx)-writes3, "the incremental run writes the one Fortnox change, not the drift: %+v", incremental)
+	assert.Equal(t, 1, incremental.Records, "the incremental run reads only the changed article")
+	q, _ := s.lsItems(ctx)[numbers[200]].qoh("1")
+	assert.True(t, right.IntPart()+4 == q.IntPart(), "the drift is still there after the incremental run")
+	full := s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	assert.EqualValues(t, 2, s.lsWrites(ctx)-writes3, "the reconcile corrects the one drift: %+v", full)
+	q, _ = s.lsItems(ctx)[numbers[200]].qoh("1")
+	assert.True(t, right.Equal(q), "drift corrected to %s, got %s", right, q)
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
