@@ -51,6 +51,7 @@ type lsStockItem struct {
 	ItemID    string              `json:"itemID"`
 	CustomSku string              `json:"customSku"`
 	ItemType  string              `json:"itemType"`
+	Archived  string              `json:"archived"`
 	ItemShops lsMany[lsStockShop] `json:"ItemShops"`
 }
 
@@ -76,14 +77,16 @@ func (s *stack) fxStock(ctx context.Context) fxStock {
 	return st
 }
 
-// lsItems is the Lightspeed items by SKU.
+// lsItems is the Lightspeed items by SKU, archived ones left out.
 func (s *stack) lsItems(ctx context.Context) map[string]lsStockItem {
 	s.tb.Helper()
 	var st lsStock
 	s.sandboxCall(ctx, http.MethodGet, s.lightspeedURL+"/_sandbox/state", nil, &st)
 	out := map[string]lsStockItem{}
 	for _, it := range st.Records.Item {
-		out[it.CustomSku] = it
+		if it.Archived != "true" {
+			out[it.CustomSku] = it
+		}
 	}
 	return out
 }
@@ -235,4 +238,163 @@ func slicesContains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestStockWarehouse runs the stock flow over 500 articles with the Fortnox warehouse
+// module: shop 1 gets the available stock of stock point BUTIK, shop 2 (not mapped) is left
+// alone, and the stock point mapped to shop 9, which Lightspeed does not have, is a
+// needs_fix settings record naming it while everything else syncs.
+func TestStockWarehouse(t *testing.T) {
+	s := startStack(t, stackOptions{warehouse: true, webhook: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	s.seedCatalogue(ctx, 500)
+	s.writeSettings(baseSettings + "stock:\n  stock_points: {BUTIK: \"1\", LAGER: \"9\"}\n")
+	s.startWorker()
+
+	fx := s.fxStock(ctx)
+	require.Len(t, fx.Articles, 500)
+	butik := map[string]decimal.Decimal{}
+	for _, b := range fx.Balances {
+		if b.Point == "BUTIK" {
+			butik[b.ItemID] = b.InStock
+		}
+	}
+	require.NotEmpty(t, butik, "the warehouse seed has stock at BUTIK")
+	before := s.lsItems(ctx)
+	writes0 := s.lsWrites(ctx)
+	first := s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	require.Equal(t, 500, first.Records)
+	after := s.lsItems(ctx)
+	expectWrites := 0
+	for _, a := range fx.Articles {
+		was, now := before[a.ArticleNumber], after[a.ArticleNumber]
+		want := wantAvailable(butik[a.ArticleNumber]) // no orders: available = in stock
+		got, _ := now.qoh("1")
+		assert.True(t, want.Equal(got), "%s: shop 1 shows BUTIK's %s, got %s", a.ArticleNumber, want, got)
+		was2, _ := was.qoh("2")
+		now2, _ := now.qoh("2")
+		assert.True(t, was2.Equal(now2), "%s: shop 2 is not mapped and is left alone", a.ArticleNumber)
+		if wasQOH, _ := was.qoh("1"); !want.Equal(wasQOH) {
+			expectWrites++
+		}
+	}
+	assert.EqualValues(t, expectWrites, s.lsWrites(ctx)-writes0, "one write per differing item")
+
+	settingsID := workflows.RecordWorkflowID(workflows.DefaultTenant, workflows.FlowStock, "settings")
+	waitFor(ctx, t, "the settings record to need a fix", func() bool {
+		return s.recordStatus(ctx, settingsID) == workflows.StatusNeedsFix
+	})
+	waitFor(ctx, t, "the settings notification", func() bool {
+		for _, text := range s.webhook.texts() {
+			if strings.Contains(text, "stock.stock_points.LAGER: Lightspeed has no shop 9") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// The next run finds the same problem and leaves the waiting record alone: one
+	// notification, not one a minute.
+	s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	n := 0
+	for _, text := range s.webhook.texts() {
+		if strings.Contains(text, "Lightspeed has no shop 9") {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "one notification for the settings problem")
+}
+
+// TestStockBadData: an article whose Fortnox stock figure is malformed and an SKU on two
+// Lightspeed items are needs_fix records naming the problem; every other article syncs.
+// After the duplicate item is archived, a retry writes the article.
+func TestStockBadData(t *testing.T) {
+	s := startStack(t, stackOptions{webhook: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	s.seedCatalogue(ctx, 60)
+	s.writeSettings(baseSettings)
+	s.startWorker()
+
+	fx := s.fxStock(ctx)
+	numbers := make([]string, 0, len(fx.Articles))
+	available := map[string]decimal.Decimal{}
+	for _, a := range fx.Articles {
+		numbers = append(numbers, a.ArticleNumber)
+		available[a.ArticleNumber] = a.DisposableQuantity
+	}
+	sort.Strings(numbers)
+	bad, twice := numbers[5], numbers[6]
+	s.sandboxCall(ctx, http.MethodPut, s.fortnoxURL+"/_sandbox/corrupt",
+		map[string]any{"entity": "Article", "id": bad, "path": "DisposableQuantity", "value": "N/A"}, nil)
+	dup := s.createItem(ctx, twice, "100")
+
+	res := s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	assert.Equal(t, 2, res.NeedsFix, "%+v", res)
+	assert.Zero(t, res.Failed)
+	out := s.outcomes(ctx, workflows.FlowStock)
+	assert.Equal(t, workflows.StatusNeedsFix, out["article:"+bad].Status)
+	assert.Equal(t, workflows.StatusNeedsFix, out["article:"+twice].Status)
+	texts := strings.Join(s.webhook.texts(), "\n")
+	assert.Regexp(t, `Fortnox article:`+bad+` cannot be read: DisposableQuantity: "N\\?/A" is not a number`, texts)
+	assert.Contains(t, texts, fmt.Sprintf("SKU %s is on 2 Lightspeed items", twice))
+
+	items := s.lsItems(ctx)
+	for _, n := range numbers {
+		if n == bad || n == twice {
+			continue
+		}
+		q, _ := items[n].qoh("1")
+		assert.True(t, wantAvailable(available[n]).Equal(q), "%s synced despite the bad ones: %s", n, q)
+	}
+
+	// The shop archives the duplicate; a retry reads the article again and writes it.
+	s.lightspeedAPI(ctx, http.MethodDelete, "Item/"+dup+".json", nil, nil)
+	s.retry(ctx, out["article:"+twice].WorkflowID)
+	waitFor(ctx, t, "the retried article to be written", func() bool {
+		return s.recordStatus(ctx, out["article:"+twice].WorkflowID) == workflows.StatusUpdated
+	})
+	q, _ := s.lsItems(ctx)[twice].qoh("1")
+	assert.True(t, wantAvailable(available[twice]).Equal(q), "%s written after the fix: %s", twice, q)
+}
+
+// TestStockTillSale: a Lightspeed sale of 3 units, then a stock run before
+// orders-to-fortnox has run: the 3 units stay deducted. After the order flow commits the
+// sale as a Fortnox order (whose reservation lowers Fortnox's available figure) and stock
+// runs again, the value is still right: no double deduction.
+func TestStockTillSale(t *testing.T) {
+	s := startStack(t, stackOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	s.startWorker()
+
+	const sku = "TILL-STOCK-1"
+	s.fortnoxAPI(ctx, http.MethodPost, "/3/articles", map[string]any{"Article": map[string]any{
+		"ArticleNumber": sku, "Description": "Till sale stock test", "QuantityInStock": 10, "StockGoods": true}}, nil)
+	itemID := s.createItem(ctx, sku, "100")
+	s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	q, _ := s.lsItems(ctx)[sku].qoh("1")
+	require.EqualValues(t, 10, q.IntPart(), "the first run writes Fortnox's 10")
+
+	saleID := s.createSale(ctx, "", paymentTypeID(t, s.lightspeedState(ctx), "Cash"), lsNewLine{itemID: itemID, qty: 3, price: "100"})
+	q, _ = s.lsItems(ctx)[sku].qoh("1")
+	require.EqualValues(t, 7, q.IntPart(), "the till sale lowered qoh")
+
+	writes := s.lsWrites(ctx)
+	s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	q, _ = s.lsItems(ctx)[sku].qoh("1")
+	assert.EqualValues(t, 7, q.IntPart(), "a stock run before the order flow keeps the 3 sold units deducted")
+	assert.Equal(t, writes, s.lsWrites(ctx), "nothing to write")
+
+	s.runFlow(ctx, workflows.FlowOrdersToFortnox, time.Now().Add(-time.Hour))
+	require.Len(t, ordersByRef(s.fortnoxState(ctx))["LS-"+saleID], 1, "the sale is a Fortnox order")
+	for _, a := range s.fxStock(ctx).Articles {
+		if a.ArticleNumber == sku {
+			require.EqualValues(t, 7, a.DisposableQuantity.IntPart(), "the order reserves the 3 units in Fortnox")
+		}
+	}
+	s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	q, _ = s.lsItems(ctx)[sku].qoh("1")
+	assert.EqualValues(t, 7, q.IntPart(), "after the order is committed: still 7, not 4")
 }
