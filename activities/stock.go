@@ -29,6 +29,8 @@ const (
 	MethodStockCommittedSales = "CommittedSales"
 	MethodStockComparePage    = "ComparePage"
 	MethodStockRead           = "Read"
+	MethodStockOrdered        = "OrderedArticles"
+	MethodStockReadArticles   = "ReadArticles"
 	MethodStockWrite          = "Write"
 )
 
@@ -186,6 +188,38 @@ type StockReadResult struct {
 	Summary string `json:"summary"`
 }
 
+// StockOrderedInput asks Fortnox which articles are on the orders changed at or after
+// Since: an order's reservation changes an article's available stock without touching the
+// article's own lastmodified. At most Max orders are read one by one.
+type StockOrderedInput struct {
+	Tenant string    `json:"tenant"`
+	Since  time.Time `json:"since"`
+	Max    int       `json:"max"`
+}
+
+// StockOrderedResult lists the article numbers on those orders, sorted; Overflow says more
+// than Max orders changed (then a full compare is cheaper than reading each order).
+type StockOrderedResult struct {
+	Articles []string `json:"articles,omitempty"`
+	Orders   int      `json:"orders"`
+	Overflow bool     `json:"overflow,omitempty"`
+	Summary  string   `json:"summary"`
+}
+
+// StockReadArticlesInput reads the stock of these articles from Fortnox.
+type StockReadArticlesInput struct {
+	Tenant string            `json:"tenant"`
+	SKUs   []string          `json:"skus"`
+	Plan   mapping.StockPlan `json:"plan"`
+}
+
+// StockReadArticlesResult is the articles as fetched records (those Fortnox no longer has
+// are left out).
+type StockReadArticlesResult struct {
+	Records []Record `json:"records,omitempty"`
+	Summary string   `json:"summary"`
+}
+
 // StockWriteInput writes one item's change; DryRun only says what it would write.
 type StockWriteInput struct {
 	Tenant string     `json:"tenant"`
@@ -207,3 +241,7 @@ func (r CommittedSalesResult) StepSummary() string  { return r.Summary }
 func (r StockCompareResult) StepSummary() string    { return r.Summary }
 func (r StockReadResult) StepSummary() string       { return r.Summary }
 func (r StockWriteResult) StepSummary() string      { return r.Summary }
+func (r StockOrderedResult) StepSummary() string    { return r.Summary }
+func (r StockReadArticlesResult) StepSummary() string {
+	return r.Summary
+}

@@ -252,6 +252,97 @@ func stockArticle(item fortnox.ArticleListItem, plan mapping.StockPlan) (mapping
 	return art, ""
 }
 
+// OrderedArticles lists the articles on the orders changed at or after in.Since: one
+// listing per 500 changed orders, then one read per order for its rows (list items have
+// none). With more than in.Max changed orders it reads none and says Overflow.
+func (a *StockSource) OrderedArticles(ctx context.Context, in StockOrderedInput) (StockOrderedResult, error) {
+	if err := checkTenant(a.tenant, "changed-by-orders", in.Tenant); err != nil {
+		return StockOrderedResult{}, err
+	}
+	if in.Since.IsZero() {
+		return StockOrderedResult{}, InvalidInputError("changed-by-orders: since is zero")
+	}
+	defer keepAlive(ctx, heartbeatEvery)()
+	var docs []string
+	for page := 1; ; page++ {
+		p, err := a.fortnox.OrdersPage(ctx, fortnox.OrdersPageQuery{Since: in.Since, Page: page})
+		if err != nil {
+			return StockOrderedResult{}, vendorError(err)
+		}
+		for _, o := range p.Orders {
+			docs = append(docs, string(o.DocumentNumber))
+		}
+		for _, u := range p.Undecodable {
+			if u.ID != "" {
+				docs = append(docs, u.ID)
+			}
+		}
+		if len(docs) > in.Max {
+			return StockOrderedResult{Orders: len(docs), Overflow: true,
+				Summary: fmt.Sprintf("changed-by-orders: more than %d orders changed; this run compares every article", in.Max)}, nil
+		}
+		if p.Page >= p.TotalPages {
+			break
+		}
+	}
+	slices.Sort(docs)
+	docs = slices.Compact(docs)
+	seen := map[string]bool{}
+	res := StockOrderedResult{Orders: len(docs)}
+	for _, doc := range docs {
+		o, err := a.fortnox.Order(ctx, doc)
+		if clients.KindOf(err) == clients.NotFound {
+			continue
+		}
+		if err != nil {
+			return StockOrderedResult{}, vendorError(err)
+		}
+		for _, row := range o.OrderRows {
+			if n := string(row.ArticleNumber); n != "" && !seen[n] {
+				seen[n] = true
+				res.Articles = append(res.Articles, n)
+			}
+		}
+	}
+	slices.Sort(res.Articles)
+	res.Summary = fmt.Sprintf("changed-by-orders: %d orders changed since %s, with %d articles",
+		len(docs), in.Since.UTC().Format(time.RFC3339), len(res.Articles))
+	return res, nil
+}
+
+// ReadArticles reads the stock of the given articles: one articlenumber search each (a
+// substring match, so the exact number is kept), and with the warehouse module their
+// balances, one request per 100.
+func (a *StockSource) ReadArticles(ctx context.Context, in StockReadArticlesInput) (StockReadArticlesResult, error) {
+	if err := checkTenant(a.tenant, "read-articles", in.Tenant); err != nil {
+		return StockReadArticlesResult{}, err
+	}
+	defer keepAlive(ctx, heartbeatEvery)()
+	var exact fortnox.ArticlePage
+	for _, sku := range in.SKUs {
+		page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Number: sku})
+		if err != nil {
+			return StockReadArticlesResult{}, vendorError(err)
+		}
+		for _, item := range page.Articles {
+			if string(item.ArticleNumber) == sku {
+				exact.Articles = append(exact.Articles, item)
+			}
+		}
+		for _, u := range page.Undecodable {
+			if u.ID == sku {
+				exact.Undecodable = append(exact.Undecodable, u)
+			}
+		}
+	}
+	recs, err := a.stockRecords(ctx, in.Plan, exact)
+	if err != nil {
+		return StockReadArticlesResult{}, err
+	}
+	return StockReadArticlesResult{Records: recs,
+		Summary: fmt.Sprintf("read-articles: %d of %d articles from Fortnox", len(recs), len(in.SKUs))}, nil
+}
+
 // Read reads one article's stock again (a record started again, or retried after a fix):
 // the articlenumber search is a substring match, so the exact number is kept.
 func (a *StockSource) Read(ctx context.Context, in StockReadInput) (StockReadResult, error) {

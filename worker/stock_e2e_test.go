@@ -229,6 +229,18 @@ func TestStockFlow(t *testing.T) {
 	assert.EqualValues(t, 2, s.lsWrites(ctx)-writes3, "the reconcile corrects the one drift: %+v", full)
 	q, _ = s.lsItems(ctx)[numbers[200]].qoh("1")
 	assert.True(t, right.Equal(q), "drift corrected to %s, got %s", right, q)
+
+	// A Fortnox order reserves 2 units: the article itself does not change, the order does,
+	// and the incremental run reads the articles of changed orders too.
+	reserved := numbers[400]
+	was, _ := s.lsItems(ctx)[reserved].qoh("1")
+	require.True(t, was.IntPart() >= 2, "%s has stock to reserve", reserved)
+	s.createFortnoxOrder(ctx, s.fortnoxState(ctx).Customers[0].CustomerNumber, reserved, 2)
+	writes4 := s.lsWrites(ctx)
+	byOrder := s.runFlow(ctx, workflows.FlowStock, time.Now().Add(100*time.Second))
+	assert.EqualValues(t, 1, s.lsWrites(ctx)-writes4, "one write for the reserved article: %+v", byOrder)
+	q, _ = s.lsItems(ctx)[reserved].qoh("1")
+	assert.Equal(t, was.IntPart()-2, q.IntPart(), "the reservation lowers the available qoh")
 }
 
 func slicesContains(list []string, s string) bool {

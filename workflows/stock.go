@@ -24,7 +24,16 @@ const (
 	stepStockCompare   = "compare"
 	stepStockRead      = "read"
 	stepStockWrite     = "write"
+	stepOrdered        = "changed-by-orders"
+	stepReadArticles   = "read-articles"
 )
+
+// stockOrderedMax bounds the changed orders an incremental run reads one by one for their
+// articles; past it the next run is a full reconcile, which costs less.
+const stockOrderedMax = 100
+
+// stockReadBatch is how many articles one read-articles step reads (one call each).
+const stockReadBatch = 100
 
 // stockSettingsRecord is the source id of the stock flow's settings record: the
 // configuration problems a run finds (a stock point mapped to a shop Lightspeed does not
@@ -52,6 +61,8 @@ func stock() Flow {
 			{stepCommittedSales, activities.MethodStockCommittedSales, TaskQueueFortnox},
 			{stepStockCompare, activities.MethodStockComparePage, TaskQueueLightspeed},
 			{stepStockRead, activities.MethodStockRead, TaskQueueFortnox},
+			{stepOrdered, activities.MethodStockOrdered, TaskQueueFortnox},
+			{stepReadArticles, activities.MethodStockReadArticles, TaskQueueFortnox},
 			{stepStockWrite, activities.MethodStockWrite, TaskQueueLightspeed},
 		},
 		Settings: "stock",
@@ -229,6 +240,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 	header := fmt.Sprintf("**%s %s** (%s). %s. %s.", in.Tenant, in.Flow, mode, plan.Summary, soldLine)
 
 	fan := newFanOut(ctx, flow, in, 1, &result, logger)
+	read := map[string]bool{} // the articles this run's pages read
 	token := in.PageToken
 	for {
 		n := result.Pages + 1
@@ -244,26 +256,12 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 		}
 		result.Pages++
 		result.Records += len(page.Records)
-		var compare []activities.Record
 		for _, rec := range page.Records {
-			if rec.Problem != "" {
-				fan.start(ctx, rec, nil, 0) // needs_fix on its own, naming the bad value
-				continue
-			}
-			compare = append(compare, rec)
+			read[rec.ID] = true
 		}
-		if len(compare) > 0 {
-			cmp, err := stockActivity[activities.StockCompareResult](ctx, flow, stepStockCompare, stockPagedOptions(flow, stepStockCompare, in.RetryBudget),
-				fmt.Sprintf("compare: the %d articles of page %d with Lightspeed", len(compare), n),
-				activities.StockCompareInput{Tenant: in.Tenant, Plan: plan.Plan, Articles: compare, Sold: sold})
-			if err != nil {
-				fan.drain(ctx)
-				return fail(fmt.Sprintf("compare page %d", n), err)
-			}
-			result.Skipped += cmp.Equal + cmp.Missing
-			for _, rec := range cmp.Records {
-				fan.start(ctx, rec, nil, 0)
-			}
+		if err := compareStock(ctx, flow, in, plan, sold, page.Records, fmt.Sprintf("page %d", n), fan, &result); err != nil {
+			fan.drain(ctx)
+			return fail(fmt.Sprintf("compare page %d", n), err)
 		}
 		if page.Cursor.After(result.Cursor) {
 			result.Cursor = page.Cursor
@@ -286,6 +284,12 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 			return SyncResult{}, workflow.NewContinueAsNewError(ctx, workflow.GetInfo(ctx).WorkflowType.Name, next)
 		}
 	}
+	if !since.IsZero() {
+		if err := stockOrderedArticles(ctx, flow, in, plan, sold, since, read, fan, &result); err != nil {
+			fan.drain(ctx)
+			return fail("changed-by-orders", err)
+		}
+	}
 	if !in.DryRun {
 		sweepFailed(ctx, fan, flow, in, logger)
 	}
@@ -294,6 +298,72 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 	logger.Info("stock sync done", "full", result.Full, "articles", result.Records, "written", result.Updated,
 		"needsFix", result.NeedsFix, "failed", result.Failed, "cursor", result.Cursor)
 	return result, nil
+}
+
+// compareStock compares fetched records with Lightspeed in one step and starts a record
+// for each article that needs one; a record that could not be read needs a fix on its own.
+func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities.StockPlanResult, sold []activities.SoldUnits,
+	recs []activities.Record, what string, fan *fanOut, result *SyncResult) error {
+	var compare []activities.Record
+	for _, rec := range recs {
+		if rec.Problem != "" {
+			fan.start(ctx, rec, nil, 0) // needs_fix on its own, naming the bad value
+			continue
+		}
+		compare = append(compare, rec)
+	}
+	if len(compare) == 0 {
+		return nil
+	}
+	cmp, err := stockActivity[activities.StockCompareResult](ctx, flow, stepStockCompare, stockPagedOptions(flow, stepStockCompare, in.RetryBudget),
+		fmt.Sprintf("compare: the %d articles of %s with Lightspeed", len(compare), what),
+		activities.StockCompareInput{Tenant: in.Tenant, Plan: plan.Plan, Articles: compare, Sold: sold})
+	if err != nil {
+		return err
+	}
+	result.Skipped += cmp.Equal + cmp.Missing
+	for _, rec := range cmp.Records {
+		fan.start(ctx, rec, nil, 0)
+	}
+	return nil
+}
+
+// stockOrderedArticles is the incremental run's second signal: the articles on the Fortnox
+// orders changed since the cursor, whose reservations change their available stock without
+// touching the articles. Those the pages did not read are read and compared. With more
+// changed orders than stockOrderedMax the next run is a full reconcile instead.
+func stockOrderedArticles(ctx workflow.Context, flow Flow, in SyncInput, plan activities.StockPlanResult, sold []activities.SoldUnits,
+	since time.Time, read map[string]bool, fan *fanOut, result *SyncResult) error {
+	ordered, err := stockActivity[activities.StockOrderedResult](ctx, flow, stepOrdered, stockPagedOptions(flow, stepOrdered, in.RetryBudget),
+		fmt.Sprintf("changed-by-orders: articles on the Fortnox orders changed since %s", since.UTC().Format(time.RFC3339)),
+		activities.StockOrderedInput{Tenant: in.Tenant, Since: since, Max: stockOrderedMax})
+	if err != nil {
+		return err
+	}
+	if ordered.Overflow {
+		result.Reconciled = time.Time{} // the next run compares everything
+		return nil
+	}
+	var extra []string
+	for _, sku := range ordered.Articles {
+		if !read[sku] {
+			extra = append(extra, sku)
+		}
+	}
+	for start := 0; start < len(extra); start += stockReadBatch {
+		batch := extra[start:min(start+stockReadBatch, len(extra))]
+		got, err := stockActivity[activities.StockReadArticlesResult](ctx, flow, stepReadArticles, stockPagedOptions(flow, stepReadArticles, in.RetryBudget),
+			fmt.Sprintf("read-articles: %d articles on changed orders", len(batch)),
+			activities.StockReadArticlesInput{Tenant: in.Tenant, SKUs: batch, Plan: plan.Plan})
+		if err != nil {
+			return err
+		}
+		result.Records += len(got.Records)
+		if err := compareStock(ctx, flow, in, plan, sold, got.Records, "changed orders", fan, result); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stockPageSize is Fortnox's page of 500 articles unless the run asks for fewer: the
