@@ -25,7 +25,9 @@ type stockFakes struct {
 }
 
 func (f *stockFakes) register(env *testsuite.TestWorkflowEnvironment) {
-	name := func(m string) activity.RegisterOptions { return activity.RegisterOptions{Name: activities.StockPrefix + m} }
+	name := func(m string) activity.RegisterOptions {
+		return activity.RegisterOptions{Name: activities.StockPrefix + m}
+	}
 	plan := mapping.StockPlan{Calculation: mapping.StockAvailable, Managed: true, Shops: []mapping.StockShop{{ShopID: 1}}}
 	env.RegisterActivityWithOptions(func(context.Context, activities.StockPlanInput) (activities.StockPlanResult, error) {
 		return activities.StockPlanResult{Plan: plan, Reconcile: time.Hour, PendingWindow: 2 * time.Hour, Summary: "plan"}, nil
