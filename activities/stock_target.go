@@ -169,13 +169,17 @@ func (a *StockTarget) ComparePage(ctx context.Context, in StockCompareInput) (St
 		res.Summary = "compare: no articles"
 		return res, nil
 	}
-	items, err := a.lightspeed.ItemsBySKU(ctx, skus)
+	items, bad, err := a.lightspeed.ItemsBySKUEach(ctx, skus)
 	if err != nil {
 		return StockCompareResult{}, vendorError(err)
 	}
 	bySKU := map[string][]lightspeed.Item{}
 	for _, it := range items {
 		bySKU[it.CustomSku] = append(bySKU[it.CustomSku], it)
+	}
+	unreadable := map[string]string{}
+	for _, u := range bad {
+		unreadable[u.ID] = u.Reason
 	}
 	sold := map[[2]int64]decimal.Decimal{}
 	for _, u := range in.Sold {
@@ -184,6 +188,11 @@ func (a *StockTarget) ComparePage(ctx context.Context, in StockCompareInput) (St
 	}
 	for _, art := range arts {
 		its := bySKU[art.Number]
+		if reason, ok := unreadable[art.Number]; ok {
+			res.Records = append(res.Records, NewRecord(art.Number, time.Time{}, StockWrite{SKU: art.Number,
+				Problem: fmt.Sprintf("Lightspeed %s cannot be read: %s", art.Number, reason)}))
+			continue
+		}
 		switch {
 		case len(its) == 0:
 			res.Missing++

@@ -318,8 +318,9 @@ func TestStockWarehouse(t *testing.T) {
 	assert.Equal(t, 1, n, "one notification for the settings problem")
 }
 
-// TestStockBadData: an article whose Fortnox stock figure is malformed and an SKU on two
-// Lightspeed items are needs_fix records naming the problem; every other article syncs.
+// TestStockBadData: an article whose Fortnox stock figure is malformed, an SKU on two
+// Lightspeed items and an item whose qoh Lightspeed sends malformed are needs_fix records
+// naming the problem; every other article syncs.
 // After the duplicate item is archived, a retry writes the article.
 func TestStockBadData(t *testing.T) {
 	s := startStack(t, stackOptions{webhook: true})
@@ -337,13 +338,15 @@ func TestStockBadData(t *testing.T) {
 		available[a.ArticleNumber] = a.DisposableQuantity
 	}
 	sort.Strings(numbers)
-	bad, twice := numbers[5], numbers[6]
+	bad, twice, lsBad := numbers[5], numbers[6], numbers[7]
 	s.sandboxCall(ctx, http.MethodPut, s.fortnoxURL+"/_sandbox/corrupt",
 		map[string]any{"entity": "Article", "id": bad, "path": "DisposableQuantity", "value": "N/A"}, nil)
 	dup := s.createItem(ctx, twice, "100")
+	s.sandboxCall(ctx, http.MethodPut, s.lightspeedURL+"/_sandbox/corrupt",
+		map[string]any{"entity": "Item", "id": s.lsItems(ctx)[lsBad].ItemID, "path": "ItemShops.ItemShop.0.qoh", "value": "N/A"}, nil)
 
 	res := s.runFlow(ctx, workflows.FlowStock, fullReconcile)
-	assert.Equal(t, 2, res.NeedsFix, "%+v", res)
+	assert.Equal(t, 3, res.NeedsFix, "%+v", res)
 	assert.Zero(t, res.Failed)
 	out := s.outcomes(ctx, workflows.FlowStock)
 	assert.Equal(t, workflows.StatusNeedsFix, out["article:"+bad].Status)
@@ -351,10 +354,11 @@ func TestStockBadData(t *testing.T) {
 	texts := strings.Join(s.webhook.texts(), "\n")
 	assert.Regexp(t, `Fortnox article:`+bad+` cannot be read: DisposableQuantity: "N\\?/A" is not a number`, texts)
 	assert.Contains(t, texts, fmt.Sprintf("SKU %s is on 2 Lightspeed items", twice))
+	assert.Regexp(t, `Lightspeed `+lsBad+` cannot be read: item \d+: ItemShops.ItemShop\[0\].qoh: "N\\?/A" is not a number`, texts)
 
 	items := s.lsItems(ctx)
 	for _, n := range numbers {
-		if n == bad || n == twice {
+		if n == bad || n == twice || n == lsBad {
 			continue
 		}
 		q, _ := items[n].qoh("1")

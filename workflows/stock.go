@@ -383,7 +383,7 @@ func startStockSettingsRecord(ctx workflow.Context, flow Flow, in SyncInput, pro
 	opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), WorkflowRecordSync, RecordInput{
 		Tenant: in.Tenant, Flow: in.Flow, NeedsFixWait: in.NeedsFixWait, RetryBudget: in.RetryBudget,
-		Source: activities.Record{ID: stockSettingsRecord, Problem: strings.Join(problems, "; ")},
+		Source: activities.NewRecord(stockSettingsRecord, time.Time{}, problems),
 	})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !isAlreadyStarted(err) {
 		logger.Warn("stock settings record not started", "error", err)
@@ -472,9 +472,13 @@ func restock(ctx workflow.Context, r *recordRun) (activities.StockWrite, *Record
 	return w, nil, nil
 }
 
-// attemptStockSettings runs the settings record after a retry: the plan again, and
-// needs_fix again while a problem remains.
+// attemptStockSettings runs the settings record: needs_fix with the problems the run found
+// and, after a retry, the plan again, needs_fix again while a problem remains.
 func attemptStockSettings(ctx workflow.Context, r *recordRun) (RecordResult, error) {
+	var problems []string
+	if !r.refetch && fromJSON(r.in.Source.Data, &problems) == nil && len(problems) > 0 {
+		return RecordResult{}, needsFixError{reason: strings.Join(problems, "; ")}
+	}
 	plan, err := stockPlan(ctx, r.flow, r.in.Tenant, r.in.RetryBudget)
 	if err != nil {
 		return RecordResult{}, err

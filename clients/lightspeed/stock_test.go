@@ -2,6 +2,7 @@ package lightspeed
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"fortspeed/clients"
+	"fortspeed/sandbox/demo"
 	lssandbox "fortspeed/sandbox/lightspeed"
 )
 
@@ -56,4 +58,32 @@ func TestSandboxSalesByIDAndStockWrites(t *testing.T) {
 	assert.Equal(t, "4", qohIn(got, 1).String(), "qoh is set, not added")
 	_, err = c.UpdateItem(ctx, id, ItemInput{Stock: []ItemStockInput{{ShopID: 1, QOH: decimal.RequireFromString("1.5")}}})
 	assert.Equal(t, clients.Validation, kindOf(t, err).Kind, "Lightspeed keeps whole units")
+}
+
+// TestSandboxItemsBySKUEach decodes each item on its own: a malformed qoh costs that item.
+func TestSandboxItemsBySKUEach(t *testing.T) {
+	sb := newSandbox(t, lssandbox.Options{}, "demo")
+	c := sb.client(clients.StaticSource(sb.tokens().AccessToken), nil)
+	ctx := context.Background()
+	arts := demoSKUs(3)
+	items, err := c.ItemsBySKU(ctx, arts)
+	require.NoError(t, err)
+	require.Len(t, items, 3)
+	sb.call("PUT", "/_sandbox/corrupt", `{"entity":"Item","id":"`+strconv.FormatInt(int64(items[1].ItemID), 10)+`","path":"ItemShops.ItemShop.0.qoh","value":"N/A"}`, nil)
+	good, bad, err := c.ItemsBySKUEach(ctx, arts)
+	require.NoError(t, err)
+	assert.Len(t, good, 2)
+	require.Len(t, bad, 1)
+	assert.Equal(t, items[1].CustomSku, bad[0].ID)
+	assert.Contains(t, bad[0].Reason, "qoh")
+	_, err = c.ItemsBySKU(ctx, arts)
+	assert.Equal(t, clients.Validation, kindOf(t, err).Kind, "the whole-list lookup fails on it")
+}
+
+func demoSKUs(n int) []string {
+	var out []string
+	for _, a := range demo.Demo().Articles[:n] {
+		out = append(out, a.Number)
+	}
+	return out
 }
