@@ -237,10 +237,12 @@ func TestStockFlow(t *testing.T) {
 	require.True(t, was.IntPart() >= 2, "%s has stock to reserve", reserved)
 	s.createFortnoxOrder(ctx, s.fortnoxState(ctx).Customers[0].CustomerNumber, reserved, 2)
 	writes4 := s.lsWrites(ctx)
-	byOrder := s.runFlow(ctx, workflows.FlowStock, time.Now().Add(100*time.Second))
+	byOrderRun := s.startFlow(ctx, workflows.FlowStock, time.Now().Add(100*time.Second))
+	byOrder := s.waitParent(ctx, byOrderRun)
 	assert.EqualValues(t, 1, s.lsWrites(ctx)-writes4, "one write for the reserved article: %+v", byOrder)
 	q, _ = s.lsItems(ctx)[reserved].qoh("1")
 	assert.Equal(t, was.IntPart()-2, q.IntPart(), "the reservation lowers the available qoh")
+	replayAndRecord(ctx, t, s, byOrderRun.GetID(), "flow-sync-stock-incremental.json")
 }
 
 func slicesContains(list []string, s string) bool {
@@ -373,6 +375,7 @@ func TestStockBadData(t *testing.T) {
 	})
 	q, _ := s.lsItems(ctx)[twice].qoh("1")
 	assert.True(t, wantAvailable(available[twice]).Equal(q), "%s written after the fix: %s", twice, q)
+	replayAndRecord(ctx, t, s, out["article:"+twice].WorkflowID, "record-sync-stock-needs-fix-retried.json")
 }
 
 // TestStockTillSale: a Lightspeed sale of 3 units, then a stock run before
@@ -410,9 +413,12 @@ func TestStockTillSale(t *testing.T) {
 			require.EqualValues(t, 7, a.DisposableQuantity.IntPart(), "the order reserves the 3 units in Fortnox")
 		}
 	}
-	s.runFlow(ctx, workflows.FlowStock, fullReconcile)
+	last := s.startFlow(ctx, workflows.FlowStock, fullReconcile)
+	s.waitParent(ctx, last)
 	q, _ = s.lsItems(ctx)[sku].qoh("1")
 	assert.EqualValues(t, 7, q.IntPart(), "after the order is committed: still 7, not 4")
+	replayAndRecord(ctx, t, s, last.GetID(), "flow-sync-stock-full.json")
+	replayAndRecord(ctx, t, s, workflows.RecordWorkflowID(workflows.DefaultTenant, workflows.FlowStock, "article:"+sku), "record-sync-stock-updated.json")
 }
 
 // TestStockWorkerKilled is the first run over 500 articles with both sandboxes failing 10%
