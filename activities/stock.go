@@ -102,6 +102,9 @@ type PendingSalesInput struct {
 type PendingSale struct {
 	SaleID string      `json:"sale_id"`
 	Lines  []SoldUnits `json:"lines"`
+	// At is the sale's timeStamp: a sale newer than the last run may have completed
+	// between that run's compare and its write.
+	At time.Time `json:"at,omitzero"`
 }
 
 // SoldUnits are units an item sold in a shop (negative for a refund).
@@ -109,6 +112,8 @@ type SoldUnits struct {
 	ItemID int64           `json:"item_id"`
 	ShopID int64           `json:"shop_id"`
 	Qty    decimal.Decimal `json:"qty"`
+	// SKU is the item's customSku ("" when the line's item did not load).
+	SKU string `json:"sku,omitempty"`
 }
 
 // PendingSalesResult lists the sales whose units count against Fortnox's figures until

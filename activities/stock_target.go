@@ -92,12 +92,16 @@ func (a *StockTarget) PendingSales(ctx context.Context, in PendingSalesInput) (P
 			return
 		}
 		seen[id] = true
-		p := PendingSale{SaleID: strconv.FormatInt(id, 10)}
+		p := PendingSale{SaleID: strconv.FormatInt(id, 10), At: s.TimeStamp.Time.UTC()}
 		for _, l := range s.SaleLines {
 			if int64(l.ItemID) <= 0 || l.UnitQuantity.IsZero() {
 				continue
 			}
-			p.Lines = append(p.Lines, SoldUnits{ItemID: int64(l.ItemID), ShopID: int64(s.ShopID), Qty: l.UnitQuantity.Decimal})
+			u := SoldUnits{ItemID: int64(l.ItemID), ShopID: int64(s.ShopID), Qty: l.UnitQuantity.Decimal}
+			if l.Item != nil {
+				u.SKU = l.Item.CustomSku
+			}
+			p.Lines = append(p.Lines, u)
 		}
 		if len(p.Lines) > 0 {
 			res.Sales = append(res.Sales, p)

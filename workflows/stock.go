@@ -129,7 +129,12 @@ func stockPlan(ctx workflow.Context, flow Flow, tenant string, budget time.Durat
 // It is read before any Fortnox stock figure of the run, so an order committed in between
 // is at worst deducted twice for one run (the safe side: never sell what is not there) and
 // never missed.
-func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget time.Duration) ([]activities.SoldUnits, string, error) {
+//
+// sinceRun is the incremental run's cursor (zero in a full run): the SKUs of sales at or
+// after it come back too, so the run compares their articles again — a sale that completed
+// between the last run's compare and its write was put back by that write, and this run
+// takes it off again.
+func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget time.Duration, sinceRun time.Time) ([]activities.SoldUnits, []string, string, error) {
 	since := workflow.Now(ctx).Add(-window)
 	opts := SweepActivityOptions()
 	opts.Summary = "stuck-sales: orders-to-fortnox sales not committed (Temporal)"
@@ -137,17 +142,29 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activities.StockStuckSales,
 		activities.StuckSalesInput{Tenant: tenant, Prefix: RecordWorkflowID(tenant, FlowOrdersToFortnox, SourceKindSale+":")},
 	).Get(ctx, &stuck); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", stepStuckSales, err)
+		return nil, nil, "", fmt.Errorf("%s: %w", stepStuckSales, err)
 	}
 	pending, err := stockActivity[activities.PendingSalesResult](ctx, flow, stepPendingSales, stockPagedOptions(flow, stepPendingSales, budget),
 		fmt.Sprintf("pending-sales: completed Lightspeed sales since %s and %d stuck ones", since.UTC().Format(time.RFC3339), len(stuck.SaleIDs)),
 		activities.PendingSalesInput{Tenant: tenant, Since: since, SaleIDs: stuck.SaleIDs})
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	if len(pending.Sales) == 0 {
-		return nil, "no completed sale is waiting to become a Fortnox order", nil
+		return nil, nil, "no completed sale is waiting to become a Fortnox order", nil
 	}
+	var recent []string
+	for _, sale := range pending.Sales {
+		if sinceRun.IsZero() || sale.At.Before(sinceRun) {
+			continue
+		}
+		for _, l := range sale.Lines {
+			if l.SKU != "" && !slices.Contains(recent, l.SKU) {
+				recent = append(recent, l.SKU)
+			}
+		}
+	}
+	slices.Sort(recent)
 	ids := make([]string, len(pending.Sales))
 	for i, s := range pending.Sales {
 		ids[i] = s.SaleID
@@ -156,7 +173,7 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 		fmt.Sprintf("committed-sales: which of %d sales are Fortnox orders", len(ids)),
 		activities.CommittedSalesInput{Tenant: tenant, Since: since, SaleIDs: ids})
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	var sold []activities.SoldUnits
 	waiting := 0
@@ -167,7 +184,7 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 		waiting++
 		sold = append(sold, s.Lines...)
 	}
-	return sold, fmt.Sprintf("%d completed sales not yet Fortnox orders hold back their units", waiting), nil
+	return sold, recent, fmt.Sprintf("%d completed sales not yet Fortnox orders hold back their units", waiting), nil
 }
 
 // stockSync is the stock flow's parent run. A run is incremental — the articles Fortnox
@@ -229,7 +246,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 		}
 	}
 
-	sold, soldLine, err := stockSold(ctx, flow, in.Tenant, plan.PendingWindow, in.RetryBudget)
+	sold, recentlySold, soldLine, err := stockSold(ctx, flow, in.Tenant, plan.PendingWindow, in.RetryBudget, since)
 	if err != nil {
 		return fail("pending sales", err)
 	}
@@ -285,7 +302,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 		}
 	}
 	if !since.IsZero() {
-		if err := stockOrderedArticles(ctx, flow, in, plan, sold, since, read, fan, &result); err != nil {
+		if err := stockOrderedArticles(ctx, flow, in, plan, sold, recentlySold, since, read, fan, &result); err != nil {
 			fan.drain(ctx)
 			return fail("changed-by-orders", err)
 		}
@@ -330,10 +347,11 @@ func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities
 
 // stockOrderedArticles is the incremental run's second signal: the articles on the Fortnox
 // orders changed since the cursor, whose reservations change their available stock without
-// touching the articles. Those the pages did not read are read and compared. With more
-// changed orders than stockOrderedMax the next run is a full reconcile instead.
+// touching the articles, and those of the Lightspeed sales since the cursor (recentlySold).
+// Those the pages did not read are read and compared. With more changed orders than
+// stockOrderedMax the next run is a full reconcile instead.
 func stockOrderedArticles(ctx workflow.Context, flow Flow, in SyncInput, plan activities.StockPlanResult, sold []activities.SoldUnits,
-	since time.Time, read map[string]bool, fan *fanOut, result *SyncResult) error {
+	recentlySold []string, since time.Time, read map[string]bool, fan *fanOut, result *SyncResult) error {
 	ordered, err := stockActivity[activities.StockOrderedResult](ctx, flow, stepOrdered, stockPagedOptions(flow, stepOrdered, in.RetryBudget),
 		fmt.Sprintf("changed-by-orders: articles on the Fortnox orders changed since %s", since.UTC().Format(time.RFC3339)),
 		activities.StockOrderedInput{Tenant: in.Tenant, Since: since, Max: stockOrderedMax})
@@ -345,8 +363,8 @@ func stockOrderedArticles(ctx workflow.Context, flow Flow, in SyncInput, plan ac
 		return nil
 	}
 	var extra []string
-	for _, sku := range ordered.Articles {
-		if !read[sku] {
+	for _, sku := range append(ordered.Articles, recentlySold...) {
+		if !read[sku] && !slices.Contains(extra, sku) {
 			extra = append(extra, sku)
 		}
 	}
@@ -438,7 +456,7 @@ func restock(ctx workflow.Context, r *recordRun) (activities.StockWrite, *Record
 		return activities.StockWrite{}, nil, err
 	}
 	r.note(ctx, stepStockPlan, plan.Summary)
-	sold, soldLine, err := stockSold(ctx, r.flow, r.in.Tenant, plan.PendingWindow, r.in.RetryBudget)
+	sold, _, soldLine, err := stockSold(ctx, r.flow, r.in.Tenant, plan.PendingWindow, r.in.RetryBudget, time.Time{})
 	if err != nil {
 		return activities.StockWrite{}, nil, err
 	}
