@@ -399,9 +399,14 @@ func startStockSettingsRecord(ctx workflow.Context, flow Flow, in SyncInput, pro
 	id := RecordWorkflowID(in.Tenant, flow.ID, stockSettingsRecord)
 	opts := RecordChildOptions(id, "stock settings")
 	opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	data, err := toJSON(problems)
+	if err != nil {
+		logger.Warn("stock settings record not started", "error", err)
+		return
+	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), WorkflowRecordSync, RecordInput{
 		Tenant: in.Tenant, Flow: in.Flow, NeedsFixWait: in.NeedsFixWait, RetryBudget: in.RetryBudget,
-		Source: activities.NewRecord(stockSettingsRecord, time.Time{}, problems),
+		Source: activities.Record{ID: stockSettingsRecord, Data: data},
 	})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !isAlreadyStarted(err) {
 		logger.Warn("stock settings record not started", "error", err)
