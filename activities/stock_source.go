@@ -113,6 +113,8 @@ func (a *StockSource) Plan(ctx context.Context, in StockPlanInput) (StockPlanRes
 type articlesToken struct {
 	Page     int       `json:"page"`
 	ListedAt time.Time `json:"listed_at"`
+	// Total is the window's article count as the page before was read.
+	Total int `json:"total,omitempty"`
 }
 
 func (t articlesToken) encode() string {
@@ -150,12 +152,23 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 			return FetchResult{}, InvalidInputError("fetch: %v", err)
 		}
 	}
-	page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Since: in.Since, Page: pos.Page, Limit: in.PageSize})
+	page, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Since: in.Since, Page: pos.Page, Limit: in.PageSize})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}
 	if in.PageToken == "" {
 		pos.ListedAt = page.ListedAt
+	}
+	if pos.Total > 0 && page.Total < pos.Total && pos.Page > 1 {
+		// Articles were deleted since the page before was read: the ones after them moved
+		// back, and those that moved from this page onto the one before would be missed.
+		// Reading that page again with this one costs one listing; repeats are harmless.
+		before, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Since: in.Since, Page: pos.Page - 1, Limit: in.PageSize})
+		if err != nil {
+			return FetchResult{}, vendorError(err)
+		}
+		page.Articles = append(before.Articles, page.Articles...)
+		page.Undecodable = append(before.Undecodable, page.Undecodable...)
 	}
 	res := FetchResult{Cursor: pos.ListedAt}
 	res.Records, err = a.stockRecords(ctx, in.Plan, page)
@@ -163,7 +176,7 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 		return FetchResult{}, err
 	}
 	if page.Page < page.TotalPages {
-		res.NextPageToken = articlesToken{Page: page.Page + 1, ListedAt: pos.ListedAt}.encode()
+		res.NextPageToken = articlesToken{Page: page.Page + 1, ListedAt: pos.ListedAt, Total: page.Total}.encode()
 	}
 	activity.GetLogger(ctx).Info("fetched article stock", "tenant", a.tenant, "records", len(res.Records),
 		"undecodable", len(page.Undecodable), "page", page.Page, "pages", page.TotalPages)
@@ -172,7 +185,7 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 
 // stockRecords turns a page of list items (and, with the warehouse module, their stock
 // balances) into the flow's records.
-func (a *StockSource) stockRecords(ctx context.Context, plan mapping.StockPlan, page fortnox.ArticlePage) ([]Record, error) {
+func (a *StockSource) stockRecords(ctx context.Context, plan mapping.StockPlan, page fortnox.ArticleStockPage) ([]Record, error) {
 	out := make([]Record, 0, len(page.Articles)+len(page.Undecodable))
 	arts := make([]mapping.StockArticle, 0, len(page.Articles))
 	problems := map[string]string{}
@@ -318,9 +331,9 @@ func (a *StockSource) ReadArticles(ctx context.Context, in StockReadArticlesInpu
 		return StockReadArticlesResult{}, err
 	}
 	defer keepAlive(ctx, heartbeatEvery)()
-	var exact fortnox.ArticlePage
+	var exact fortnox.ArticleStockPage
 	for _, sku := range in.SKUs {
-		page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Number: sku})
+		page, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Number: sku})
 		if err != nil {
 			return StockReadArticlesResult{}, vendorError(err)
 		}
@@ -352,11 +365,11 @@ func (a *StockSource) Read(ctx context.Context, in StockReadInput) (StockReadRes
 	if strings.TrimSpace(in.SKU) == "" {
 		return StockReadResult{}, InvalidInputError("read: article number is empty")
 	}
-	page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Number: in.SKU})
+	page, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Number: in.SKU})
 	if err != nil {
 		return StockReadResult{}, vendorError(err)
 	}
-	exact := fortnox.ArticlePage{Page: page.Page, TotalPages: page.TotalPages}
+	exact := fortnox.ArticleStockPage{Page: page.Page, TotalPages: page.TotalPages}
 	for _, item := range page.Articles {
 		if string(item.ArticleNumber) == in.SKU {
 			exact.Articles = append(exact.Articles, item)

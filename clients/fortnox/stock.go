@@ -12,9 +12,9 @@ import (
 	"fortspeed/clients"
 )
 
-// ArticlesPageQuery asks for one page of the articles modified at or after Since (every
+// ArticlesForStockQuery asks for one page of the articles modified at or after Since (every
 // article when Since is zero).
-type ArticlesPageQuery struct {
+type ArticlesForStockQuery struct {
 	Since time.Time
 	// Page is 1-based; 0 means 1.
 	Page int
@@ -25,27 +25,29 @@ type ArticlesPageQuery struct {
 	Number string
 }
 
-// ArticlePage is one page of slim article list items, which carry the stock figures
+// ArticleStockPage is one page of slim article list items, which carry the stock figures
 // (QuantityInStock, ReservedQuantity, DisposableQuantity) as strings.
-type ArticlePage struct {
+type ArticleStockPage struct {
 	Articles []ArticleListItem
 	// Undecodable are the page's articles that did not decode (a stock figure that is not a
 	// number); the others did.
 	Undecodable []clients.Undecodable
 	// Page is the page read and TotalPages the window's page count as this page was read
-	// (0 for an empty window): read on while Page < TotalPages.
-	Page, TotalPages int
+	// (0 for an empty window): read on while Page < TotalPages. Total is the window's
+	// article count (@TotalResources): when it falls between two pages, an article was
+	// deleted and the later ones moved one place back.
+	Page, TotalPages, Total int
 	// ListedAt is when Fortnox read this page, in its own clock, less listingMargin.
 	ListedAt time.Time
 }
 
-// ArticlesPage reads one page of articles, sorted by article number, with one request.
-// With a Since it is a lastmodified window fixed for the run: an article that enters it
-// while the run pages pushes the later ones on, so a page can repeat the last article of
-// the page before, never miss one (a deleted article could make one slip, which the next
-// full read sees). An article that does not decode is in Undecodable, named by its number
-// and the bad field, and the rest of the page decodes.
-func (cl *Client) ArticlesPage(ctx context.Context, q ArticlesPageQuery) (ArticlePage, error) {
+// ArticlesForStock reads one page of articles with their stock figures, sorted by article
+// number, with one request. With a Since it is a lastmodified window fixed for the run: an
+// article that enters it while the run pages pushes the later ones on, so a page can
+// repeat the last article of the page before, never miss one; a deleted article moves the
+// later ones back, which a caller sees by Total falling. An article that does not decode is
+// in Undecodable, named by its number and the bad field, and the rest of the page decodes.
+func (cl *Client) ArticlesForStock(ctx context.Context, q ArticlesForStockQuery) (ArticleStockPage, error) {
 	const op = "list a page of articles"
 	page := max(q.Page, 1)
 	limit := q.Limit
@@ -62,33 +64,33 @@ func (cl *Client) ArticlesPage(ctx context.Context, q ArticlesPageQuery) (Articl
 	}
 	resp, err := cl.exchange(ctx, call{op: op, method: http.MethodGet, endpoint: "GET /3/articles", path: "/3/articles", query: query})
 	if err != nil {
-		return ArticlePage{}, err
+		return ArticleStockPage{}, err
 	}
 	var env map[string]json.RawMessage
 	if err := decodeBody(op, resp, &env); err != nil {
-		return ArticlePage{}, err
+		return ArticleStockPage{}, err
 	}
 	var raws []json.RawMessage
 	if raw, ok := field(env, "Articles"); ok {
 		if err := json.Unmarshal(raw, &raws); err != nil {
-			return ArticlePage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			return ArticleStockPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
 				Message: "Articles is not a list", Err: err}
 		}
 	}
-	out := ArticlePage{Page: page,
+	out := ArticleStockPage{Page: page,
 		ListedAt: clients.ListedAt(resp.Header().Get("Date"), resp.Request.Time, resp.Time(), listingMargin)}
 	if raw, ok := field(env, "MetaInformation"); ok {
 		var meta Meta
 		if err := json.Unmarshal(raw, &meta); err != nil {
-			return ArticlePage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+			return ArticleStockPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
 				Message: "MetaInformation does not match the expected shape", Err: err}
 		}
-		out.TotalPages = int(meta.TotalPages)
+		out.TotalPages, out.Total = int(meta.TotalPages), int(meta.TotalResources)
 		if meta.CurrentPage > 0 {
 			out.Page = int(meta.CurrentPage)
 		}
 	} else if len(raws) > 0 {
-		return ArticlePage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
+		return ArticleStockPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
 			Message: "the page has articles but no MetaInformation"}
 	}
 	for _, raw := range raws {
