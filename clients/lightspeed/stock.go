@@ -30,9 +30,9 @@ func (c *Client) SalesByID(ctx context.Context, ids []int64) ([]Sale, error) {
 	return listIn[Sale](ctx, c, op, "Sale", "saleID", values, q)
 }
 
-// ItemsBySKUEach is ItemsBySKU decoding each item on its own: an item the API sent with a
-// value of the wrong kind (a qoh of "N/A") is in the second result, named by its customSku
-// (Undecodable.ID) and the field, and the other items decode.
+// ItemsBySKUEach is ItemsBySKU with ItemShops alone loaded, decoding each item on its own:
+// an item the API sent with a value of the wrong kind (a qoh of "N/A") is in the second
+// result, named by its customSku (Undecodable.ID) and the field, and the other items decode.
 func (c *Client) ItemsBySKUEach(ctx context.Context, skus []string) ([]Item, []clients.Undecodable, error) {
 	const op = "find items by SKU"
 	seen := map[string]bool{}
@@ -46,7 +46,8 @@ func (c *Client) ItemsBySKUEach(ctx context.Context, skus []string) ([]Item, []c
 		unique = append(unique, s)
 	}
 	q := url.Values{}
-	q.Set("load_relations", relations("ItemShops", "ItemAttributes"))
+	// Only the stock: each relation loaded costs drips on every listing.
+	q.Set("load_relations", relations("ItemShops"))
 	raws, err := listIn[json.RawMessage](ctx, c, op, "Item", "customSku", unique, q)
 	if err != nil {
 		return nil, nil, err
