@@ -35,6 +35,10 @@ const stockOrderedMax = 100
 // stockReadBatch is how many articles one read-articles step reads (one call each).
 const stockReadBatch = 100
 
+// stockClockMargin is how far before the cursor (Fortnox's clock) a Lightspeed sale still
+// counts as new to an incremental run.
+const stockClockMargin = time.Minute
+
 // stockSettingsRecord is the source id of the stock flow's settings record: the
 // configuration problems a run finds (a stock point mapped to a shop Lightspeed does not
 // have) wait in it as needs_fix, named and notified once, while the rest syncs.
@@ -155,7 +159,9 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 	}
 	var recent []string
 	for _, sale := range pending.Sales {
-		if sinceRun.IsZero() || sale.At.Before(sinceRun) {
+		// The cursor is Fortnox's clock, the sale's Lightspeed's: a minute's margin
+		// covers the two running apart.
+		if sinceRun.IsZero() || sale.At.Before(sinceRun.Add(-stockClockMargin)) {
 			continue
 		}
 		for _, l := range sale.Lines {
