@@ -69,7 +69,7 @@ func (s *stack) measureStockRun(ctx context.Context, since time.Time) stockCosts
 
 func (c stockCosts) line() string {
 	return fmt.Sprintf("%d Fortnox + %d Lightspeed calls and %d writes in %.1f s (%d articles read, %d written, %d already right)",
-		c.fortnox, c.lightspeed, c.writes, c.took.Seconds(), c.result.Records, c.result.Updated, c.result.Skipped)
+		c.fortnox, c.lightspeed, c.writes, c.took.Seconds(), c.result.Records, c.result.Updated, c.result.Records-c.result.Children)
 }
 
 // BenchmarkStockRunCosts measures, per catalogue size, what the stock flow's runs cost in

@@ -344,7 +344,8 @@ func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities
 	if err != nil {
 		return err
 	}
-	result.Skipped += cmp.Equal + cmp.Missing
+	// Articles already right start no record: the result counts records, as every flow's
+	// does (Records − Children is what was already right or has no item).
 	for _, rec := range cmp.Records {
 		fan.start(ctx, rec, nil, 0)
 	}
