@@ -49,9 +49,10 @@ func (a *StockSource) Plan(ctx context.Context, in StockPlanInput) (StockPlanRes
 	status, err := a.fortnox.WarehouseStatus(ctx)
 	warehouse := bool(status.Activated)
 	if err != nil {
-		// A company without the module may answer the warehouse API with a refusal rather
-		// than "activated": false; either way its stock is on the articles.
-		if k := clients.KindOf(err); k != clients.NotFound && k != clients.Validation {
+		// A company without the module may answer the warehouse API with a refusal (403:
+		// no licence or scope; 404; 400) rather than "activated": false; either way its
+		// stock is on the articles. Outages and rate limits are retried.
+		if k := clients.KindOf(err); k != clients.NotFound && k != clients.Validation && k != clients.InvalidGrant {
 			return StockPlanResult{}, vendorError(err)
 		}
 		warehouse = false

@@ -77,3 +77,32 @@ func TestStockFetchReadsThePageBeforeAgainAfterADeletion(t *testing.T) {
 	sort.Strings(all)
 	assert.Len(t, all, 7, "every article was read, the deleted one on the first page: %v", all)
 }
+
+// TestStockPlanWithoutTheWarehouseModule: a company whose warehouse API refuses the call
+// (403, as one without the licence may answer) has its stock on the articles.
+func TestStockPlanWithoutTheWarehouseModule(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"error":"forbidden","id":"x","message":"no licence"}`))
+	}))
+	t.Cleanup(srv.Close)
+	fx, err := fortnox.New(fortnox.Config{BaseURL: srv.URL, Tokens: clients.StaticSource("t"), RateLimit: 1000, RateWindow: time.Second})
+	require.NoError(t, err)
+	settings, err := mapping.Parse("settings.yaml", []byte("stock: {shop_id: \"2\", stock_points: {BUTIK: \"1\"}}"))
+	require.NoError(t, err)
+	src, err := NewStockSource("default", fx, settings)
+	require.NoError(t, err)
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(src, activity.RegisterOptions{Name: StockPrefix})
+	val, err := env.ExecuteActivity(StockPrefix+MethodStockPlan, StockPlanInput{Tenant: "default"})
+	require.NoError(t, err)
+	var res StockPlanResult
+	require.NoError(t, val.Get(&res))
+	assert.False(t, res.Plan.Warehouse)
+	assert.Equal(t, []mapping.StockShop{{ShopID: 2}}, res.Plan.Shops, "shop_id gets the article quantity")
+	assert.Contains(t, res.Summary, "stock.stock_points apply only with the warehouse module")
+	assert.Equal(t, time.Hour, res.Reconcile)
+	assert.Equal(t, 2*time.Hour, res.PendingWindow)
+}
