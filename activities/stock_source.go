@@ -80,16 +80,16 @@ func (a *StockSource) Plan(ctx context.Context, in StockPlanInput) (StockPlanRes
 	if err != nil {
 		return StockPlanResult{}, vendorError(err)
 	}
-	known := map[string]bool{}
+	known := map[string]string{} // upper-case code → Fortnox's spelling, which balances carry
 	for _, p := range points {
-		known[strings.ToUpper(string(p.Code))] = true
+		known[strings.ToUpper(string(p.Code))] = string(p.Code)
 	}
 	var shops []mapping.StockShop
 	for _, shop := range plan.Shops {
 		var kept []string
 		for _, code := range shop.Points {
-			if known[strings.ToUpper(code)] {
-				kept = append(kept, code)
+			if canonical, ok := known[strings.ToUpper(code)]; ok {
+				kept = append(kept, canonical)
 				continue
 			}
 			res.Problems = append(res.Problems, fmt.Sprintf("stock.stock_points.%s: Fortnox has no stock point %s; Lightspeed shop %d gets no stock from it", code, code, shop.ShopID))

@@ -106,3 +106,35 @@ func TestStockPlanWithoutTheWarehouseModule(t *testing.T) {
 	assert.Equal(t, time.Hour, res.Reconcile)
 	assert.Equal(t, 2*time.Hour, res.PendingWindow)
 }
+
+// TestStockPlanWithTheWarehouseModule maps stock points as Fortnox spells them, and names a
+// mapped stock point Fortnox does not have.
+func TestStockPlanWithTheWarehouseModule(t *testing.T) {
+	srv := httptest.NewServer(fxsandbox.New(fxsandbox.Options{NoLimits: true, Warehouse: true}))
+	t.Cleanup(srv.Close)
+	remote := testapi.Remote{URL: srv.URL}
+	require.NoError(t, remote.Call(http.MethodPost, "/_sandbox/reset", map[string]any{"seed": "empty"}, nil))
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, remote.Call(http.MethodPost, "/_sandbox/tokens", map[string]any{}, &tok))
+	fx, err := fortnox.New(fortnox.Config{BaseURL: srv.URL, Tokens: clients.StaticSource(tok.AccessToken), RateLimit: 1000, RateWindow: time.Second})
+	require.NoError(t, err)
+	settings, err := mapping.Parse("settings.yaml", []byte(`stock: {stock_points: {butik: "1", LAGER: "2", NORR: "2", SODER: "3"}}`))
+	require.NoError(t, err)
+	src, err := NewStockSource("default", fx, settings)
+	require.NoError(t, err)
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(src, activity.RegisterOptions{Name: StockPrefix})
+	val, err := env.ExecuteActivity(StockPrefix+MethodStockPlan, StockPlanInput{Tenant: "default"})
+	require.NoError(t, err)
+	var res StockPlanResult
+	require.NoError(t, val.Get(&res))
+	assert.True(t, res.Plan.Warehouse)
+	assert.Equal(t, []mapping.StockShop{{ShopID: 1, Points: []string{"BUTIK"}}, {ShopID: 2, Points: []string{"LAGER"}}}, res.Plan.Shops)
+	assert.Equal(t, []string{
+		"stock.stock_points.NORR: Fortnox has no stock point NORR; Lightspeed shop 2 gets no stock from it",
+		"stock.stock_points.SODER: Fortnox has no stock point SODER; Lightspeed shop 3 gets no stock from it",
+	}, res.Problems)
+}
