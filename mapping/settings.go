@@ -4,9 +4,11 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path"
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,13 +207,25 @@ const (
 	StockPhysical  = "physical"  // in stock
 )
 
-// StockSettings drive the stock flow.
+// StockSettings drive the stock flow (mapping/stock.go computes with them).
 type StockSettings struct {
-	Calculation  string            `yaml:"calculation"`
-	SafetyBuffer int64             `yaml:"safety_buffer"`
-	FloorAtZero  bool              `yaml:"floor_at_zero"`
-	Managed      bool              `yaml:"managed"`
-	StockPoints  map[string]string `yaml:"stock_points"` // Fortnox stock point code → Lightspeed shopID
+	Calculation  string `yaml:"calculation"`
+	SafetyBuffer int64  `yaml:"safety_buffer"`
+	FloorAtZero  bool   `yaml:"floor_at_zero"`
+	Managed      bool   `yaml:"managed"`
+	// ManagedExcept lists article-number patterns (path.Match globs, "GIFT-*") whose
+	// articles take the opposite of Managed: the per-article rule.
+	ManagedExcept []string          `yaml:"managed_except"`
+	StockPoints   map[string]string `yaml:"stock_points"` // Fortnox stock point code → Lightspeed shopID
+	// ShopID is the Lightspeed shop that gets the article quantity when Fortnox has no
+	// warehouse module (stock_points then do not apply).
+	ShopID string `yaml:"shop_id"`
+	// Reconcile is how often a run compares every article instead of only those changed
+	// since the last run; the incremental runs follow flows.stock.schedule.
+	Reconcile Duration `yaml:"reconcile"`
+	// PendingSalesWindow is how far back a run looks for completed Lightspeed sales that
+	// are not yet Fortnox orders (their units are held back from the written value).
+	PendingSalesWindow Duration `yaml:"pending_sales_window"`
 }
 
 // Load reads the settings: the embedded defaults, with the file at path (if any) merged over
@@ -480,8 +494,31 @@ func (st *StockSettings) validate() error {
 		if st.StockPoints[k] == "" {
 			return pathError(mapKeyPath("stock.stock_points", k), "Lightspeed shop id must not be empty")
 		}
+		if !positiveID(st.StockPoints[k]) {
+			return pathError(mapKeyPath("stock.stock_points", k), fmt.Sprintf("want a Lightspeed shop id (a positive number; shop 0 is the derived total), got %q", st.StockPoints[k]))
+		}
+	}
+	if !positiveID(st.ShopID) {
+		return pathError("stock.shop_id", fmt.Sprintf("want a Lightspeed shop id (a positive number; shop 0 is the derived total), got %q", st.ShopID))
+	}
+	for i, p := range st.ManagedExcept {
+		if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
+			return pathError(fmt.Sprintf("stock.managed_except[%d]", i), fmt.Sprintf("%q is not an article number pattern", p))
+		}
+	}
+	if st.Reconcile.D() < time.Minute {
+		return pathError("stock.reconcile", "must be at least 1m")
+	}
+	if st.PendingSalesWindow.D() < time.Minute {
+		return pathError("stock.pending_sales_window", "must be at least 1m")
 	}
 	return nil
+}
+
+// positiveID reports whether s is a positive decimal id.
+func positiveID(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0
 }
 
 func contains(list []string, s string) bool {

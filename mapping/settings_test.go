@@ -67,7 +67,7 @@ mappings:
 	assert.Equal(t, time.Minute, s.Flows[FlowOrdersToFortnox].Schedule.D())
 	assert.True(t, s.Flows[FlowOrdersToFortnox].Enabled, "unset keys keep their defaults")
 	assert.False(t, s.Flows[FlowStock].Enabled)
-	assert.Equal(t, 5*time.Minute, s.Flows[FlowStock].Schedule.D())
+	assert.Equal(t, time.Minute, s.Flows[FlowStock].Schedule.D())
 	assert.Equal(t, "KLARNA", s.Orders.PaymentMethods["Klarna"])
 	assert.Equal(t, "KORT", s.Orders.PaymentMethods["Credit Card"], "tables merge key by key")
 	assert.Equal(t, "1000", s.Orders.DefaultCustomer.Fortnox)

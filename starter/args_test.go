@@ -16,12 +16,11 @@ func TestBadArguments(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sync"}, "name one flow: orders-to-fortnox, orders-to-lightspeed or products"},
-		{[]string{"sync", "orders"}, `unknown flow "orders"; the flows that run are orders-to-fortnox, orders-to-lightspeed and products`},
-		{[]string{"sync", "stock"}, `flow "stock" has no workflow yet; the flows that run are orders-to-fortnox, orders-to-lightspeed and products`},
+		{[]string{"sync"}, "name one flow: orders-to-fortnox, orders-to-lightspeed, products or stock"},
+		{[]string{"sync", "orders"}, `unknown flow "orders"; the flows that run are orders-to-fortnox, orders-to-lightspeed, products and stock`},
 		{[]string{"sync", "orders-to-fortnox", "--since", "yesterday"}, `--since: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got "yesterday"`},
 		{[]string{"sync", "orders-to-fortnox", "--wait=maybe"}, `invalid argument "maybe" for "--wait" flag`},
-		{[]string{"status", "--flow", "stock"}, `--flow: flow "stock" has no workflow yet`},
+		{[]string{"status", "--flow", "invoices"}, `--flow: unknown flow "invoices"`},
 		{[]string{"retry"}, "name one workflow id, such as default:orders-to-fortnox:sale:1042"},
 		{[]string{"retry", " "}, "name one workflow id"},
 		{[]string{"connect"}, "name one vendor: fortnox or lightspeed"},

@@ -263,6 +263,8 @@ func recordLine(ctx context.Context, c client.Client, dc converter.DataConverter
 	}
 	verdict := "still running"
 	switch {
+	case result != nil && result.Status == workflows.StatusDryRun && recordFlow(ex.workflowID) == workflows.FlowStock:
+		verdict = "would write"
 	case result != nil && result.Status == workflows.StatusDryRun:
 		verdict = "would create"
 	case result != nil && result.Status == workflows.StatusSkipped:
@@ -280,15 +282,24 @@ func recordLine(ctx context.Context, c client.Client, dc converter.DataConverter
 	return fmt.Sprintf("%s: %s (%s)", name, verdict, strings.Join(summaries, "; ")), nil
 }
 
-// stepSummary is the summary of a completed check-exists, upsert-customer or commit: the
-// steps whose outcome is what a dry run would write.
+// recordFlow is the flow part of a record's workflow id (<tenant>:<flow>:<kind>:<id>).
+func recordFlow(workflowID string) string {
+	parts := strings.SplitN(workflowID, ":", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[1]
+}
+
+// stepSummary is the summary of a completed check-exists, upsert-customer, commit or stock
+// write: the steps whose outcome is what a dry run would write.
 func stepSummary(dc converter.DataConverter, activityType string, attrs *historypb.ActivityTaskCompletedEventAttributes) string {
 	_, method, ok := strings.Cut(activityType, ".")
 	if !ok {
 		return ""
 	}
 	switch method {
-	case activities.MethodUpsertCustomer, activities.MethodCommit:
+	case activities.MethodUpsertCustomer, activities.MethodCommit, activities.MethodStockWrite:
 	default:
 		return ""
 	}

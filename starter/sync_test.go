@@ -68,6 +68,17 @@ func TestSyncOnTheStack(t *testing.T) {
 	assert.Regexp(t, `\d+ records on \d+ pages: [1-9]\d* committed, 0 updated, 0 skipped, \d+ needs_fix, 0 failed, 0 dry run`, out)
 	assert.Equal(t, len(records), countRecords(t, out), "the real run sees the records the dry run listed")
 
+	// The stock flow's dry run lists the items it would write, with what.
+	out, err = starter(ctx, "sync", "stock", "--since", "1970-01-01", "--dry-run")
+	require.NoError(t, err)
+	t.Logf("stock dry run (first lines):\n%s", strings.Join(strings.SplitN(out, "\n", 6)[:5], "\n"))
+	stock := strings.Split(strings.TrimSpace(out), "\n")
+	require.GreaterOrEqual(t, len(stock), 3, out)
+	assert.Regexp(t, `^\d+ records on \d+ pages: 0 committed, 0 updated, 0 skipped, 0 needs_fix, 0 failed, [1-9]\d* dry run`, stock[1])
+	for _, line := range stock[2:] {
+		assert.Regexp(t, `^article:\S+: would write \(write \(dry run\): would set item \d+ \(\S+\): qoh -?\d+ in shop 1 \(was -?\d+\)\)$`, line)
+	}
+
 	require.Eventually(t, func() bool {
 		out, err = starter(ctx, "status", "--flow", "orders-to-fortnox")
 		require.NoError(t, err)

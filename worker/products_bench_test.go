@@ -143,4 +143,3 @@ func productsNoChangeCalls(b *testing.B, n int) int64 {
 	s.stopAll()
 	return calls
 }
-

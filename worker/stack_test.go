@@ -71,6 +71,8 @@ type stackOptions struct {
 	sweepBackoff time.Duration
 	// extraEnv is added to the worker's environment (in-process and binary).
 	extraEnv map[string]string
+	// warehouse turns the Fortnox sandbox's warehouse module on.
+	warehouse bool
 }
 
 // baseSettings is the settings file every stack starts from: the demo walk-in customer as
@@ -144,7 +146,7 @@ func startStack(tb testing.TB, opts stackOptions) *stack {
 	// has an address.
 	fxHTTP := httptest.NewUnstartedServer(nil)
 	s.fortnoxURL = "http://" + fxHTTP.Listener.Addr().String()
-	s.fortnox = fxsandbox.New(fxsandbox.Options{NoLimits: !opts.limits, BaseURL: s.fortnoxURL})
+	s.fortnox = fxsandbox.New(fxsandbox.Options{NoLimits: !opts.limits, BaseURL: s.fortnoxURL, Warehouse: opts.warehouse})
 	fxHTTP.Config.Handler = s.fortnox
 	fxHTTP.Start()
 	tb.Cleanup(fxHTTP.Close)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"fortspeed/activities"
@@ -38,11 +39,16 @@ type Flow struct {
 	// FirstRunAll makes a run without a cursor read every source record, not a lookback:
 	// a catalogue is synced whole the first time.
 	FirstRunAll bool
-	// Reruns lets a record that ended be synced again by a later run (a product changes
-	// again; an order is made once): the child's id is reused, never two at once.
+	// Reruns lets a record's workflow id run again after it completed (products, stock: a
+	// later change is a new run of the same record); without it only a failed record runs
+	// again (orders). Either way two runs of one record never overlap.
 	Reruns bool
 	// attempt runs the record's steps once (see recordRun).
 	attempt func(ctx workflow.Context, r *recordRun) (RecordResult, error)
+	// sync, when set, is the flow's own parent run in place of FlowSync's page loop, for a
+	// flow that compares pages rather than starting a child per fetched record (stock). It
+	// builds on the same parts: syncStart, fetchPage, fanOut, sweepFailed.
+	sync func(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger) (SyncResult, error)
 }
 
 // Step is one activity of a flow and the task queue it runs on.
@@ -61,7 +67,7 @@ const (
 
 // Flows is the registry: every flow the engine runs.
 func Flows() []Flow {
-	return []Flow{ordersToFortnox(), ordersToLightspeed(), products()}
+	return []Flow{ordersToFortnox(), ordersToLightspeed(), products(), stock()}
 }
 
 // FlowIDs lists the registered flow ids in registry order.

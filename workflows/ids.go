@@ -40,8 +40,8 @@ const SignalRecordParked = "record-parked"
 const (
 	SourceKindSale  = "sale"  // a Lightspeed sale
 	SourceKindOrder = "order" // a Fortnox order
-	// SourceKindArticle is a Fortnox article family, or a single article, of the
-	// products flow.
+	// SourceKindArticle is a Fortnox article, keyed by its number (the Lightspeed
+	// customSku), or a family of them in the products flow ("TS*").
 	SourceKindArticle = "article"
 )
 

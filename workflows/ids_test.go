@@ -28,7 +28,7 @@ func TestRecordWorkflowIDRejectsBadIDs(t *testing.T) {
 		{FlowOrdersToFortnox, "", "empty source id"},
 		{FlowOrdersToFortnox, "1:2", "contains a colon or space"},
 		{FlowOrdersToFortnox, "1 2", "contains a colon or space"},
-		{FlowStock, "1", `unknown flow "stock"`},
+		{"invoices", "1", `unknown flow "invoices"`},
 	} {
 		_, err := recordWorkflowID(DefaultTenant, tt.flow, tt.id)
 		require.Error(t, err, tt.id)

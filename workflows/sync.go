@@ -117,6 +117,10 @@ type SyncResult struct {
 	DryRun    int `json:"dry_run"`
 	// Continued is how many times the run continued as new.
 	Continued int `json:"continued"`
+	// Full says the run compared every source record, not only those changed since the
+	// cursor, and Reconciled is when the last such run began (the stock flow's reconcile).
+	Full       bool      `json:"full,omitempty"`
+	Reconciled time.Time `json:"reconciled,omitzero"`
 }
 
 func (r SyncResult) line() string {
@@ -138,6 +142,9 @@ func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 		return SyncResult{}, invalidInput("flow sync", err)
 	}
 	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
+	if flow.sync != nil {
+		return flow.sync(ctx, in, flow, logger)
+	}
 
 	since, err := syncStart(ctx, flow, in)
 	if err != nil {

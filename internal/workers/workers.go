@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	// struct talks to one vendor, so a fortnox-api worker needs no Lightspeed credentials.
 	var deps flowDeps
 	deps.mapper = mapper
+	deps.settings = settings
 	if queues.Has(workflows.TaskQueueFortnox) {
 		if deps.fortnox, err = newFortnoxClient(cfg, opts, logger); err != nil {
 			return nil, err
@@ -145,6 +146,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 				Client: p.client, Namespace: cfg.Temporal.Namespace,
 				Backoff: sweepBackoff, MaxBackoff: sweepMaxBackoff,
 			}, activity.RegisterOptions{Name: activities.RecordsPrefix})
+			w.RegisterActivityWithOptions(&activities.StockSales{Client: p.client, Namespace: cfg.Temporal.Namespace},
+				activity.RegisterOptions{Name: activities.StockSalesPrefix})
 		}
 		for _, flow := range workflows.Flows() {
 			if len(flow.Methods(queue)) == 0 {
@@ -175,6 +178,7 @@ type flowDeps struct {
 	fortnox    *fortnox.Client
 	lightspeed *lightspeed.Client
 	mapper     *mapping.Mapper
+	settings   *mapping.Settings
 	location   *time.Location
 }
 
@@ -194,6 +198,10 @@ func flowActivities(flow, queue string, d flowDeps) (any, error) {
 		return activities.NewProductsSource(Tenant, d.fortnox, d.mapper), nil
 	case flow == workflows.FlowProducts && queue == workflows.TaskQueueLightspeed:
 		return activities.NewProductsTarget(Tenant, d.lightspeed, d.mapper)
+	case flow == workflows.FlowStock && queue == workflows.TaskQueueFortnox:
+		return activities.NewStockSource(Tenant, d.fortnox, d.settings)
+	case flow == workflows.FlowStock && queue == workflows.TaskQueueLightspeed:
+		return activities.NewStockTarget(Tenant, d.lightspeed)
 	}
 	return nil, fmt.Errorf("flow %s has steps on task queue %s but no activities for it", flow, queue)
 }
