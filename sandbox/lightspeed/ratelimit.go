@@ -31,7 +31,10 @@ func (s *Server) limitLocked(w http.ResponseWriter, clientID string, cost float6
 	h := w.Header()
 	h.Set("X-LS-Acct-Id", s.opts.AccountID)
 	h.Set("X-LS-OAuth-Client-Id", clientID)
-	h.Set("X-LS-API-Drip-Rate", formatFloat(s.dripRate()))
+	// Per real second on a fast clock, like Retry-After, so a client pacing on it keeps up
+	// with a benchmark's scaled time (1 a second at scale 1); a clock slowed or stopped by
+	// a test reports the virtual rate.
+	h.Set("X-LS-API-Drip-Rate", formatFloat(s.dripRate()*max(1, s.clock.Scale())))
 	h.Set("X-LS-API-Request-Cost", formatFloat(cost))
 	size := s.bucketSize()
 	if s.noLimits {

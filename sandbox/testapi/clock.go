@@ -39,6 +39,9 @@ func (c *Clock) nowLocked() time.Time {
 func (c *Clock) Scale() float64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.scale <= 0 {
+		return 1 // real time until SetScale
+	}
 	return c.scale
 }
 
