@@ -63,6 +63,8 @@ type ProductsSource struct {
 	mu        sync.Mutex
 	prices    map[string]fortnox.Price // article number → first tier of the price list
 	pricesFor time.Time                // the run (its first listing) they were read for
+	warehouse *bool                    // whether the warehouse module is on, read once an hour
+	checkedAt time.Time
 }
 
 // A record of more articles than pricesPerRecord reads the whole price list (500 prices a
@@ -251,9 +253,17 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	if err != nil {
 		return ProductEnrichResult{}, err
 	}
+	warehouse, err := a.warehouseOn(ctx)
+	if err != nil {
+		return ProductEnrichResult{}, err
+	}
 	for _, full := range fulls {
 		p, ok := prices[strings.TrimSpace(string(full.ArticleNumber))]
-		articles = append(articles, sourceArticle(full, p, ok))
+		art := sourceArticle(full, p, ok)
+		if !warehouse { // with the module, stock is per stock point: the stock flow's
+			art.Stock = &mapping.StockFigures{InStock: full.QuantityInStock.Decimal, Available: full.DisposableQuantity.Decimal}
+		}
+		articles = append(articles, art)
 	}
 	if len(articles) == 0 {
 		return ProductEnrichResult{Draft: mapping.ProductDraft{Key: key, Problems: progress.Malformed},
@@ -280,6 +290,26 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 		summary += fmt.Sprintf("; %d articles need a fix", len(d.Problems))
 	}
 	return ProductEnrichResult{Draft: d, Summary: summary}, nil
+}
+
+// warehouseOn says whether the Fortnox warehouse module is on, asking once an hour: an
+// administrator turns it on once, never through the API.
+func (a *ProductsSource) warehouseOn(ctx context.Context) (bool, error) {
+	a.mu.Lock()
+	known, at := a.warehouse, a.checkedAt
+	a.mu.Unlock()
+	if known != nil && time.Since(at) < time.Hour {
+		return *known, nil
+	}
+	st, err := readAgain(ctx, func() (fortnox.WarehouseStatus, error) { return a.Fortnox.WarehouseStatus(ctx) })
+	if err != nil {
+		return false, vendorError(err)
+	}
+	on := bool(st.Activated)
+	a.mu.Lock()
+	a.warehouse, a.checkedAt = &on, time.Now()
+	a.mu.Unlock()
+	return on, nil
 }
 
 // pricesOf returns the first tier of the price list for each article that has one: one

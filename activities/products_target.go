@@ -26,6 +26,7 @@ type ProductsTarget struct {
 	tenant     string
 	lightspeed *lightspeed.Client
 	settings   mapping.ProductSettings
+	stock      mapping.StockSettings
 
 	mu           sync.Mutex
 	loadedAt     time.Time
@@ -44,7 +45,7 @@ func NewProductsTarget(tenant string, ls *lightspeed.Client, m *mapping.Mapper) 
 	if ls == nil || m == nil {
 		return nil, fmt.Errorf("products: Lightspeed steps need a client and a mapper")
 	}
-	return &ProductsTarget{tenant: tenant, lightspeed: ls, settings: m.Settings().Products}, nil
+	return &ProductsTarget{tenant: tenant, lightspeed: ls, settings: m.Settings().Products, stock: m.Settings().Stock}, nil
 }
 
 // productPageState is the page lookup's answer for one record: the items Lightspeed has
@@ -466,6 +467,14 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 		return WriteItemsResult{}, err
 	}
 	refs.CategoryID, refs.MatrixName = in.CategoryID, d.Name
+	var plan *mapping.StockPlan
+	if slices.Contains(ps.CreateFields, "quantity") {
+		p, err := mapping.NewStockPlan(a.stock, false) // the register's quantity goes to stock.shop_id
+		if err != nil {
+			return WriteItemsResult{}, ConfigError("products.create_fields has quantity: %v", err)
+		}
+		plan = &p
+	}
 	res := WriteItemsResult{Problems: twice}
 	existed := matrixID > 0
 	var writable []mapping.ItemDraft
@@ -505,7 +514,7 @@ func (a *ProductsTarget) WriteItems(ctx context.Context, in WriteItemsInput) (Wr
 				res.Created = append(res.Created, it.SKU)
 				continue
 			}
-			if _, err := a.lightspeed.CreateItem(ctx, mapping.LightspeedItemCreate(it, refs, ps.CreateFields)); err != nil {
+			if _, err := a.lightspeed.CreateItem(ctx, mapping.LightspeedItemCreate(it, refs, ps.CreateFields, plan)); err != nil {
 				if refused(err) {
 					res.Problems = append(res.Problems, fmt.Sprintf("article %s: Lightspeed refused the item: %s", it.SKU, err.Error()))
 					continue

@@ -32,6 +32,9 @@ type SourceArticle struct {
 	VAT                decimal.Decimal `json:"vat" expr:"vat"`
 	HasVAT             bool            `json:"has_vat" expr:"has_vat"`
 	Weight             decimal.Decimal `json:"weight" expr:"weight"`
+	// Stock is the article register's stock (in stock, available); nil with the warehouse
+	// module, whose stock is per stock point and left to the stock flow.
+	Stock *StockFigures `json:"stock,omitempty" expr:"stock"`
 	Active             bool            `json:"active" expr:"active"`
 	Expired            bool            `json:"expired" expr:"expired"`
 	Webshop            bool            `json:"webshop" expr:"webshop"`
@@ -82,6 +85,9 @@ type ItemDraft struct {
 	TaxClass         string            `json:"tax_class,omitempty"`
 	Attributes       [3]string         `json:"attributes"`
 	Features         map[string]string `json:"features,omitempty"`
+	// Stock is the article's Fortnox stock for the quantity a new item starts with (nil: none
+	// is sent, the stock flow writes it).
+	Stock *StockFigures `json:"stock,omitempty"`
 	// Archive says the article is inactive or expired and products.archive_inactive is on;
 	// Active that it is neither and the setting is on, so an archived item comes back.
 	// With the setting off, archiving is the shop's business.
@@ -424,6 +430,7 @@ func (m *Mapper) productItem(a SourceArticle, env map[string]any, text func(stri
 			it.Features[name] = s
 		}
 	}
+	it.Stock = a.Stock
 	it.Archive = ps.ArchiveInactive && (!a.Active || a.Expired)
 	it.Active = ps.ArchiveInactive && !it.Archive
 	return it, category, familyName, nil

@@ -162,7 +162,7 @@ type LightspeedSaleSite struct {
 
 // productFields lists the names usable in create_fields and update_fields.
 func productFields() []string {
-	return []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"}
+	return []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat", "quantity"}
 }
 
 // ProductSettings drive the products flow. The field values themselves are expressions
@@ -429,6 +429,9 @@ func (p *ProductSettings) validate() error {
 	}
 	if contains(p.UpdateFields, "sku") {
 		return pathError("products.update_fields", "must not include sku: an item is found by its SKU, which never changes")
+	}
+	if contains(p.UpdateFields, "quantity") {
+		return pathError("products.update_fields", "must not include quantity: the stock flow keeps quantities (quantity is for create_fields)")
 	}
 	switch p.VariantGrouping.Rule {
 	case GroupingNone:

@@ -65,8 +65,10 @@ func ItemStateOf(it lightspeed.Item, priceLevel string) ItemState {
 }
 
 // LightspeedItemCreate is the input that creates the item: the fields of create_fields,
-// and always the SKU and its place in (or out of) the matrix.
-func LightspeedItemCreate(it ItemDraft, refs ItemRefs, fields []string) lightspeed.ItemInput {
+// and always the SKU and its place in (or out of) the matrix. With quantity, a new item
+// starts with the stock plan's quantity in each of its shops, or is non_inventory when the
+// plan does not manage the article; plan is nil without quantity.
+func LightspeedItemCreate(it ItemDraft, refs ItemRefs, fields []string, plan *StockPlan) lightspeed.ItemInput {
 	in := lightspeed.ItemInput{Description: ptr(it.Name), CustomSku: ptr(it.SKU)}
 	if refs.MatrixID > 0 {
 		in.ItemMatrixID = ptr(refs.MatrixID)
@@ -101,6 +103,17 @@ func LightspeedItemCreate(it ItemDraft, refs ItemRefs, fields []string) lightspe
 	}
 	if has("features") {
 		in.CustomFields = featureInputs(it.Features, refs.CustomFields, nil)
+	}
+	if has("quantity") && plan != nil {
+		switch {
+		case !plan.IsManaged(it.SKU):
+			in.ItemType = ptr(lightspeed.ItemTypeNonInventory)
+		case it.Stock != nil:
+			for _, shop := range plan.Shops {
+				q := plan.Quantity(StockArticle{Number: it.SKU, Article: *it.Stock}, shop, decimal.Zero)
+				in.Stock = append(in.Stock, lightspeed.ItemStockInput{ShopID: shop.ShopID, QOH: q})
+			}
+		}
 	}
 	return in
 }

@@ -23,7 +23,7 @@ func itemRefs() ItemRefs {
 
 func TestItemChangesAfterACreateAreNone(t *testing.T) {
 	it, refs := itemDraft(), itemRefs()
-	in := LightspeedItemCreate(it, refs, []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"})
+	in := LightspeedItemCreate(it, refs, []string{"name", "sku", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"}, nil)
 	require.NotNil(t, in.CustomSku)
 	assert.Equal(t, "TS-SVA-M", *in.CustomSku)
 	assert.Equal(t, int64(7), *in.ItemMatrixID)
@@ -90,4 +90,28 @@ func TestItemChangesLeaveWhatLightspeedOwns(t *testing.T) {
 	fields := []string{"name", "description", "long_description", "price", "cost", "ean", "category", "attributes", "features", "vat"}
 	_, changed := LightspeedItemChanges(have, it, refs, fields, true)
 	assert.Empty(t, changed, "the name Lightspeed gave the matrix item, the matrix's set, and an item the shop archived (archive_inactive off) stay")
+}
+
+func TestItemCreateStartsWithTheStockPlansQuantity(t *testing.T) {
+	it, refs := itemDraft(), itemRefs()
+	it.Stock = &StockFigures{InStock: decimal.RequireFromString("12.5"), Available: decimal.RequireFromString("9.5")}
+	plan, err := NewStockPlan(StockSettings{Calculation: StockAvailable, SafetyBuffer: 2, FloorAtZero: true, Managed: true,
+		ManagedExcept: []string{"GIFT-*"}, ShopID: "1"}, false)
+	require.NoError(t, err)
+	in := LightspeedItemCreate(it, refs, []string{"sku", "quantity"}, &plan)
+	assert.Equal(t, []lightspeed.ItemStockInput{{ShopID: 1, QOH: decimal.NewFromInt(7)}}, in.Stock, "9.5 available less a buffer of 2, rounded down")
+	assert.Nil(t, in.ItemType)
+
+	gift := it
+	gift.SKU = "GIFT-500"
+	in = LightspeedItemCreate(gift, refs, []string{"sku", "quantity"}, &plan)
+	assert.Empty(t, in.Stock)
+	require.NotNil(t, in.ItemType)
+	assert.Equal(t, lightspeed.ItemTypeNonInventory, *in.ItemType, "not managed: non_inventory, no quantity")
+
+	in = LightspeedItemCreate(it, refs, []string{"sku"}, &plan)
+	assert.Empty(t, in.Stock, "without quantity in create_fields nothing is sent")
+	it.Stock = nil
+	in = LightspeedItemCreate(it, refs, []string{"sku", "quantity"}, &plan)
+	assert.Empty(t, in.Stock, "with the warehouse module the stock flow writes it")
 }

@@ -34,7 +34,7 @@ import (
 )
 
 // productsClockScale is how much faster than real time the sandboxes' clocks run.
-const productsClockScale = 20
+const productsClockScale = 40
 
 func BenchmarkProducts(b *testing.B) {
 	big := 10000

@@ -246,6 +246,20 @@ func checkCatalogue(ctx context.Context, t *testing.T, cat demo.Catalogue, ls *l
 		assert.Equal(t, strings.ToUpper(strings.ReplaceAll(a.Size, " ", "")), it.ItemAttributes.Attribute2, a.Number)
 		assert.EqualValues(t, 1, it.ItemAttributes.ItemAttributeSetID, "Color/Size")
 	}
+	// Each new item started with the article's stock in the stock shop (shop 1).
+	withStock, err := ls.ItemsBySKU(ctx, skus)
+	require.NoError(t, err)
+	qoh := map[string]decimal.Decimal{}
+	for _, it := range withStock {
+		for _, shop := range it.ItemShops {
+			if shop.ShopID == 1 {
+				qoh[it.CustomSku] = shop.QOH.Decimal
+			}
+		}
+	}
+	for _, a := range cat.Articles {
+		assert.True(t, qoh[a.Number].Equal(a.Stock.Floor()), "%s: qoh %s, want %s", a.Number, qoh[a.Number], a.Stock.Floor())
+	}
 	// Each family's items share one matrix.
 	for fam, members := range families {
 		ids := map[int64]bool{}
