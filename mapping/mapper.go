@@ -99,9 +99,6 @@ func (s *Settings) compile() error {
 		for _, field := range sortedStringKeys(fields) {
 			path := mapKeyPath(mapKeyPath("mappings", flow), field)
 			src := fields[field]
-			if strings.TrimSpace(src) == "" {
-				return pathError(path, `expression must not be empty (write '""' for an empty value)`)
-			}
 			kind, isOrder := orderKinds[field]
 			env := orderEnv(SourceOrder{})
 			if !isOrder {
@@ -111,15 +108,9 @@ func (s *Settings) compile() error {
 				}
 				env = lineEnv(SourceOrder{}, SourceLine{}, 0)
 			}
-			prog, err := expr.Compile(src, append([]expr.Option{expr.Env(env)}, opts...)...)
+			prog, err := compileExpr(path, src, env, kind, fns, opts)
 			if err != nil {
-				return pathError(path, "bad expression: "+oneLine(err.Error()))
-			}
-			if err := checkResultType(prog, kind); err != nil {
-				return pathError(path, err.Error())
-			}
-			if err := checkLookups(prog, fns); err != nil {
-				return pathError(path, err.Error())
+				return err
 			}
 			p := program{field: field, kind: kind, prog: prog}
 			if isOrder {
@@ -131,6 +122,25 @@ func (s *Settings) compile() error {
 		s.compiled[flow] = fp
 	}
 	return s.compileProducts(fns, opts)
+}
+
+// compileExpr compiles one field expression at path against env: not empty, well-formed,
+// of the field's kind, and naming only tables that exist.
+func compileExpr(path, src string, env any, kind fieldKind, fns *functions, opts []expr.Option) (*vm.Program, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, pathError(path, `expression must not be empty (write '""' for an empty value)`)
+	}
+	prog, err := expr.Compile(src, append([]expr.Option{expr.Env(env)}, opts...)...)
+	if err != nil {
+		return nil, pathError(path, "bad expression: "+oneLine(err.Error()))
+	}
+	if err := checkResultType(prog, kind); err != nil {
+		return nil, pathError(path, err.Error())
+	}
+	if err := checkLookups(prog, fns); err != nil {
+		return nil, pathError(path, err.Error())
+	}
+	return prog, nil
 }
 
 func checkResultType(prog *vm.Program, kind fieldKind) error {

@@ -139,23 +139,12 @@ func (s *Settings) compileProducts(fns *functions, opts []expr.Option) error {
 		}
 	}
 	compile := func(path, src string, kind fieldKind) (*vm.Program, error) {
-		if strings.TrimSpace(src) == "" {
-			return nil, pathError(path, `expression must not be empty (write '""' for an empty value)`)
+		prog, err := compileExpr(path, src, env, kind, fns, opts)
+		if err != nil || pp.grouping == nil { // without families, groups are never read
+			return prog, err
 		}
-		prog, err := expr.Compile(src, append([]expr.Option{expr.Env(env)}, opts...)...)
-		if err != nil {
-			return nil, pathError(path, "bad expression: "+oneLine(err.Error()))
-		}
-		if err := checkResultType(prog, kind); err != nil {
+		if err := checkGroups(prog, groups); err != nil {
 			return nil, pathError(path, err.Error())
-		}
-		if err := checkLookups(prog, fns); err != nil {
-			return nil, pathError(path, err.Error())
-		}
-		if pp.grouping != nil { // without families, groups are never read
-			if err := checkGroups(prog, groups); err != nil {
-				return nil, pathError(path, err.Error())
-			}
 		}
 		return prog, nil
 	}
@@ -293,17 +282,7 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 		}
 		_, groups, _ := m.FamilyOf(a.Number)
 		env := productEnv(a, groups, fam)
-		text := func(field string) (string, error) {
-			v, err := expr.Run(pp.fields[field], env)
-			if err != nil {
-				return "", fmt.Errorf("%s: expression failed: %s", field, oneLine(err.Error()))
-			}
-			s, err := toText(v)
-			if err != nil {
-				return "", fmt.Errorf("%s: %s", field, err)
-			}
-			return strings.TrimSpace(s), nil
-		}
+		text := func(field string) (string, error) { return runText(field, pp.fields[field], env) }
 		number := func(field string) (decimal.Decimal, error) {
 			v, err := expr.Run(pp.fields[field], env)
 			if err != nil {
@@ -404,36 +383,39 @@ func (m *Mapper) productItem(a SourceArticle, env map[string]any, text func(stri
 		if prog == nil {
 			continue
 		}
-		v, rerr := expr.Run(prog, env)
-		if rerr != nil {
-			return it, "", "", fmt.Errorf("attribute%d: expression failed: %s", i+1, oneLine(rerr.Error()))
+		if it.Attributes[i], err = runText(fmt.Sprintf("attribute%d", i+1), prog, env); err != nil {
+			return it, "", "", err
 		}
-		s, terr := toText(v)
-		if terr != nil {
-			return it, "", "", fmt.Errorf("attribute%d: %s", i+1, terr)
-		}
-		it.Attributes[i] = strings.TrimSpace(s)
 	}
 	for name, prog := range pp.features {
-		v, rerr := expr.Run(prog, env)
-		if rerr != nil {
-			return it, "", "", fmt.Errorf("features.%s: expression failed: %s", name, oneLine(rerr.Error()))
+		v, err := runText("features."+name, prog, env)
+		if err != nil {
+			return it, "", "", err
 		}
-		s, terr := toText(v)
-		if terr != nil {
-			return it, "", "", fmt.Errorf("features.%s: %s", name, terr)
-		}
-		if s = strings.TrimSpace(s); s != "" {
+		if v != "" {
 			if it.Features == nil {
 				it.Features = map[string]string{}
 			}
-			it.Features[name] = s
+			it.Features[name] = v
 		}
 	}
 	it.Stock = a.Stock
 	it.Archive = ps.ArchiveInactive && (!a.Active || a.Expired)
 	it.Active = ps.ArchiveInactive && !it.Archive
 	return it, category, familyName, nil
+}
+
+// runText runs a text expression and trims its result; the error names field.
+func runText(field string, prog *vm.Program, env map[string]any) (string, error) {
+	v, err := expr.Run(prog, env)
+	if err != nil {
+		return "", fmt.Errorf("%s: expression failed: %s", field, oneLine(err.Error()))
+	}
+	s, err := toText(v)
+	if err != nil {
+		return "", fmt.Errorf("%s: %s", field, err)
+	}
+	return strings.TrimSpace(s), nil
 }
 
 // commonWords is the longest run of leading words all names share ("T-shirt bomull svart
