@@ -27,7 +27,7 @@ func TestSetupIsIdempotent(t *testing.T) {
 	assert.Contains(t, out, "search attributes: added SKUs, SourceID, SyncFlow, SyncStatus, TargetID, Tenant\n")
 	assert.Contains(t, out, "schedule default:orders-to-fortnox: created, every 30s\n")
 	assert.Contains(t, out, "schedule default:orders-to-lightspeed: created, every 30s\n")
-	assert.Contains(t, out, "schedule default:products: not created, the products flow has no workflow yet\n")
+	assert.Contains(t, out, "schedule default:products: created, every 5m0s\n")
 	assert.Contains(t, out, "schedule default:stock: created, every 1m0s\n", "stock runs incrementally every minute")
 
 	// The settings change: orders-to-fortnox every 5 minutes, orders-to-lightspeed off.
