@@ -38,6 +38,7 @@ func (s *Server) limitLocked(w http.ResponseWriter, clientID string, cost float6
 	h.Set("X-LS-API-Request-Cost", formatFloat(cost))
 	size := s.bucketSize()
 	if s.noLimits {
+		s.harness.Charge(cost)
 		h.Set("X-LS-API-Bucket-Level", "0/"+formatFloat(size))
 		h.Set("X-LS-API-Burst-Level", "0/"+strconv.Itoa(s.opts.BurstLimit))
 		return true
@@ -71,6 +72,7 @@ func (s *Server) limitLocked(w http.ResponseWriter, clientID string, cost float6
 	}
 	b.level += cost
 	b.burstCount++
+	s.harness.Charge(cost) // a refused request fills no bucket
 	h.Set("X-LS-API-Bucket-Level", formatFloat(b.level)+"/"+formatFloat(size))
 	burstHeader()
 	return true

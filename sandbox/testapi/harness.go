@@ -54,6 +54,9 @@ type StatsView struct {
 	Total429  int64            `json:"total_429"`
 	Faults    int64            `json:"faults_injected"`
 	Dropped   int64            `json:"dropped"`
+	// Cost is what a sandbox with a cost model charged the requests (Lightspeed: drips,
+	// nested relations and load_relations included); 0 for the others.
+	Cost float64 `json:"cost,omitempty"`
 }
 
 // Vendor is what a sandbox plugs into the harness.
@@ -86,6 +89,7 @@ type Harness struct {
 	total429  int64
 	injected  int64
 	dropped   int64
+	cost      float64
 
 	cmu         sync.Mutex // guards corruptions apart from mu: Corrupt runs inside the vendors' own locks
 	corruptions []Corruption
@@ -105,7 +109,14 @@ func (h *Harness) resetStats() {
 	h.requests = map[string]int64{}
 	h.throttled = map[string]int64{}
 	h.statuses = map[string]int64{}
-	h.total, h.total429, h.injected, h.dropped = 0, 0, 0, 0
+	h.total, h.total429, h.injected, h.dropped, h.cost = 0, 0, 0, 0, 0
+}
+
+// Charge adds what a request cost to the Cost counter.
+func (h *Harness) Charge(cost float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cost += cost
 }
 
 // SetFaults replaces the fault settings.
@@ -135,7 +146,7 @@ func (h *Harness) Stats() StatsView {
 		return out
 	}
 	return StatsView{Requests: cp(h.requests), Throttled: cp(h.throttled), Statuses: cp(h.statuses),
-		Total: h.total, Total429: h.total429, Faults: h.injected, Dropped: h.dropped}
+		Total: h.total, Total429: h.total429, Faults: h.injected, Dropped: h.dropped, Cost: h.cost}
 }
 
 // ResetStats zeroes the counters.
