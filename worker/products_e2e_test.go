@@ -477,3 +477,34 @@ func TestProductsArchiveInactive(t *testing.T) {
 	require.Len(t, items, 1)
 	assert.False(t, bool(items[0].Archived), "active again: the same item is back")
 }
+
+// TestProductsAttributeTheSetCannotTake: with the Size set, which has no attribute 1, every
+// variant's colour has no place; its family waits as needs_fix naming it, no empty matrix is
+// left behind, and the single articles sync.
+func TestProductsAttributeTheSetCannotTake(t *testing.T) {
+	s, cat, ls := productStack(t, 20, 2, "  attribute_set: Size\n")
+	s.startWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	families, _ := familiesOf(cat)
+	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	assert.Equal(t, len(families), s.waitSettled(ctx, workflows.FlowProducts), "%+v", res)
+	for fam := range families {
+		wf := workflows.RecordWorkflowID(workflows.DefaultTenant, workflows.FlowProducts, "article:"+fam+"*")
+		notes := s.webhook.mentioning(wf)
+		require.Len(t, notes, 1, wf)
+		assert.Contains(t, notes[0], `cannot go in attribute set "Size", which has no attribute 1`)
+	}
+	matrices, err := ls.ItemMatrices(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, matrices, "no matrix for a family none of whose items could be written")
+	var singles []string
+	for _, a := range cat.Articles {
+		if a.Family == "" {
+			singles = append(singles, a.Number)
+		}
+	}
+	items, err := ls.ProductItemsBySKU(ctx, singles)
+	require.NoError(t, err)
+	assert.Len(t, items, len(singles))
+}
