@@ -18,20 +18,24 @@ func itemRelations() string {
 	return relations("ItemShops", "ItemAttributes", "ItemECommerce", "CustomFieldValues")
 }
 
+// uniqueSKUs drops blanks and repeats from skus, keeping their order.
+func uniqueSKUs(skus []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range skus {
+		if s = strings.TrimSpace(s); s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // ItemsBySKU returns the items whose customSku is one of skus, in batches of at most 100
 // (customSku=IN,[…]); duplicates and blanks in skus are dropped.
 func (c *Client) ItemsBySKU(ctx context.Context, skus []string) ([]Item, error) {
 	const op = "find items by SKU"
-	seen := map[string]bool{}
-	var unique []string
-	for _, s := range skus {
-		s = strings.TrimSpace(s)
-		if s == "" || seen[s] {
-			continue
-		}
-		seen[s] = true
-		unique = append(unique, s)
-	}
+	unique := uniqueSKUs(skus)
 	q := url.Values{}
 	q.Set("load_relations", relations("ItemShops", "ItemAttributes"))
 	return listIn[Item](ctx, c, op, "Item", "customSku", unique, q)

@@ -13,14 +13,7 @@ import (
 // at most 100 SKUs a request.
 func (c *Client) ProductItemsBySKU(ctx context.Context, skus []string) ([]Item, error) {
 	const op = "find product items by SKU"
-	var unique []string
-	seen := map[string]bool{}
-	for _, s := range skus {
-		if s = strings.TrimSpace(s); s != "" && !seen[s] {
-			seen[s] = true
-			unique = append(unique, s)
-		}
-	}
+	unique := uniqueSKUs(skus)
 	q := url.Values{}
 	q.Set("load_relations", relations("ItemAttributes", "ItemECommerce", "CustomFieldValues"))
 	q.Set("archived", "true")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"fortspeed/clients"
 )
@@ -35,16 +34,7 @@ func (c *Client) SalesByID(ctx context.Context, ids []int64) ([]Sale, error) {
 // result, named by its customSku (Undecodable.ID) and the field, and the other items decode.
 func (c *Client) ItemsBySKUEach(ctx context.Context, skus []string) ([]Item, []clients.Undecodable, error) {
 	const op = "find items by SKU"
-	seen := map[string]bool{}
-	var unique []string
-	for _, s := range skus {
-		s = strings.TrimSpace(s)
-		if s == "" || seen[s] {
-			continue
-		}
-		seen[s] = true
-		unique = append(unique, s)
-	}
+	unique := uniqueSKUs(skus)
 	q := url.Values{}
 	// Only the stock: each relation loaded costs drips on every listing.
 	q.Set("load_relations", relations("ItemShops"))
