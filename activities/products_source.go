@@ -72,6 +72,13 @@ type ProductsSource struct {
 // costs N/500 price requests, not N.
 const pricesPerRecord = 3
 
+// fieldFetchPage is the page size under variant rule field, whose fetch reads each article
+// (about 20 seconds a page at Fortnox's limit).
+const fieldFetchPage = 100
+
+// familySearch is the Fortnox article search parameter of each of mapping.FamilyFields.
+var familySearch = map[string]string{"manufacturer_article_number": "manufacturerarticlenumber"}
+
 // NewProductsSource returns the Fortnox steps of the products flow.
 func NewProductsSource(tenant string, fx *fortnox.Client, m *mapping.Mapper) *ProductsSource {
 	return &ProductsSource{Tenant: tenant, Fortnox: fx, Mapper: m}
@@ -104,6 +111,9 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 	if size <= 0 || size > lsMaxFetchPage {
 		size = lsMaxFetchPage
 	}
+	if a.Mapper.FamilyField() != "" && size > fieldFetchPage {
+		size = fieldFetchPage // each article is read, to learn its family
+	}
 	list, err := a.Fortnox.ArticlesPage(ctx, fortnox.OrdersPageQuery{Since: in.Since, Page: tok.page, Limit: size})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
@@ -130,12 +140,27 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 		rec.Problem = problem
 		res.Records = append(res.Records, rec)
 	}
+	byField := a.Mapper.FamilyField() != ""
 	for _, item := range list.Articles {
 		n := strings.TrimSpace(string(item.ArticleNumber))
 		if n == "" {
 			continue
 		}
-		add(a.Mapper.RecordKey(n), n, "")
+		key := a.Mapper.RecordKey(n)
+		if byField {
+			// The listing lacks the field that names the family: read the article.
+			full, err := readAgain(ctx, func() (fortnox.Article, error) { return a.Fortnox.Article(ctx, n) })
+			switch clients.KindOf(err) {
+			case "":
+				key = a.Mapper.RecordKeyOf(sourceArticle(full, fortnox.Price{}, false))
+			case clients.NotFound:
+				continue // deleted since the listing
+			case clients.Validation: // malformed: its own record says so
+			default:
+				return FetchResult{}, vendorError(err)
+			}
+		}
+		add(key, n, "")
 	}
 	for _, u := range list.Undecodable {
 		if u.ID == "" {
@@ -219,14 +244,21 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	if progress.Numbers == nil {
 		numbers := []string{key} // a single article is its own record
 		if family, ok := mapping.FamilyOfKey(key); ok {
-			listed, err := readAgain(ctx, func() ([]fortnox.ArticleListItem, error) { return a.Fortnox.ArticlesNumbered(ctx, family) })
+			field := a.Mapper.FamilyField()
+			param := "articlenumber"
+			if field != "" {
+				param = familySearch[field]
+			}
+			listed, err := readAgain(ctx, func() ([]fortnox.ArticleListItem, error) { return a.Fortnox.ArticlesMatching(ctx, param, family) })
 			if err != nil {
 				return ProductEnrichResult{}, vendorError(err)
 			}
 			numbers = []string{}
 			for _, item := range listed {
-				if n := strings.TrimSpace(string(item.ArticleNumber)); a.Mapper.RecordKey(n) == key {
-					numbers = append(numbers, n) // not a substring match of another family
+				// Under rule field the read article says whether it is a member (the filter
+				// below); by number, a substring match of another family is left out here.
+				if n := strings.TrimSpace(string(item.ArticleNumber)); field != "" || a.Mapper.RecordKey(n) == key {
+					numbers = append(numbers, n)
 				}
 			}
 		}
@@ -260,6 +292,9 @@ func (a *ProductsSource) Enrich(ctx context.Context, in ProductEnrichInput) (Pro
 	for _, full := range fulls {
 		p, ok := prices[strings.TrimSpace(string(full.ArticleNumber))]
 		art := sourceArticle(full, p, ok)
+		if a.Mapper.RecordKeyOf(art) != key {
+			continue // a substring match of another family's field value, or one that moved
+		}
 		if !warehouse { // with the module, stock is per stock point: the stock flow's
 			art.Stock = &mapping.StockFigures{InStock: full.QuantityInStock.Decimal, Available: full.DisposableQuantity.Decimal}
 		}

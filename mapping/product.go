@@ -235,13 +235,43 @@ func (m *Mapper) FamilyOf(number string) (key string, groups map[string]string, 
 // family never shares its record with a single article whose number is the family's name.
 const FamilyRecordSuffix = "*"
 
-// RecordKey is the products record an article belongs to: its family ("TS*"), or its own
-// number.
+// RecordKey is the products record an article number belongs to: its family ("TS*"), or
+// its own number. Under rule field the number alone does not say: see RecordKeyOf.
 func (m *Mapper) RecordKey(number string) string {
 	if key, _, ok := m.FamilyOf(number); ok {
 		return key + FamilyRecordSuffix
 	}
 	return number
+}
+
+// FamilyField is the article field families are grouped by, "" unless the rule is field.
+func (m *Mapper) FamilyField() string {
+	if g := m.settings.Products.VariantGrouping; g.Rule == GroupingField {
+		return g.Field
+	}
+	return ""
+}
+
+// RecordKeyOf is the products record an article belongs to: under rule field its family is
+// the value of the field ("STYLE-1*"); an article without one, or with one that cannot be
+// a workflow id's part (a space or colon), is its own record.
+func (m *Mapper) RecordKeyOf(a SourceArticle) string {
+	field := m.FamilyField()
+	if field == "" {
+		return m.RecordKey(a.Number)
+	}
+	if v := strings.TrimSpace(a.FieldValue(field)); v != "" && !strings.ContainsAny(v, ": \t\n") {
+		return v + FamilyRecordSuffix
+	}
+	return a.Number
+}
+
+// FieldValue is the value of one of FamilyFields.
+func (a SourceArticle) FieldValue(field string) string {
+	if field == "manufacturer_article_number" {
+		return a.ManufacturerNumber
+	}
+	return ""
 }
 
 // FamilyOfKey returns the family a record key names, and false for a single article's key.
@@ -276,7 +306,7 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 		fam.Name = commonWords(names)
 	}
 	for i, a := range articles {
-		if got := m.RecordKey(a.Number); got != key {
+		if got := m.RecordKeyOf(a); got != key {
 			d.Problems = append(d.Problems, fmt.Sprintf("article %s: belongs to record %s, not %s", a.Number, got, key))
 			continue
 		}
@@ -294,7 +324,7 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 			}
 			return n, nil
 		}
-		it, category, familyName, err := m.productItem(a, env, text, number)
+		it, category, familyName, err := m.productItem(a, d.Family, env, text, number)
 		if err != nil {
 			d.Problems = append(d.Problems, fmt.Sprintf("article %s: %s", a.Number, err))
 			continue
@@ -317,7 +347,7 @@ func (m *Mapper) Product(key string, articles []SourceArticle) (ProductDraft, er
 }
 
 // productItem maps one article; the error is the article's problem.
-func (m *Mapper) productItem(a SourceArticle, env map[string]any, text func(string) (string, error),
+func (m *Mapper) productItem(a SourceArticle, family bool, env map[string]any, text func(string) (string, error),
 	number func(string) (decimal.Decimal, error)) (it ItemDraft, category, familyName string, err error) {
 	ps, pp := m.settings.Products, m.settings.products
 	it = ItemDraft{SKU: strings.TrimSpace(a.Number)}
@@ -380,7 +410,7 @@ func (m *Mapper) productItem(a SourceArticle, env map[string]any, text func(stri
 		}
 	}
 	for i, prog := range pp.attributes {
-		if prog == nil {
+		if prog == nil || !family { // a single item has no attributes
 			continue
 		}
 		if it.Attributes[i], err = runText(fmt.Sprintf("attribute%d", i+1), prog, env); err != nil {

@@ -192,3 +192,22 @@ mappings:
 		assert.Equal(t, want, d.Category, number)
 	}
 }
+
+func TestFamiliesByAField(t *testing.T) {
+	m := productMapper(t, "products:\n  variant_grouping: {rule: field, field: manufacturer_article_number}\n  attributes: {}\n")
+	styled := article("TS-SVA-M", "T-shirt svart M", "100")
+	styled.ManufacturerNumber = "STYLE-7"
+	assert.Equal(t, "STYLE-7*", m.RecordKeyOf(styled))
+	plain := article("TS-SVA-L", "T-shirt svart L", "100")
+	assert.Equal(t, "TS-SVA-L", m.RecordKeyOf(plain), "no style number: its own item")
+	spaced := plain
+	spaced.ManufacturerNumber = "STYLE 7"
+	assert.Equal(t, "TS-SVA-L", m.RecordKeyOf(spaced), "a value with a space cannot name a record")
+	d, err := m.Product("STYLE-7*", []SourceArticle{styled, plain})
+	require.NoError(t, err)
+	assert.True(t, d.Family)
+	assert.Equal(t, []string{"TS-SVA-M"}, d.SKUs())
+	assert.Equal(t, []string{"article TS-SVA-L: belongs to record TS-SVA-L, not STYLE-7*"}, d.Problems)
+	_, _, ok := m.FamilyOf("TS-SVA-M")
+	assert.False(t, ok, "the number says nothing under rule field")
+}

@@ -192,13 +192,22 @@ type ProductSettings struct {
 const (
 	GroupingNone    = "none"    // every article is its own item
 	GroupingPattern = "pattern" // a regular expression over the article number
+	GroupingField   = "field"   // the value of one article field
 )
 
 // VariantGrouping says which Fortnox articles become one Lightspeed item matrix: the
-// articles whose numbers match Pattern with the same `family` group.
+// articles whose numbers match Pattern with the same `family` group, or (rule field) the
+// articles with the same value of Field.
 type VariantGrouping struct {
 	Rule    string `yaml:"rule"`
 	Pattern string `yaml:"pattern"`
+	Field   string `yaml:"field"`
+}
+
+// FamilyFields are the article fields rule field can group by: Fortnox can search articles
+// by them, so a family's members are found with one listing.
+func FamilyFields() []string {
+	return []string{"manufacturer_article_number"}
 }
 
 // Stock calculations.
@@ -443,8 +452,12 @@ func (p *ProductSettings) validate() error {
 		if re.SubexpIndex("family") < 0 {
 			return pathError("products.variant_grouping.pattern", "needs a named group (?P<family>...): the part of the article number its family shares")
 		}
+	case GroupingField:
+		if !contains(FamilyFields(), p.VariantGrouping.Field) {
+			return pathError("products.variant_grouping.field", fmt.Sprintf("want one of %s, got %q", strings.Join(FamilyFields(), ", "), p.VariantGrouping.Field))
+		}
 	default:
-		return pathError("products.variant_grouping.rule", fmt.Sprintf("want none or pattern, got %q", p.VariantGrouping.Rule))
+		return pathError("products.variant_grouping.rule", fmt.Sprintf("want none, pattern or field, got %q", p.VariantGrouping.Rule))
 	}
 	if strings.TrimSpace(p.AttributeSet) == "" {
 		return pathError("products.attribute_set", "must name a Lightspeed attribute set, such as Color/Size")

@@ -508,3 +508,46 @@ func TestProductsAttributeTheSetCannotTake(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, items, len(singles))
 }
+
+// TestProductsFamiliesByAField groups variants by an article field (the manufacturer's
+// article number, a style number) instead of a pattern over the article number.
+func TestProductsFamiliesByAField(t *testing.T) {
+	s, cat, ls := productStack(t, 20, 2, `  variant_grouping: {rule: field, field: manufacturer_article_number}
+  attributes:
+    attribute1: lookup("colours", split(article.number, "-")[1], "")
+    attribute2: split(article.number, "-")[2]
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	families, skus := familiesOf(cat)
+	require.Len(t, families, 2)
+	for fam, members := range families {
+		for _, a := range members {
+			s.fortnoxAPI(ctx, http.MethodPut, "/3/articles/"+a.Number,
+				map[string]any{"Article": map[string]any{"ManufacturerArticleNumber": "STYLE-" + fam}}, nil)
+		}
+	}
+	s.startWorker()
+	res := s.runFlow(ctx, workflows.FlowProducts, time.Time{})
+	require.Zero(t, s.waitSettled(ctx, workflows.FlowProducts), "%+v: %v", res, s.webhook.texts())
+	out := s.outcomes(ctx, workflows.FlowProducts)
+	lsCat := readLightspeed(ctx, t, ls, skus)
+	require.Len(t, lsCat.matrices, 2, "one matrix per style number")
+	for fam, members := range families {
+		assert.Equal(t, workflows.StatusCommitted, out["article:STYLE-"+fam+"*"].Status, "the family's record")
+		matrix := lsCat.items[members[0].Number].ItemMatrixID
+		require.NotZero(t, matrix, fam)
+		assert.Equal(t, members[0].FamilyName, lsCat.matrices[int64(matrix)].Description)
+		for _, a := range members {
+			it := lsCat.items[a.Number]
+			assert.Equal(t, matrix, it.ItemMatrixID, a.Number)
+			require.NotNil(t, it.ItemAttributes, a.Number)
+			assert.Equal(t, a.Colour, it.ItemAttributes.Attribute1, a.Number)
+		}
+	}
+	for _, a := range cat.Articles {
+		if a.Family == "" {
+			assert.Zero(t, lsCat.items[a.Number].ItemMatrixID, "%s has no style number: a single item", a.Number)
+		}
+	}
+}

@@ -514,12 +514,20 @@ func (cl *Client) CompanyInformation(ctx context.Context) (CompanyInformation, e
 // ArticlesNumbered lists the articles whose number contains part (the search is a
 // substring match, so callers filter), 500 a page.
 func (cl *Client) ArticlesNumbered(ctx context.Context, part string) ([]ArticleListItem, error) {
-	const op = "find articles by number"
-	if strings.TrimSpace(part) == "" {
-		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: "article number is empty"}
+	return cl.ArticlesMatching(ctx, "articlenumber", part)
+}
+
+// ArticlesMatching lists the articles whose field param (a search parameter of reference
+// §3.4: articlenumber, manufacturerarticlenumber, description, ean, …) contains value, 500
+// a page. The search is a substring match and the list items lack most fields: callers
+// read and filter.
+func (cl *Client) ArticlesMatching(ctx context.Context, param, value string) ([]ArticleListItem, error) {
+	op := "find articles by " + param
+	if strings.TrimSpace(value) == "" {
+		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: param + " is empty"}
 	}
 	return collect[ArticleListItem](ctx, cl, call{op: op, method: http.MethodGet, endpoint: "GET /3/articles",
-		path: "/3/articles", query: url.Values{"articlenumber": {part}}}, "Articles")
+		path: "/3/articles", query: url.Values{param: {value}}}, "Articles")
 }
 
 // ArticlePrice returns the first price tier of an article in a price list; ok is false
