@@ -34,10 +34,10 @@ type SourceArticle struct {
 	Weight             decimal.Decimal `json:"weight" expr:"weight"`
 	// Stock is the article register's stock (in stock, available); nil with the warehouse
 	// module, whose stock is per stock point and left to the stock flow.
-	Stock *StockFigures `json:"stock,omitempty" expr:"stock"`
-	Active             bool            `json:"active" expr:"active"`
-	Expired            bool            `json:"expired" expr:"expired"`
-	Webshop            bool            `json:"webshop" expr:"webshop"`
+	Stock   *StockFigures `json:"stock,omitempty" expr:"stock"`
+	Active  bool          `json:"active" expr:"active"`
+	Expired bool          `json:"expired" expr:"expired"`
+	Webshop bool          `json:"webshop" expr:"webshop"`
 }
 
 // FamilyEnv is the family of the article being mapped (`family.*`).
