@@ -13,7 +13,7 @@ STATICCHECK := $(BIN)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 WORKFLOWCHECK := $(BIN)/workflowcheck-$(WORKFLOWCHECK_VERSION)/workflowcheck
 GO ?= go
 
-.PHONY: run test lint race vet staticcheck workflowcheck tidy-check bench temporal-cli
+.PHONY: run test lint race fmt-check vet staticcheck workflowcheck tidy-check bench temporal-cli
 
 # The pinned Temporal CLI, built from source once into ./bin (about four minutes).
 $(TEMPORAL):
@@ -32,7 +32,7 @@ $(WORKFLOWCHECK):
 # Every static check. -k runs them all even when one fails, so one run lists every finding;
 # make lint fails if any did.
 lint:
-	@$(MAKE) --no-print-directory -k vet staticcheck workflowcheck tidy-check
+	@$(MAKE) --no-print-directory -k fmt-check vet staticcheck workflowcheck tidy-check
 
 vet:
 	$(GO) vet ./...
@@ -46,6 +46,11 @@ workflowcheck: $(WORKFLOWCHECK)
 	$(WORKFLOWCHECK) ./workflows/...
 
 # Fails when go mod tidy would change go.mod or go.sum, and prints the change.
+fmt-check:
+	@echo "gofmt -l"
+	@files=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
+		if [ -n "$$files" ]; then echo "gofmt would change: $$files (run gofmt -w)" >&2; exit 1; fi
+
 tidy-check:
 	@echo "$(GO) mod tidy -diff"
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy and commit the result" >&2; exit 1; }
