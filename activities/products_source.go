@@ -114,7 +114,7 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 	if a.Mapper.FamilyField() != "" && size > fieldFetchPage {
 		size = fieldFetchPage // each article is read, to learn its family
 	}
-	list, err := a.Fortnox.ArticlesPage(ctx, fortnox.OrdersPageQuery{Since: in.Since, Page: tok.page, Limit: size})
+	list, err := a.Fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Since: in.Since, Page: tok.page, Limit: size})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}

@@ -153,7 +153,7 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 			return FetchResult{}, InvalidInputError("fetch: %v", err)
 		}
 	}
-	page, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Since: in.Since, Page: pos.Page, Limit: in.PageSize})
+	page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Since: in.Since, Page: pos.Page, Limit: in.PageSize})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}
@@ -164,7 +164,7 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 		// Articles were deleted since the page before was read: the ones after them moved
 		// back, and those that moved from this page onto the one before would be missed.
 		// Reading that page again with this one costs one listing; repeats are harmless.
-		before, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Since: in.Since, Page: pos.Page - 1, Limit: in.PageSize})
+		before, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Since: in.Since, Page: pos.Page - 1, Limit: in.PageSize})
 		if err != nil {
 			return FetchResult{}, vendorError(err)
 		}
@@ -186,7 +186,7 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 
 // stockRecords turns a page of list items (and, with the warehouse module, their stock
 // balances) into the flow's records.
-func (a *StockSource) stockRecords(ctx context.Context, plan mapping.StockPlan, page fortnox.ArticleStockPage) ([]Record, error) {
+func (a *StockSource) stockRecords(ctx context.Context, plan mapping.StockPlan, page fortnox.ArticlePage) ([]Record, error) {
 	out := make([]Record, 0, len(page.Articles)+len(page.Undecodable))
 	arts := make([]mapping.StockArticle, 0, len(page.Articles))
 	problems := map[string]string{}
@@ -332,9 +332,9 @@ func (a *StockSource) ReadArticles(ctx context.Context, in StockReadArticlesInpu
 		return StockReadArticlesResult{}, err
 	}
 	defer keepAlive(ctx, heartbeatEvery)()
-	var exact fortnox.ArticleStockPage
+	var exact fortnox.ArticlePage
 	for _, sku := range in.SKUs {
-		page, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Number: sku})
+		page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Number: sku})
 		if err != nil {
 			return StockReadArticlesResult{}, vendorError(err)
 		}
@@ -366,11 +366,11 @@ func (a *StockSource) Read(ctx context.Context, in StockReadInput) (StockReadRes
 	if strings.TrimSpace(in.SKU) == "" {
 		return StockReadResult{}, InvalidInputError("read: article number is empty")
 	}
-	page, err := a.fortnox.ArticlesForStock(ctx, fortnox.ArticlesForStockQuery{Number: in.SKU})
+	page, err := a.fortnox.ArticlesPage(ctx, fortnox.ArticlesPageQuery{Number: in.SKU})
 	if err != nil {
 		return StockReadResult{}, vendorError(err)
 	}
-	exact := fortnox.ArticleStockPage{Page: page.Page, TotalPages: page.TotalPages}
+	exact := fortnox.ArticlePage{Page: page.Page, TotalPages: page.TotalPages}
 	for _, item := range page.Articles {
 		if string(item.ArticleNumber) == in.SKU {
 			exact.Articles = append(exact.Articles, item)

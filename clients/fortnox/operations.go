@@ -93,35 +93,16 @@ type OrderPage struct {
 // An order that does not decode (a Total that is not a number) is in Undecodable, named by
 // its DocumentNumber and the bad field, and the rest of the page decodes.
 func (cl *Client) OrdersPage(ctx context.Context, q OrdersPageQuery) (OrderPage, error) {
-	p, err := windowPage[OrderListItem](ctx, cl, "list a page of changed orders", "orders", "Orders", "documentnumber", "DocumentNumber", q)
+	since := q.Since
+	if epoch := time.Unix(0, 0); since.Before(epoch) {
+		since = epoch // a zero Since means everything; keep the filter a real date
+	}
+	query := url.Values{"lastmodified": {cl.lastModified(since)}}
+	p, err := windowPage[OrderListItem](ctx, cl, "list a page of changed orders", "orders", "Orders", "documentnumber", "DocumentNumber", q.Page, q.Limit, query)
 	if err != nil {
 		return OrderPage{}, err
 	}
 	return OrderPage{Orders: p.items, Undecodable: p.undecodable, Page: p.page, TotalPages: p.totalPages, ListedAt: p.listedAt}, nil
-}
-
-// ArticlePage is one page of slim article list items; Total is the window's article count
-// as the page was read (@TotalResources).
-type ArticlePage struct {
-	Articles    []ArticleListItem
-	Undecodable []clients.Undecodable
-	Page        int
-	TotalPages  int
-	Total       int
-	ListedAt    time.Time
-}
-
-// ArticlesPage reads one page of the articles modified at or after q.Since, sorted by
-// article number, with one request, as OrdersPage reads orders. Articles, unlike orders,
-// can be deleted: a deletion while a run pages moves the articles after it one place back,
-// so a caller that sees Total fall must read the page before again.
-func (cl *Client) ArticlesPage(ctx context.Context, q OrdersPageQuery) (ArticlePage, error) {
-	p, err := windowPage[ArticleListItem](ctx, cl, "list a page of changed articles", "articles", "Articles", "articlenumber", "ArticleNumber", q)
-	if err != nil {
-		return ArticlePage{}, err
-	}
-	return ArticlePage{Articles: p.items, Undecodable: p.undecodable, Page: p.page, TotalPages: p.totalPages,
-		Total: p.total, ListedAt: p.listedAt}, nil
 }
 
 type windowed[T any] struct {
@@ -131,21 +112,20 @@ type windowed[T any] struct {
 	listedAt                time.Time
 }
 
-// windowPage reads page q.Page of resource in the lastmodified window from q.Since, sorted
-// by sortBy; a record that does not decode is named by its idField and the bad field.
-func windowPage[T any](ctx context.Context, cl *Client, op, resource, wrapper, sortBy, idField string, q OrdersPageQuery) (windowed[T], error) {
-	page := max(q.Page, 1)
-	limit := q.Limit
+// windowPage reads page page (1-based; 0 is 1) of resource with the filters of query
+// (lastmodified, a search), limit a page (at most 500), sorted by sortBy; a record that does
+// not decode is named by its idField and the bad field.
+func windowPage[T any](ctx context.Context, cl *Client, op, resource, wrapper, sortBy, idField string, page, limit int, query url.Values) (windowed[T], error) {
+	page = max(page, 1)
 	if limit <= 0 || limit > pageSize {
 		limit = pageSize
 	}
-	since := q.Since
-	if epoch := time.Unix(0, 0); since.Before(epoch) {
-		since = epoch // a zero Since means everything; keep the filter a real date
-	}
+	query.Set("sortby", sortBy)
+	query.Set("sortorder", "ascending")
+	query.Set("page", strconv.Itoa(page))
+	query.Set("limit", strconv.Itoa(limit))
 	resp, err := cl.exchange(ctx, call{op: op, method: http.MethodGet, endpoint: "GET /3/" + resource, path: "/3/" + resource,
-		query: url.Values{"lastmodified": {cl.lastModified(since)}, "sortby": {sortBy},
-			"sortorder": {"ascending"}, "page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(limit)}}})
+		query: query})
 	if err != nil {
 		return windowed[T]{}, err
 	}

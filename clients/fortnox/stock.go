@@ -5,16 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"fortspeed/clients"
 )
 
-// ArticlesForStockQuery asks for one page of the articles modified at or after Since (every
+// ArticlesPageQuery asks for one page of the articles modified at or after Since (every
 // article when Since is zero).
-type ArticlesForStockQuery struct {
+type ArticlesPageQuery struct {
 	Since time.Time
 	// Page is 1-based; 0 means 1.
 	Page int
@@ -25,9 +24,9 @@ type ArticlesForStockQuery struct {
 	Number string
 }
 
-// ArticleStockPage is one page of slim article list items, which carry the stock figures
+// ArticlePage is one page of slim article list items, which carry the stock figures
 // (QuantityInStock, ReservedQuantity, DisposableQuantity) as strings.
-type ArticleStockPage struct {
+type ArticlePage struct {
 	Articles []ArticleListItem
 	// Undecodable are the page's articles that did not decode (a stock figure that is not a
 	// number); the others did.
@@ -41,68 +40,26 @@ type ArticleStockPage struct {
 	ListedAt time.Time
 }
 
-// ArticlesForStock reads one page of articles with their stock figures, sorted by article
+// ArticlesPage reads one page of articles (the list items carry the stock figures), by article
 // number, with one request. With a Since it is a lastmodified window fixed for the run: an
 // article that enters it while the run pages pushes the later ones on, so a page can
 // repeat the last article of the page before, never miss one; a deleted article moves the
 // later ones back, which a caller sees by Total falling. An article that does not decode is
 // in Undecodable, named by its number and the bad field, and the rest of the page decodes.
-func (cl *Client) ArticlesForStock(ctx context.Context, q ArticlesForStockQuery) (ArticleStockPage, error) {
-	const op = "list a page of articles"
-	page := max(q.Page, 1)
-	limit := q.Limit
-	if limit <= 0 || limit > pageSize {
-		limit = pageSize
-	}
-	query := url.Values{"sortby": {"articlenumber"}, "sortorder": {"ascending"},
-		"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(limit)}}
+func (cl *Client) ArticlesPage(ctx context.Context, q ArticlesPageQuery) (ArticlePage, error) {
+	query := url.Values{}
 	if !q.Since.IsZero() {
 		query.Set("lastmodified", cl.lastModified(q.Since))
 	}
 	if q.Number != "" {
 		query.Set("articlenumber", q.Number)
 	}
-	resp, err := cl.exchange(ctx, call{op: op, method: http.MethodGet, endpoint: "GET /3/articles", path: "/3/articles", query: query})
+	p, err := windowPage[ArticleListItem](ctx, cl, "list a page of articles", "articles", "Articles", "articlenumber", "ArticleNumber", q.Page, q.Limit, query)
 	if err != nil {
-		return ArticleStockPage{}, err
+		return ArticlePage{}, err
 	}
-	var env map[string]json.RawMessage
-	if err := decodeBody(op, resp, &env); err != nil {
-		return ArticleStockPage{}, err
-	}
-	var raws []json.RawMessage
-	if raw, ok := field(env, "Articles"); ok {
-		if err := json.Unmarshal(raw, &raws); err != nil {
-			return ArticleStockPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
-				Message: "Articles is not a list", Err: err}
-		}
-	}
-	out := ArticleStockPage{Page: page,
-		ListedAt: clients.ListedAt(resp.Header().Get("Date"), resp.Request.Time, resp.Time(), listingMargin)}
-	if raw, ok := field(env, "MetaInformation"); ok {
-		var meta Meta
-		if err := json.Unmarshal(raw, &meta); err != nil {
-			return ArticleStockPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
-				Message: "MetaInformation does not match the expected shape", Err: err}
-		}
-		out.TotalPages, out.Total = int(meta.TotalPages), int(meta.TotalResources)
-		if meta.CurrentPage > 0 {
-			out.Page = int(meta.CurrentPage)
-		}
-	} else if len(raws) > 0 {
-		return ArticleStockPage{}, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: op,
-			Message: "the page has articles but no MetaInformation"}
-	}
-	for _, raw := range raws {
-		var a ArticleListItem
-		if err := json.Unmarshal(raw, &a); err != nil {
-			out.Undecodable = append(out.Undecodable,
-				clients.Undecodable{ID: clients.RecordID(raw, "ArticleNumber"), Reason: clients.DecodeReason(err)})
-			continue
-		}
-		out.Articles = append(out.Articles, a)
-	}
-	return out, nil
+	return ArticlePage{Articles: p.items, Undecodable: p.undecodable, Page: p.page, TotalPages: p.totalPages,
+		Total: p.total, ListedAt: p.listedAt}, nil
 }
 
 // StockBalancesEach is StockBalances decoding each balance on its own: a balance with a

@@ -12,20 +12,20 @@ import (
 	fxsandbox "fortspeed/sandbox/fortnox"
 )
 
-// TestArticlesForStockReadsFiguresPerRecord pages the catalogue by article number, reads
+// TestArticlesPageReadsFiguresPerRecord pages the catalogue by article number, reads
 // the string stock figures, and keeps going past an article whose figure is not a number.
-func TestArticlesForStockReadsFiguresPerRecord(t *testing.T) {
+func TestArticlesPageReadsFiguresPerRecord(t *testing.T) {
 	ctx := context.Background()
 	sb := newSandbox(t, fxsandbox.Options{NoLimits: true}, "empty")
 	sb.call(http.MethodPost, "/_sandbox/reset", map[string]any{"seed": "catalogue", "articles": 7, "random_seed": 3}, nil)
 	cl := sb.client(nil)
 
-	first, err := cl.ArticlesForStock(ctx, ArticlesForStockQuery{Limit: 5})
+	first, err := cl.ArticlesPage(ctx, ArticlesPageQuery{Limit: 5})
 	require.NoError(t, err)
 	assert.Equal(t, 1, first.Page)
 	assert.Equal(t, 2, first.TotalPages)
 	require.Len(t, first.Articles, 5)
-	second, err := cl.ArticlesForStock(ctx, ArticlesForStockQuery{Limit: 5, Page: 2})
+	second, err := cl.ArticlesPage(ctx, ArticlesPageQuery{Limit: 5, Page: 2})
 	require.NoError(t, err)
 	require.Len(t, second.Articles, 2)
 	assert.Less(t, string(first.Articles[4].ArticleNumber), string(second.Articles[0].ArticleNumber), "sorted by article number")
@@ -36,14 +36,14 @@ func TestArticlesForStockReadsFiguresPerRecord(t *testing.T) {
 
 	bad := string(first.Articles[2].ArticleNumber)
 	sb.call(http.MethodPut, "/_sandbox/corrupt", map[string]any{"entity": "Article", "id": bad, "path": "DisposableQuantity", "value": "N/A"}, nil)
-	again, err := cl.ArticlesForStock(ctx, ArticlesForStockQuery{Limit: 5})
+	again, err := cl.ArticlesPage(ctx, ArticlesPageQuery{Limit: 5})
 	require.NoError(t, err)
 	assert.Len(t, again.Articles, 4, "the others decode")
 	require.Len(t, again.Undecodable, 1)
 	assert.Equal(t, bad, again.Undecodable[0].ID)
 	assert.Contains(t, again.Undecodable[0].Reason, "DisposableQuantity")
 
-	one, err := cl.ArticlesForStock(ctx, ArticlesForStockQuery{Number: string(second.Articles[1].ArticleNumber)})
+	one, err := cl.ArticlesPage(ctx, ArticlesPageQuery{Number: string(second.Articles[1].ArticleNumber)})
 	require.NoError(t, err)
 	require.NotEmpty(t, one.Articles, "the articlenumber search finds it")
 }
@@ -54,7 +54,7 @@ func TestStockBalancesEach(t *testing.T) {
 	sb := newSandbox(t, fxsandbox.Options{NoLimits: true, Warehouse: true}, "empty")
 	sb.call(http.MethodPost, "/_sandbox/reset", map[string]any{"seed": "catalogue", "articles": 3, "random_seed": 3}, nil)
 	cl := sb.client(nil)
-	page, err := cl.ArticlesForStock(ctx, ArticlesForStockQuery{})
+	page, err := cl.ArticlesPage(ctx, ArticlesPageQuery{})
 	require.NoError(t, err)
 	require.Len(t, page.Articles, 3)
 	ids := []string{string(page.Articles[0].ArticleNumber), string(page.Articles[1].ArticleNumber)}
