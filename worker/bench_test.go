@@ -357,25 +357,32 @@ func BenchmarkSaleToOrderLatency(b *testing.B) {
 		time.Sleep(max(wait, 0))
 	}
 
+	reportLatencies(b, latency, len(completed), fmt.Sprintf("sale → Fortnox order with a %s schedule, %d sales over %s",
+		latencySchedule, len(completed), latencyTicking), "45 s", "sales", latencyDrain)
+}
+
+// reportLatencies reports p50, p95 and the worst of a latency benchmark's n events (what,
+// against the goal for p95), and how many did not arrive within drain of the last.
+func reportLatencies[K comparable](b *testing.B, latency map[K]time.Duration, n int, what, goal, unit string, drain time.Duration) {
 	var ds []time.Duration
 	for _, d := range latency {
 		ds = append(ds, d)
 	}
 	slices.Sort(ds)
-	missing := len(completed) - len(ds)
+	missing := n - len(ds)
 	if len(ds) == 0 {
-		b.Logf("none of %d sales became a Fortnox order within %s of the last sale", len(completed), latencyDrain)
+		b.Logf("%s: none arrived within %s of the last", what, drain)
 		b.ReportMetric(float64(missing), "missing")
 		return
 	}
 	p50, p95, worst := percentile(ds, 50), percentile(ds, 95), ds[len(ds)-1]
-	b.Logf("sale → Fortnox order with a %s schedule, %d sales over %s: p50 %.1f s, p95 %.1f s, max %.1f s (goal p95 < 45 s); %d not synced within %s of the last sale",
-		latencySchedule, len(completed), latencyTicking, p50.Seconds(), p95.Seconds(), worst.Seconds(), missing, latencyDrain)
+	b.Logf("%s: p50 %.1f s, p95 %.1f s, max %.1f s (goal p95 < %s); %d not synced within %s of the last",
+		what, p50.Seconds(), p95.Seconds(), worst.Seconds(), goal, missing, drain)
 	b.Logf("all latencies (s): %s", formatSeconds(ds))
 	b.ReportMetric(p50.Seconds(), "p50-s")
 	b.ReportMetric(p95.Seconds(), "p95-s")
 	b.ReportMetric(worst.Seconds(), "max-s")
-	b.ReportMetric(float64(len(completed)), "sales")
+	b.ReportMetric(float64(n), unit)
 	b.ReportMetric(float64(missing), "missing")
 	b.ReportMetric(0, "ns/op")
 }

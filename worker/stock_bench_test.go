@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,25 +184,6 @@ func BenchmarkStockLatency(b *testing.B) {
 		}
 		time.Sleep(max(time.Second-time.Since(polled), 0))
 	}
-	var ds []time.Duration
-	for _, d := range latency {
-		ds = append(ds, d)
-	}
-	slices.Sort(ds)
-	missing := len(changes) - len(ds)
-	if len(ds) == 0 {
-		b.Logf("none of %d stock changes reached Lightspeed within %s of the last", len(changes), stockLatencyDrain)
-		b.ReportMetric(float64(missing), "missing")
-		return
-	}
-	p50, p95, worst := percentile(ds, 50), percentile(ds, 95), ds[len(ds)-1]
-	b.Logf("Fortnox stock change → Lightspeed qoh with a %s schedule, %d changes over %s: p50 %.1f s, p95 %.1f s, max %.1f s (goal p95 < 90 s); %d not synced within %s",
-		stockLatencySchedule, len(changes), stockLatencyTicking, p50.Seconds(), p95.Seconds(), worst.Seconds(), missing, stockLatencyDrain)
-	b.Logf("all latencies (s): %s", formatSeconds(ds))
-	b.ReportMetric(p50.Seconds(), "p50-s")
-	b.ReportMetric(p95.Seconds(), "p95-s")
-	b.ReportMetric(worst.Seconds(), "max-s")
-	b.ReportMetric(float64(len(changes)), "changes")
-	b.ReportMetric(float64(missing), "missing")
-	b.ReportMetric(0, "ns/op")
+	reportLatencies(b, latency, len(changes), fmt.Sprintf("Fortnox stock change → Lightspeed qoh with a %s schedule, %d changes over %s",
+		stockLatencySchedule, len(changes), stockLatencyTicking), "90 s", "changes", stockLatencyDrain)
 }
