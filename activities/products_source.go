@@ -427,6 +427,19 @@ func readAgain[T any](ctx context.Context, read func() (T, error)) (T, error) {
 	}
 }
 
+// readAgain2 is readAgain for a read that also says whether it found anything.
+func readAgain2[T any](ctx context.Context, read func() (T, bool, error)) (T, bool, error) {
+	type found struct {
+		v  T
+		ok bool
+	}
+	got, err := readAgain(ctx, func() (found, error) {
+		v, ok, err := read()
+		return found{v, ok}, err
+	})
+	return got.v, got.ok, err
+}
+
 // enrichProgress is what an Enrich attempt has read so far: the record's article numbers
 // and the full articles of the first Read of them.
 type enrichProgress struct {

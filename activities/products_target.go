@@ -681,19 +681,6 @@ func attributeProblem(it mapping.ItemDraft, set lightspeed.ItemAttributeSet) str
 	return ""
 }
 
-// readAgain2 is readAgain for a read that also says whether it found anything.
-func readAgain2[T any](ctx context.Context, read func() (T, bool, error)) (T, bool, error) {
-	type found struct {
-		v  T
-		ok bool
-	}
-	got, err := readAgain(ctx, func() (found, error) {
-		v, ok, err := read()
-		return found{v, ok}, err
-	})
-	return got.v, got.ok, err
-}
-
 // taxClassID is the id of a tax class refs has checked.
 func (a *ProductsTarget) taxClassID(name string) int64 {
 	a.mu.Lock()
