@@ -296,15 +296,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 			break
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			fan.drain(ctx)
-			next := in
-			next.Since = &since
-			next.PageToken = token
-			carried := result
-			carried.Continued++
-			next.Carried = &carried
-			logger.Info("continuing as new", "pages", result.Pages, "records", result.Records)
-			return SyncResult{}, workflow.NewContinueAsNewError(ctx, workflow.GetInfo(ctx).WorkflowType.Name, next)
+			return SyncResult{}, continueAsNew(ctx, fan, in, since, token, &result, logger)
 		}
 	}
 	if !since.IsZero() {

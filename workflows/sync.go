@@ -198,18 +198,7 @@ func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 			break
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			// Drain first so every child's parked signal reaches this run and the counts
-			// are complete; the next run goes on with the same query at the next page.
-			fan.drain(ctx)
-			next := in
-			next.Since = &since
-			next.PageToken = token
-			carried := result
-			carried.Continued++
-			next.Carried = &carried
-			logger.Info("continuing as new", "pages", result.Pages, "records", result.Records)
-			// Under the type the run has: runs started as OrdersSync before the engine go on as one.
-			return SyncResult{}, workflow.NewContinueAsNewError(ctx, workflow.GetInfo(ctx).WorkflowType.Name, next)
+			return SyncResult{}, continueAsNew(ctx, fan, in, since, token, &result, logger)
 		}
 	}
 	if engine >= 1 && !in.DryRun {
@@ -220,6 +209,22 @@ func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 	logger.Info("flow sync done", "records", result.Records, "committed", result.Committed,
 		"needsFix", result.NeedsFix, "failed", result.Failed, "swept", result.Swept, "cursor", result.Cursor)
 	return result, nil
+}
+
+// continueAsNew ends the run with a new one that goes on with the same query at the page
+// of token, carrying the counts. It drains the fan-out first so every child's parked signal
+// reaches this run and the counts are complete. The new run has the type this one has: runs
+// started as OrdersSync before the engine go on as one.
+func continueAsNew(ctx workflow.Context, fan *fanOut, in SyncInput, since time.Time, token string, result *SyncResult, logger log.Logger) error {
+	fan.drain(ctx) // the fan-out counts into *result
+	next := in
+	next.Since = &since
+	next.PageToken = token
+	carried := *result
+	carried.Continued++
+	next.Carried = &carried
+	logger.Info("continuing as new", "pages", result.Pages, "records", result.Records)
+	return workflow.NewContinueAsNewError(ctx, workflow.GetInfo(ctx).WorkflowType.Name, next)
 }
 
 // syncStart picks the time the fetch starts from: the explicit Since, else the previous
