@@ -23,6 +23,12 @@ const (
 	MethodUpsertCustomer   = "UpsertCustomer"
 	MethodVerifyProducts   = "VerifyProducts"
 	MethodCommit           = "Commit"
+	// MethodSettlePickup settles the Fortnox order that a sale paid at the till came from
+	// (orders-to-fortnox), in place of creating an order.
+	MethodSettlePickup = "SettlePickup"
+	// MethodUpdateSale carries a changed or cancelled Fortnox order over to the open sale
+	// made from it (orders-to-lightspeed).
+	MethodUpdateSale = "UpdateSale"
 	// MethodNeedsFix is the method of the vendor-free Notify struct that sends the needs_fix
 	// notification.
 	MethodNeedsFix = "NeedsFix"
@@ -37,6 +43,7 @@ const (
 	OrdersToFortnoxUpsertCustomer   = OrdersToFortnoxPrefix + MethodUpsertCustomer
 	OrdersToFortnoxVerifyProducts   = OrdersToFortnoxPrefix + MethodVerifyProducts
 	OrdersToFortnoxCommit           = OrdersToFortnoxPrefix + MethodCommit
+	OrdersToFortnoxSettlePickup     = OrdersToFortnoxPrefix + MethodSettlePickup
 
 	OrdersToLightspeedFetch            = OrdersToLightspeedPrefix + MethodFetch
 	OrdersToLightspeedEnrich           = OrdersToLightspeedPrefix + MethodEnrich
@@ -45,6 +52,7 @@ const (
 	OrdersToLightspeedUpsertCustomer   = OrdersToLightspeedPrefix + MethodUpsertCustomer
 	OrdersToLightspeedVerifyProducts   = OrdersToLightspeedPrefix + MethodVerifyProducts
 	OrdersToLightspeedCommit           = OrdersToLightspeedPrefix + MethodCommit
+	OrdersToLightspeedUpdateSale       = OrdersToLightspeedPrefix + MethodUpdateSale
 
 	NotifyNeedsFix = NotifyPrefix + MethodNeedsFix
 	// RecordsFailed is the sweep's lookup of failed records (Records.Failed).

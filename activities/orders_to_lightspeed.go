@@ -18,7 +18,7 @@ import (
 
 // LightspeedReferenceSource is Sale.referenceNumberSource of the sales this flow creates;
 // with referenceNumber = the Fortnox DocumentNumber it is the flow's idempotency key.
-const LightspeedReferenceSource = "Fortnox"
+const LightspeedReferenceSource = mapping.FortnoxReferenceSource
 
 // The caches of orders-to-lightspeed: ten minutes, 10,000 entries each. The item and
 // customer registers are listed whole every six hours (a listing of 100 costs a drip of

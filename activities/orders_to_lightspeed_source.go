@@ -84,7 +84,8 @@ func (a *OrdersToLightspeedSource) Fetch(ctx context.Context, in FetchInput) (Fe
 	}
 	res := FetchResult{Cursor: listedAt}
 	for _, item := range list.Orders {
-		if bool(item.Cancelled) || strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
+		// Cancelled orders are taken too: one that was sent has an open sale to void.
+		if strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
 			continue
 		}
 		rec := mapping.FromFortnoxListItem(item)
@@ -166,9 +167,6 @@ func (a *OrdersToLightspeedSource) Enrich(ctx context.Context, in EnrichInput) (
 		if err != nil {
 			return EnrichResult{}, vendorError(err)
 		}
-		if bool(o.Cancelled) {
-			return EnrichResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s was cancelled after it was listed: nothing to sync", src.ID))
-		}
 		if in.Refetch {
 			a.FortnoxCustomers.Delete(strings.TrimSpace(string(o.CustomerNumber)))
 		}
@@ -190,6 +188,9 @@ func (a *OrdersToLightspeedSource) Enrich(ctx context.Context, in EnrichInput) (
 		who = "default customer " + d.Customer.DefaultID
 	}
 	summary := fmt.Sprintf("enrich: Fortnox order %s → Lightspeed sale draft, %d lines, %s", src.ID, len(d.Lines), who)
+	if d.Cancelled {
+		summary = fmt.Sprintf("enrich: Fortnox order %s is cancelled: its open sale, if any, is voided", src.ID)
+	}
 	if in.Refetch {
 		summary += " (re-read from Fortnox)"
 	}

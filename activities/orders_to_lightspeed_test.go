@@ -198,8 +198,8 @@ func toLSAssertNeedsFix(t *testing.T, err error, contains string) {
 func TestToLightspeedFetchPagesAndCursor(t *testing.T) {
 	f := newToLSFixture(t, toLSSettings)
 	ctx := context.Background()
-	// An order orders-to-fortnox made from a Lightspeed sale, and a cancelled order: neither
-	// goes to Lightspeed.
+	// An order orders-to-fortnox made from a Lightspeed sale does not go to Lightspeed; a
+	// cancelled order is taken, flagged, so the open sale it may have is voided.
 	ref := "LS-4711"
 	echo, err := f.a.Fortnox.CreateOrder(ctx, fortnox.OrderInput{CustomerNumber: "3", ExternalInvoiceReference1: &ref,
 		OrderRows: []fortnox.OrderRowInput{{ArticleNumber: toLSPtr(toLSFirstSKU(t, f)), OrderedQuantity: fortnox.NumOf(decimal.NewFromInt(1))}}})
@@ -230,16 +230,17 @@ func TestToLightspeedFetchPagesAndCursor(t *testing.T) {
 			assert.Equal(t, mapping.VendorFortnox, r.Vendor)
 			assert.Empty(t, r.Lines, "the listing only: each record's enrich reads the full order")
 			assert.NotEmpty(t, r.Customer.ID, "the customer number")
+			assert.Equal(t, r.ID == "2", r.Cancelled, "order %s: only order 2 is cancelled", r.ID)
 		}
 	}
-	assert.Len(t, seen, 29)
-	assert.False(t, seen["2"], "cancelled orders are left out")
+	assert.Len(t, seen, 30)
+	assert.True(t, seen["2"], "a cancelled order is taken")
 	assert.False(t, seen[string(echo.DocumentNumber)], "orders from Lightspeed do not go back")
 	assert.True(t, pages[0].Cursor.Before(before), "the cursor overlaps the listing time")
 	assert.WithinDuration(t, before, pages[0].Cursor, 2*time.Minute)
 
 	all := f.fetch(FetchInput{Tenant: "default", PageSize: 100})
-	assert.Len(t, all.Records, 29, "a first run without a cursor reads every order")
+	assert.Len(t, all.Records, 30, "a first run without a cursor reads every order")
 
 	empty := f.fetch(FetchInput{Tenant: "default", Since: time.Now().Add(time.Hour), PageSize: 12})
 	assert.Empty(t, empty.Records)

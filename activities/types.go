@@ -144,6 +144,37 @@ type CommitResult struct {
 	Summary  string `json:"summary"`
 }
 
+// SettleInput is a sale paid at the till whose draft names the Fortnox order it came from
+// (Draft.Pickup).
+type SettleInput struct {
+	Tenant string             `json:"tenant"`
+	Draft  mapping.OrderDraft `json:"draft"`
+	DryRun bool               `json:"dry_run"`
+}
+
+// SettleResult names the settled order and says whether this run changed it: a retry or a
+// second run finds it settled and changes nothing.
+type SettleResult struct {
+	TargetID string `json:"target_id"`
+	Changed  bool   `json:"changed"`
+	Summary  string `json:"summary"`
+}
+
+// UpdateSaleInput is the draft of a Fortnox order that changed after its sale was made,
+// and that sale.
+type UpdateSaleInput struct {
+	Tenant string             `json:"tenant"`
+	Draft  mapping.OrderDraft `json:"draft"`
+	SaleID string             `json:"sale_id"`
+	DryRun bool               `json:"dry_run"`
+}
+
+// UpdateSaleResult says whether the sale was changed (lines, or voided).
+type UpdateSaleResult struct {
+	Changed bool   `json:"changed"`
+	Summary string `json:"summary"`
+}
+
 // NotifyInput is the needs_fix notification of one record. It names the record by ids, not
 // by personal data, because webhook channels are read by many.
 type NotifyInput struct {
@@ -169,4 +200,6 @@ func (r CheckExistsBatchResult) StepSummary() string { return r.Summary }
 func (r UpsertCustomerResult) StepSummary() string   { return r.Summary }
 func (r VerifyProductsResult) StepSummary() string   { return r.Summary }
 func (r CommitResult) StepSummary() string           { return r.Summary }
+func (r SettleResult) StepSummary() string           { return r.Summary }
+func (r UpdateSaleResult) StepSummary() string       { return r.Summary }
 func (r NotifyResult) StepSummary() string           { return r.Summary }

@@ -25,6 +25,7 @@ func FromFortnoxListItem(o fortnox.OrderListItem) SourceOrder {
 		Customer:  SourceCustomer{ID: strings.TrimSpace(string(o.CustomerNumber))},
 		Total:     o.Total.Decimal,
 		Reference: strings.TrimSpace(string(o.ExternalInvoiceReference1)),
+		Cancelled: bool(o.Cancelled),
 	}
 }
 
@@ -50,6 +51,7 @@ func FromFortnoxOrder(o fortnox.Order, c *fortnox.Customer) SourceOrder {
 		VATIncl:   bool(o.VATIncluded),
 		Note:      o.Remarks,
 		Reference: strings.TrimSpace(string(o.ExternalInvoiceReference1)),
+		Cancelled: bool(o.Cancelled),
 		Billing: Address{
 			Name:       strings.TrimSpace(o.CustomerName),
 			Street:     strings.TrimSpace(o.Address1),

@@ -30,6 +30,8 @@ func FromLightspeedSale(s lightspeed.Sale, loc *time.Location) SourceOrder {
 		VATIncl:   bool(s.IsTaxInclusive),
 		Total:     s.Total.Decimal,
 		Reference: s.ReferenceNumber,
+
+		ReferenceSource: strings.TrimSpace(s.ReferenceNumberSource),
 	}
 	if src.Total.IsZero() {
 		src.Total = s.CalcTotal.Decimal

@@ -356,6 +356,13 @@ func (m *Mapper) applySettings(flow string, src SourceOrder, d *OrderDraft) erro
 			return dataError("date", "%q is not a date like 2026-11-27", d.Date)
 		}
 	}
+	d.Cancelled = src.Cancelled
+	if d.Cancelled && !toFortnox {
+		return nil // only its open sale, if any, is voided: nothing else of it is written
+	}
+	if toFortnox && strings.EqualFold(src.ReferenceSource, FortnoxReferenceSource) && strings.TrimSpace(src.Reference) != "" {
+		return m.applyPickup(src, d)
+	}
 	if err := m.applyPayment(toFortnox, src, d); err != nil {
 		return err
 	}
@@ -382,6 +389,25 @@ func (m *Mapper) applySettings(flow string, src SourceOrder, d *OrderDraft) erro
 	}
 	if toFortnox {
 		return validateForFortnox(d)
+	}
+	return nil
+}
+
+// applyPickup drafts the settling of the Fortnox order that a sale paid at the till came
+// from. That order has its customer and addresses already, so neither is checked here;
+// commit compares the sale's lines with the order's rows. Invoicing needs the mode of
+// payment the invoice is paid in.
+func (m *Mapper) applyPickup(src SourceOrder, d *OrderDraft) error {
+	mode := m.settings.Orders.OnPickup
+	d.Pickup = &Pickup{Order: strings.TrimSpace(src.Reference), Mode: mode}
+	if mode != PickupInvoice {
+		return nil
+	}
+	if err := m.applyPayment(true, src, d); err != nil {
+		return err
+	}
+	if d.ModeOfPayment == "" {
+		return dataError("payment_method", "the sale has no payment to pay Fortnox order %s's invoice with, and orders.default_mode_of_payment is not set", d.Pickup.Order)
 	}
 	return nil
 }

@@ -23,11 +23,20 @@ type SourceOrder struct {
 	VATIncl   bool            `json:"vat_included" expr:"vat_included"` // line prices include VAT
 	Note      string          `json:"note" expr:"note"`
 	Reference string          `json:"reference" expr:"reference"` // the source's own external reference, if any
+	// ReferenceSource names the system Reference comes from (a Lightspeed sale's
+	// referenceNumberSource): "Fortnox" on a sale orders-to-lightspeed made.
+	ReferenceSource string `json:"reference_source,omitempty" expr:"reference_source"`
+	// Cancelled is set on a Fortnox order that was cancelled.
+	Cancelled bool `json:"cancelled,omitempty" expr:"cancelled"`
 	// Created is when the source record was made, where the source says (a Lightspeed
 	// sale's createTime); zero when unknown. The target record made from it cannot be
 	// older, which bounds the page's check-exists listing.
 	Created time.Time `json:"created,omitzero" expr:"created"`
 }
+
+// FortnoxReferenceSource is the referenceNumberSource of the Lightspeed sales made from
+// Fortnox orders; their referenceNumber is the DocumentNumber.
+const FortnoxReferenceSource = "Fortnox"
 
 // LightspeedReferencePrefix starts the ExternalInvoiceReference1 of every Fortnox order made
 // from a Lightspeed sale; orders-to-lightspeed skips such orders so a sale never comes back.
@@ -105,7 +114,24 @@ type OrderDraft struct {
 	WayOfDelivery  string `json:"way_of_delivery,omitempty"`
 	PriceList      string `json:"price_list,omitempty"`
 	Remarks        string `json:"remarks,omitempty"`
+
+	// Pickup is set on a completed sale that was a Fortnox order sent to the till: it
+	// settles that order instead of becoming a new one.
+	Pickup *Pickup `json:"pickup,omitempty"`
+	// Cancelled is set when the source order was cancelled: its open sale is voided.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
+
+// Pickup says which Fortnox order a sale paid at the till settles, and how.
+type Pickup struct {
+	Order string `json:"order"` // the Fortnox DocumentNumber
+	Mode  string `json:"mode"`  // PickupMark or PickupInvoice
+}
+
+// PickupReference is what a Fortnox order settled by a sale carries in
+// ExternalInvoiceReference2: the same LS-<saleID> a sale's own order would carry in
+// ExternalInvoiceReference1.
+func PickupReference(saleID string) string { return LightspeedReferencePrefix + saleID }
 
 // CustomerDraft says how the target customer is found or created.
 type CustomerDraft struct {

@@ -151,7 +151,16 @@ type OrderSettings struct {
 	ProductWait    Duration           `yaml:"product_wait"`
 	NeedsFixWait   Duration           `yaml:"needs_fix_wait"`
 	Lightspeed     LightspeedSaleSite `yaml:"lightspeed"`
+	// OnPickup is what orders-to-fortnox does with a Fortnox order collected and paid at the
+	// till: PickupMark or PickupInvoice.
+	OnPickup string `yaml:"on_pickup"`
 }
+
+// The orders.on_pickup choices.
+const (
+	PickupMark    = "mark"    // the order is marked delivered, linked to the sale
+	PickupInvoice = "invoice" // marked, invoiced, and the invoice paid in the sale's mode of payment
+)
 
 // LightspeedSaleSite is where sales created in Lightspeed are booked.
 type LightspeedSaleSite struct {
@@ -396,6 +405,9 @@ func (o *OrderSettings) validate(flows map[string]Flow) error {
 	}
 	if !contains([]string{VATSource, VATIncluded, VATExcluded}, o.VATIncluded) {
 		return pathError("orders.vat_included", fmt.Sprintf("want source, included or excluded, got %q", o.VATIncluded))
+	}
+	if !contains([]string{PickupMark, PickupInvoice}, o.OnPickup) {
+		return pathError("orders.on_pickup", fmt.Sprintf("want mark or invoice, got %q", o.OnPickup))
 	}
 	if o.ProductWait < 0 {
 		return pathError("orders.product_wait", "must not be negative")

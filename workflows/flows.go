@@ -89,6 +89,11 @@ func FlowByID(id string) (Flow, error) {
 	return Flow{}, fmt.Errorf("unknown flow %q (want one of %s)", id, strings.Join(FlowIDs(), ", "))
 }
 
+// hasStep reports whether the flow has the named step.
+func (f Flow) hasStep(name string) bool {
+	return slices.ContainsFunc(f.Steps, func(s Step) bool { return s.Name == name })
+}
+
 // step finds a step by name; the registry is fixed, so a missing step is a bug that the
 // registry test catches.
 func (f Flow) step(name string) Step {
@@ -154,8 +159,9 @@ func orderSteps(sourceQueue, targetQueue string) []Step {
 func ordersToFortnox() Flow {
 	return Flow{
 		ID: FlowOrdersToFortnox, Source: "Lightspeed", Target: "Fortnox", Kind: SourceKindSale,
-		Prefix:    activities.OrdersToFortnoxPrefix,
-		Steps:     orderSteps(TaskQueueLightspeed, TaskQueueFortnox),
+		Prefix: activities.OrdersToFortnoxPrefix,
+		Steps: append(orderSteps(TaskQueueLightspeed, TaskQueueFortnox),
+			Step{stepSettlePickup, activities.MethodSettlePickup, TaskQueueFortnox}),
 		Settings:  "orders",
 		Key:       "Fortnox ExternalInvoiceReference1 = LS-<saleID>",
 		Reference: func(id string) string { return mapping.OrderReference(mapping.FlowOrdersToFortnox, id) },
@@ -166,11 +172,14 @@ func ordersToFortnox() Flow {
 func ordersToLightspeed() Flow {
 	return Flow{
 		ID: FlowOrdersToLightspeed, Source: "Fortnox", Target: "Lightspeed", Kind: SourceKindOrder,
-		Prefix:    activities.OrdersToLightspeedPrefix,
-		Steps:     orderSteps(TaskQueueFortnox, TaskQueueLightspeed),
+		Prefix: activities.OrdersToLightspeedPrefix,
+		Steps: append(orderSteps(TaskQueueFortnox, TaskQueueLightspeed),
+			Step{stepUpdateSale, activities.MethodUpdateSale, TaskQueueLightspeed}),
 		Settings:  "orders",
 		Key:       "Lightspeed Sale.referenceNumber = DocumentNumber, referenceNumberSource Fortnox",
 		Reference: func(id string) string { return mapping.OrderReference(mapping.FlowOrdersToLightspeed, id) },
-		attempt:   attemptOrder,
+		// An order edited or cancelled after its sale was made runs again (update-sale).
+		Reruns:  true,
+		attempt: attemptOrder,
 	}
 }

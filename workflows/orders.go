@@ -45,12 +45,23 @@ func attemptOrder(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 		return RecordResult{}, err
 	}
 
+	if draft.Pickup != nil {
+		return settlePickup(ctx, r, draft)
+	}
+
 	exists, err := checkOrderExists(ctx, r, draft)
 	if err != nil {
 		return RecordResult{}, err
 	}
 	if exists.Exists {
+		if r.flow.hasStep(stepUpdateSale) && workflow.GetVersion(ctx, changeOrderUpdates, workflow.DefaultVersion, 1) >= 1 {
+			return updateSale(ctx, r, draft, exists.TargetID)
+		}
 		return RecordResult{Status: StatusSkipped, TargetID: exists.TargetID}, nil
+	}
+	if draft.Cancelled {
+		r.note(ctx, "check-exists", fmt.Sprintf("%s was cancelled in %s before it was sent; nothing to do", draft.Reference, f.Source))
+		return RecordResult{Status: StatusSkipped, Reason: "cancelled at the source"}, nil
 	}
 
 	summary = fmt.Sprintf("upsert-customer: find or write the customer in %s", f.Target)
@@ -81,6 +92,62 @@ func attemptOrder(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 		return RecordResult{Status: StatusDryRun, TargetID: commit.TargetID}, nil
 	}
 	return RecordResult{Status: StatusCommitted, TargetID: commit.TargetID}, nil
+}
+
+// changeOrderUpdates is the GetVersion change id of carrying a Fortnox order's later
+// changes to its open sale (update-sale); before it a record whose sale existed was skipped.
+const changeOrderUpdates = "order-updates"
+
+// The steps an order flow runs in place of creating a target record.
+const (
+	stepSettlePickup = "settle-pickup"
+	stepUpdateSale   = "update-sale"
+)
+
+// settlePickup settles the Fortnox order a sale paid at the till came from; it never
+// creates an order, so one purchase is one order in the books.
+func settlePickup(ctx workflow.Context, r *recordRun, draft mapping.OrderDraft) (RecordResult, error) {
+	p := draft.Pickup
+	summary := fmt.Sprintf("settle-pickup: %s Fortnox order %s, paid at the till", pickupVerb(p.Mode), p.Order)
+	if r.in.DryRun {
+		summary = "(dry run) " + summary
+	}
+	res, err := runStep[activities.SettleResult](ctx, r, stepSettlePickup, r.stepOptions(stepSettlePickup, summary),
+		activities.SettleInput{Tenant: r.in.Tenant, Draft: draft, DryRun: r.in.DryRun})
+	if err != nil {
+		return RecordResult{}, err
+	}
+	return changedResult(r, res.Changed, res.TargetID), nil
+}
+
+func pickupVerb(mode string) string {
+	if mode == mapping.PickupInvoice {
+		return "mark delivered, invoice and pay"
+	}
+	return "mark delivered"
+}
+
+// updateSale carries a changed or cancelled order over to the sale made from it.
+func updateSale(ctx workflow.Context, r *recordRun, draft mapping.OrderDraft, saleID string) (RecordResult, error) {
+	summary := fmt.Sprintf("update-sale: bring %s sale %s in line with %s %s", r.flow.Target, saleID, r.flow.Source, draft.Reference)
+	res, err := runStep[activities.UpdateSaleResult](ctx, r, stepUpdateSale, r.stepOptions(stepUpdateSale, summary),
+		activities.UpdateSaleInput{Tenant: r.in.Tenant, Draft: draft, SaleID: saleID, DryRun: r.in.DryRun})
+	if err != nil {
+		return RecordResult{}, err
+	}
+	return changedResult(r, res.Changed, saleID), nil
+}
+
+// changedResult is the status of a step that changes an existing target record: updated
+// when it did, skipped when there was nothing left to do.
+func changedResult(r *recordRun, changed bool, targetID string) RecordResult {
+	switch {
+	case r.in.DryRun:
+		return RecordResult{Status: StatusDryRun, TargetID: targetID}
+	case changed:
+		return RecordResult{Status: StatusUpdated, TargetID: targetID}
+	}
+	return RecordResult{Status: StatusSkipped, TargetID: targetID}
 }
 
 // checkOrderExists looks the draft up in the target, or takes the parent's page lookup.

@@ -51,6 +51,7 @@ type Order struct {
 	OurReference              string           `json:"OurReference"`
 	Remarks                   string           `json:"Remarks"`
 	Cancelled                 Bool             `json:"Cancelled"`
+	InvoiceReference          Text             `json:"InvoiceReference"` // "0" or "" until invoiced
 	Sent                      Bool             `json:"Sent"`
 	VATIncluded               Bool             `json:"VATIncluded"`
 	Total                     Num              `json:"Total"`

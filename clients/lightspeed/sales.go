@@ -240,8 +240,41 @@ func (in SaleInput) wire(op string) (map[string]any, error) {
 	case in.ReferenceNumberSource != "" && blank(in.ReferenceNumber):
 		return nil, invalid(op, "reference number source %q given without a reference number", in.ReferenceNumberSource)
 	}
-	lines := make([]map[string]any, 0, len(in.Lines))
-	for i, l := range in.Lines {
+	lines, err := linesWire(op, in.Lines)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{
+		"shopID": in.ShopID, "registerID": in.RegisterID, "employeeID": in.EmployeeID,
+		"completed": in.Completed,
+		"SaleLines": map[string]any{"SaleLine": lines},
+	}
+	if in.CustomerID > 0 {
+		body["customerID"] = in.CustomerID
+	}
+	if in.ReferenceNumber != "" {
+		body["referenceNumber"] = in.ReferenceNumber
+	}
+	if in.ReferenceNumberSource != "" {
+		body["referenceNumberSource"] = in.ReferenceNumberSource
+	}
+	if len(in.Payments) > 0 {
+		pays := make([]map[string]any, 0, len(in.Payments))
+		for i, p := range in.Payments {
+			if p.PaymentTypeID <= 0 {
+				return nil, invalid(op, "payment %d has no payment type", i+1)
+			}
+			pays = append(pays, map[string]any{"paymentTypeID": p.PaymentTypeID, "amount": Dec(p.Amount)})
+		}
+		body["SalePayments"] = map[string]any{"SalePayment": pays}
+	}
+	return body, nil
+}
+
+// linesWire writes new sale lines as the API takes them.
+func linesWire(op string, in []SaleLineInput) ([]map[string]any, error) {
+	lines := make([]map[string]any, 0, len(in))
+	for i, l := range in {
 		m := map[string]any{"unitQuantity": Dec(l.UnitQuantity)}
 		switch {
 		case l.ItemID > 0:
@@ -271,31 +304,7 @@ func (in SaleInput) wire(op string) (map[string]any, error) {
 		}
 		lines = append(lines, m)
 	}
-	body := map[string]any{
-		"shopID": in.ShopID, "registerID": in.RegisterID, "employeeID": in.EmployeeID,
-		"completed": in.Completed,
-		"SaleLines": map[string]any{"SaleLine": lines},
-	}
-	if in.CustomerID > 0 {
-		body["customerID"] = in.CustomerID
-	}
-	if in.ReferenceNumber != "" {
-		body["referenceNumber"] = in.ReferenceNumber
-	}
-	if in.ReferenceNumberSource != "" {
-		body["referenceNumberSource"] = in.ReferenceNumberSource
-	}
-	if len(in.Payments) > 0 {
-		pays := make([]map[string]any, 0, len(in.Payments))
-		for i, p := range in.Payments {
-			if p.PaymentTypeID <= 0 {
-				return nil, invalid(op, "payment %d has no payment type", i+1)
-			}
-			pays = append(pays, map[string]any{"paymentTypeID": p.PaymentTypeID, "amount": Dec(p.Amount)})
-		}
-		body["SalePayments"] = map[string]any{"SalePayment": pays}
-	}
-	return body, nil
+	return lines, nil
 }
 
 // CreateSale creates a sale with its lines (and payments, if any).

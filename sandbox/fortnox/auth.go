@@ -20,7 +20,7 @@ import (
 const (
 	authCodeTTL     = 10 * time.Minute
 	refreshTokenTTL = 45 * 24 * time.Hour
-	defaultScope    = "article customer order price settings companyinformation warehouse"
+	defaultScope    = "article customer order invoice payment price settings companyinformation warehouse"
 )
 
 // tokenInfo is what the sandbox knows about an issued access token.
@@ -136,6 +136,10 @@ func requiredScope(path string) string {
 		return "article"
 	case "orders":
 		return "order"
+	case "invoices":
+		return "invoice"
+	case "invoicepayments":
+		return "payment"
 	case "prices", "pricelists":
 		return "price"
 	case "termsofpayments", "modesofpayments", "wayofdeliveries", "units", "termsofdeliveries":

@@ -430,6 +430,10 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, p []string)
 		s.writeError(w, badRequest(codeOrderLocked, "Ordern %s är makulerad och kan inte ändras.", p[0]))
 		return
 	}
+	if invoiced(e.rec) {
+		s.writeError(w, badRequest(codeOrderLocked, "Ordern %s är fakturerad och kan inte ändras.", p[0]))
+		return
+	}
 	if err := checkOrderCountries(in); err != nil {
 		s.writeError(w, err)
 		return
@@ -482,9 +486,19 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, p []string)
 		s.writeError(w, badRequest(codeOrderLocked, "Ordern %s är redan makulerad.", p[0]))
 		return
 	}
+	if invoiced(e.rec) {
+		s.writeError(w, badRequest(codeOrderLocked, "Ordern %s är fakturerad och kan inte makuleras.", p[0]))
+		return
+	}
 	rec := e.rec.clone()
 	s.release(rec)
 	rec["Cancelled"] = true
 	e.rec, e.modified = rec, s.clock.Now()
 	s.writeSingle(w, http.StatusOK, "Order", s.wire("Order", rec, s.schemas.order.view(rec, nil, false)))
+}
+
+// invoiced reports whether createinvoice has made an invoice of the order.
+func invoiced(o record) bool {
+	ref := o.str("InvoiceReference")
+	return ref != "" && ref != "0"
 }

@@ -135,7 +135,8 @@ const (
 	codeTooLong         = 2000590 // sandbox: value longer than the field allows
 	codeBadValue        = 2000591 // sandbox: enum, date, country or code not valid
 	codeRequired        = 2000592 // sandbox: required field missing
-	codeOrderLocked     = 2000593 // sandbox: cancelled order cannot change
+	codeOrderLocked     = 2000593 // sandbox: cancelled or invoiced order cannot change
+	codeInvoiceNotFound = 2000434 // sandbox: "Kan inte hitta fakturan."
 )
 
 // apiError is an answer in one of Fortnox's error envelopes.

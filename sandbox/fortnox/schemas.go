@@ -13,6 +13,7 @@ var rowHouseworkTypes = []string{"CONSTRUCTION", "ELECTRICITY", "GLASSMETALWORK"
 type schemas struct {
 	customer, article, order, price, priceList                     *schema
 	termsOfPayment, modeOfPayment, wayOfDelivery, unit, stockPoint *schema
+	invoice, invoicePayment                                        *schema
 }
 
 func newSchemas() schemas {
@@ -116,9 +117,41 @@ func newSchemas() schemas {
 		str("deliveryCity", 50), str("deliveryCountryCode", 3), str("deliveryName", 50),
 		str("deliveryPhone", 50), str("deliveryZipCode", 10), ro(str("id", 0)), str("name", 25),
 		field{name: "stockLocations", kind: kRows, sub: location}, boolean("usingCompanyAddress"))
+	// Invoices are only made from orders here (createinvoice) and read back, so their
+	// schema lists what the sandbox renders, not every field the spec has.
+	invoiceRow := newSchema("", "fortnox_Invoice_InvoiceRow",
+		integer("AccountNumber"), str("ArticleNumber", 0), str("CostCenter", 0),
+		field{name: "DeliveredQuantity", kind: kNumStr}, str("Description", 255), num("Discount"),
+		enum("DiscountType", "AMOUNT", "PERCENT"), num("Price"), str("Project", 0), integer("RowId"),
+		ro(num("Total")), str("Unit", 0), integer("VAT"))
+	invoice := newSchema("Invoice", "fortnox_Invoice",
+		ro(str("@url", 0)), str("Address1", 0), str("Address2", 0), ro(num("Balance")), ro(boolean("Booked")),
+		ro(boolean("Cancelled")), str("City", 1024), str("Country", 0), ro(str("Credit", 0)), str("Currency", 0),
+		str("CustomerName", 0), str("CustomerNumber", 0), str("DeliveryAddress1", 1024),
+		str("DeliveryAddress2", 1024), str("DeliveryCity", 1024), str("DeliveryCountry", 0), date("DeliveryDate"),
+		str("DeliveryName", 1024), str("DeliveryZipCode", 1024), ro(str("DocumentNumber", 0)), date("DueDate"),
+		str("ExternalInvoiceReference1", 80), str("ExternalInvoiceReference2", 80), ro(date("FinalPayDate")),
+		ro(num("Gross")), date("InvoiceDate"), field{name: "InvoiceRows", kind: kRows, sub: invoiceRow},
+		enum("InvoiceType", "INVOICE", "AGREEMENTINVOICE", "INTRESTINVOICE", "SUMMARYINVOICE", "CASHINVOICE"),
+		ro(num("Net")), ro(str("OrderReference", 0)), str("OurReference", 50), enum("PaymentWay", "CASH", "CARD", "AG", ""),
+		str("PriceList", 0), str("Remarks", 1024), ro(num("RoundOff")), str("TermsOfPayment", 0), ro(num("Total")),
+		ro(num("TotalToPay")), ro(num("TotalVAT")), boolean("VATIncluded"), str("WayOfDelivery", 0),
+		str("YourOrderNumber", 75), str("YourReference", 50), str("ZipCode", 1024))
+	writeOff := newSchema("", "fortnox_InvoicePayment_WriteOff",
+		integer("AccountNumber"), num("Amount"), str("CostCenter", 0), str("Currency", 3),
+		str("Description", 0), str("Project", 0), str("TransactionInformation", 0))
+	invoicePayment := newSchema("InvoicePayment", "fortnox_InvoicePayment",
+		ro(str("@url", 0)), num("Amount"), num("AmountCurrency"), ro(boolean("Booked")), str("Currency", 3),
+		num("CurrencyRate"), num("CurrencyUnit"), ro(str("ExternalInvoiceReference1", 0)),
+		ro(str("ExternalInvoiceReference2", 0)), ro(str("InvoiceCustomerName", 0)),
+		ro(str("InvoiceCustomerNumber", 0)), ro(date("InvoiceDueDate")), integer("InvoiceNumber"),
+		ro(str("InvoiceOCR", 0)), ro(str("InvoiceTotal", 0)), str("ModeOfPayment", 0),
+		integer("ModeOfPaymentAccount"), ro(str("Number", 0)), date("PaymentDate"), ro(str("Source", 0)),
+		ro(integer("VoucherNumber")), ro(str("VoucherSeries", 0)), ro(integer("VoucherYear")),
+		field{name: "WriteOffs", kind: kRows, sub: writeOff})
 	return schemas{customer: customer, article: article, order: order, price: price,
 		priceList: priceList, termsOfPayment: terms, modeOfPayment: modes, wayOfDelivery: ways,
-		unit: units, stockPoint: stockPoint}
+		unit: units, stockPoint: stockPoint, invoice: invoice, invoicePayment: invoicePayment}
 }
 
 // Slim list-item fields per resource (reference §3.5, §7, §9).
@@ -127,6 +160,8 @@ var (
 	articleListFields  = []string{"@url", "ArticleNumber", "Description", "DisposableQuantity", "EAN", "Housework", "PurchasePrice", "QuantityInStock", "ReservedQuantity", "SalesPrice", "StockPlace", "StockValue", "Unit", "VAT", "WebshopArticle"}
 	orderListFields    = []string{"@url", "Cancelled", "Currency", "CustomerName", "CustomerNumber", "DeliveryDate", "DocumentNumber", "ExternalInvoiceReference1", "ExternalInvoiceReference2", "OrderDate", "OrderType", "Project", "Sent", "Total"}
 	priceListFields    = []string{"@url", "ArticleNumber", "FromQuantity", "Price", "PriceList"}
+	// invoicePaymentListFields is fortnox_InvoicePaymentListItem.
+	invoicePaymentListFields = []string{"@url", "Amount", "Booked", "Currency", "CurrencyRate", "CurrencyUnit", "InvoiceNumber", "Number", "PaymentDate", "Source"}
 )
 
 // countryNames maps ISO codes to the names Fortnox uses: English, except Sweden.

@@ -15,6 +15,7 @@ import (
 // state is everything the simulated company holds. Guarded by Server.mu.
 type state struct {
 	customers, articles, orders, prices map[string]*entry
+	invoices, payments                  map[string]*entry
 	priceLists, terms, modes, ways      map[string]*entry
 	units, stockPoints                  map[string]*entry
 	stockPointOrder                     []string // ids in creation order; the first is the default
@@ -25,6 +26,8 @@ type state struct {
 	nextCustomer        int64
 	nextArticle         int64
 	nextOrder           int64
+	nextInvoice         int64
+	nextPayment         int64
 	nextRowID           int64
 	company             map[string]any
 }
@@ -37,6 +40,7 @@ func (s *Server) newState() *state {
 	}
 	return &state{
 		customers: map[string]*entry{}, articles: map[string]*entry{}, orders: map[string]*entry{},
+		invoices: map[string]*entry{}, payments: map[string]*entry{},
 		prices: map[string]*entry{}, priceLists: map[string]*entry{}, terms: map[string]*entry{},
 		modes: map[string]*entry{}, ways: map[string]*entry{}, units: map[string]*entry{},
 		stockPoints: map[string]*entry{}, stock: map[string]map[string]decimal.Decimal{},
@@ -247,7 +251,7 @@ func (s *Server) State() any {
 			"customers": len(s.st.customers), "articles": len(s.st.articles), "orders": len(s.st.orders),
 			"prices": len(s.st.prices), "pricelists": len(s.st.priceLists), "termsofpayments": len(s.st.terms),
 			"modesofpayments": len(s.st.modes), "wayofdeliveries": len(s.st.ways), "units": len(s.st.units),
-			"stockpoints": len(s.st.stockPoints),
+			"stockpoints": len(s.st.stockPoints), "invoices": len(s.st.invoices), "invoicepayments": len(s.st.payments),
 		},
 		Warehouse: s.opts.Warehouse,
 		Customers: []any{}, Articles: []any{}, Orders: []any{}, Prices: []any{},

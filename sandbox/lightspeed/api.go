@@ -195,6 +195,14 @@ func (s *Server) serveLocked(rq *apiRequest, segs []string, def *entityDef) (int
 		err = s.updateSaleLocked(id, rq.body, now)
 	case "Sale DELETE":
 		err = s.archiveSaleLocked(id, now)
+	case "SaleLine PUT":
+		err = s.updateSaleLineLocked(id, rq.body, now)
+	case "SaleLine DELETE":
+		out := s.singleLocked(def, id, relSet{})
+		if err := s.deleteSaleLineLocked(id, now); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, out, nil
 	default:
 		return 0, nil, notAllowed
 	}

@@ -164,7 +164,7 @@ func entityDefs() map[string]*entityDef {
 				"calcTransactionDiscount:d:ro calcTotal:d:ro calcSubtotal:d:ro calcTax1:d:ro calcTax2:d:ro taxClassID:i "+
 				"customerID:i:ro discountID:i employeeID:i itemID:i noteID:i parentSaleLineID:i shopID:i:ro taxCategoryID:i "+
 				"saleID:i:ro itemFeeID:i",
-			"saleLineID timeStamp saleID", "+Item", ""),
+			"saleLineID timeStamp saleID", "+Item", "PUT DELETE"),
 		newDef("SalePayment", "salePaymentID",
 			"salePaymentID:i:ro amount:d tipAmount:d createTime:t:ro archived:b remoteReference:s paymentID:s saleID:i:ro "+
 				"paymentTypeID:i ccChargeID:i refPaymentID:i registerID:i employeeID:i creditAccountID:i",

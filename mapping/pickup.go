@@ -1,0 +1,159 @@
+package mapping
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"fortspeed/clients/fortnox"
+	"fortspeed/clients/lightspeed"
+)
+
+// A Fortnox order sent to Lightspeed lives on in two places: the order in Fortnox and its
+// open sale at the till. These functions compare the two, so a change on either side is
+// carried over while the sale is open and named, never silently kept, once it is not.
+
+// OrderRowsDiffer compares what a Fortnox order orders with what the sale made from it
+// sold: the quantity of each article. It names the first articles that differ, or returns
+// "" when they agree. Rows and lines without an article (text rows, misc charges) are not
+// compared.
+func OrderRowsDiffer(o fortnox.Order, lines []LineDraft) string {
+	ordered := map[string]decimal.Decimal{}
+	for _, r := range o.OrderRows {
+		if sku := strings.ToUpper(strings.TrimSpace(string(r.ArticleNumber))); sku != "" {
+			ordered[sku] = ordered[sku].Add(r.OrderedQuantity.Decimal)
+		}
+	}
+	sold := map[string]decimal.Decimal{}
+	for _, l := range lines {
+		if sku := strings.ToUpper(strings.TrimSpace(l.SKU)); sku != "" {
+			sold[sku] = sold[sku].Add(l.Quantity)
+		}
+	}
+	return quantitiesDiffer(ordered, sold, "the order has", "the sale")
+}
+
+// quantitiesDiffer names up to three keys whose quantities differ between a and b.
+func quantitiesDiffer(a, b map[string]decimal.Decimal, aName, bName string) string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var diffs []string
+	for _, k := range keys {
+		if !a[k].Equal(b[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s %s × %s, %s %s", aName, a[k], k, bName, b[k]))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	more := ""
+	if len(diffs) > 3 {
+		more = fmt.Sprintf(" and %d more", len(diffs)-3)
+		diffs = diffs[:3]
+	}
+	return strings.Join(diffs, "; ") + more
+}
+
+// SaleDiffers compares what an order's draft orders with what its completed sale sold:
+// the quantity of each SKU (the item's customSku, or its item id when the item was not
+// loaded). It names the first SKUs that differ, or returns "" when they agree.
+func SaleDiffers(sale lightspeed.Sale, lines []LineDraft) string {
+	ordered := map[string]decimal.Decimal{}
+	for _, l := range lines {
+		if sku := strings.ToUpper(strings.TrimSpace(l.SKU)); sku != "" {
+			ordered[sku] = ordered[sku].Add(l.Quantity)
+		}
+	}
+	sold := map[string]decimal.Decimal{}
+	for _, l := range sale.SaleLines {
+		if int64(l.ItemID) <= 0 {
+			continue
+		}
+		sku := fmt.Sprintf("item %d", int64(l.ItemID))
+		if l.Item != nil && strings.TrimSpace(l.Item.CustomSku) != "" {
+			sku = strings.ToUpper(strings.TrimSpace(l.Item.CustomSku))
+		}
+		sold[sku] = sold[sku].Add(l.UnitQuantity.Decimal)
+	}
+	return quantitiesDiffer(ordered, sold, "the order has", "the sale")
+}
+
+// SaleLinePlan is how an open sale's lines become the order's: lines changed in place,
+// lines added and lines deleted.
+type SaleLinePlan struct {
+	Change []lightspeed.SaleLineChange
+	Add    []lightspeed.SaleLineInput
+	Delete []int64 // saleLineIDs
+}
+
+// Empty reports whether the sale already has the wanted lines.
+func (p SaleLinePlan) Empty() bool { return len(p.Change)+len(p.Add)+len(p.Delete) == 0 }
+
+// String counts the plan's parts for a summary.
+func (p SaleLinePlan) String() string {
+	return fmt.Sprintf("%d lines changed, %d added, %d removed", len(p.Change), len(p.Add), len(p.Delete))
+}
+
+// PlanSaleLines pairs the wanted lines with the sale's lines of the same item, in order,
+// and plans the least that makes them equal: a paired line whose quantity, price or
+// discount differs is changed (prices compare to the öre), an unpaired wanted line is
+// added, an unpaired sale line deleted.
+func PlanSaleLines(have []lightspeed.SaleLine, want []lightspeed.SaleLineInput) SaleLinePlan {
+	byItem := map[int64][]lightspeed.SaleLine{}
+	for _, l := range have {
+		byItem[int64(l.ItemID)] = append(byItem[int64(l.ItemID)], l)
+	}
+	var plan SaleLinePlan
+	for _, w := range want {
+		queue := byItem[w.ItemID]
+		if len(queue) == 0 {
+			plan.Add = append(plan.Add, w)
+			continue
+		}
+		h := queue[0]
+		byItem[w.ItemID] = queue[1:]
+		if lineAgrees(h, w) {
+			continue
+		}
+		plan.Change = append(plan.Change, lightspeed.SaleLineChange{SaleLineID: int64(h.SaleLineID),
+			UnitQuantity: w.UnitQuantity, UnitPrice: w.UnitPrice, DiscountAmount: discountOrZero(w.DiscountAmount)})
+	}
+	for _, l := range have {
+		if slices.ContainsFunc(byItem[int64(l.ItemID)], func(x lightspeed.SaleLine) bool { return x.SaleLineID == l.SaleLineID }) {
+			plan.Delete = append(plan.Delete, int64(l.SaleLineID))
+		}
+	}
+	return plan
+}
+
+func lineAgrees(h lightspeed.SaleLine, w lightspeed.SaleLineInput) bool {
+	cent := decimal.New(5, -3)
+	near := func(a, b decimal.Decimal) bool { return a.Sub(b).Abs().LessThan(cent) }
+	if !h.UnitQuantity.Equal(w.UnitQuantity) {
+		return false
+	}
+	if w.UnitPrice != nil && !near(h.UnitPrice.Decimal, *w.UnitPrice) {
+		return false
+	}
+	return near(h.DiscountAmount.Decimal, *discountOrZero(w.DiscountAmount))
+}
+
+// discountOrZero sends a zero discount explicitly, so a discount removed in Fortnox is
+// removed from the line too.
+func discountOrZero(d *decimal.Decimal) *decimal.Decimal {
+	if d != nil {
+		return d
+	}
+	zero := decimal.Zero
+	return &zero
+}
