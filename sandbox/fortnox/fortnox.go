@@ -139,6 +139,7 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/3/invoices/{DocumentNumber}", handle: (*Server).getInvoice},
 		{method: "GET", pattern: "/3/invoicepayments", handle: (*Server).listInvoicePayments},
 		{method: "POST", pattern: "/3/invoicepayments", handle: (*Server).createInvoicePayment},
+		{method: "GET", pattern: "/3/invoicepayments/{Number}", handle: (*Server).getInvoicePayment},
 		{method: "GET", pattern: "/3/prices", handle: (*Server).listPrices},
 		{method: "POST", pattern: "/3/prices", handle: (*Server).createPrice},
 		{method: "GET", pattern: "/3/prices/sublist/{PriceList}/{ArticleNumber}", handle: (*Server).sublistPrices},

@@ -150,6 +150,17 @@ func (s *Server) listInvoicePayments(w http.ResponseWriter, r *http.Request, _ [
 	s.writeList(w, "InvoicePayments", items, lq, total)
 }
 
+func (s *Server) getInvoicePayment(w http.ResponseWriter, _ *http.Request, p []string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e, ok := s.st.payments[p[0]]
+	if !ok {
+		s.writeError(w, notFound(codeInvoiceNotFound, "Kan inte hitta inbetalningen."))
+		return
+	}
+	s.writeSingle(w, http.StatusOK, "InvoicePayment", s.schemas.invoicePayment.view(e.rec, nil, false))
+}
+
 // createInvoicePayment is POST /3/invoicepayments: a payment against an invoice, in a known
 // mode of payment, lowering its balance. The payment is not booked (bookkeep is a separate
 // call the sandbox does not serve).
