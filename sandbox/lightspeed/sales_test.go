@@ -182,3 +182,45 @@ func TestMalformedRequests(t *testing.T) {
 	// Not-found message in the documented wording.
 	assert.Equal(t, "Object of type 'Employee' not found with primary ID '99'.", e.fails(http.StatusNotFound, http.MethodGet, acct+"Employee/99.json", nil))
 }
+
+// An open sale's lines change and go one by one, and the totals follow; a completed
+// sale's lines cannot; an open sale can be voided.
+func TestOpenSaleLinesChangeDeleteAndVoid(t *testing.T) {
+	e := newEnv(t, "empty", unlimited)
+	a, b := stockItem(t, e, "A-3"), stockItem(t, e, "B-3")
+	open := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "SaleLines": map[string]any{"SaleLine": []any{
+		map[string]any{"itemID": a, "unitQuantity": 1}, map[string]any{"itemID": b, "unitQuantity": 2}}}})["Sale"].(map[string]any)
+	id := open["saleID"].(string)
+	assert.Equal(t, "375", open["total"])
+	lines := inner(open["SaleLines"], "SaleLine")
+	first, second := lines[0]["saleLineID"].(string), lines[1]["saleLineID"].(string)
+
+	changed := e.ok(http.MethodPut, acct+"SaleLine/"+first+".json", map[string]any{"unitQuantity": 3, "unitPrice": "100"})["SaleLine"].(map[string]any)
+	assert.Equal(t, "3", changed["unitQuantity"])
+	sale := e.ok(http.MethodGet, acct+"Sale/"+id+`.json?load_relations=["SaleLines"]`, nil)["Sale"].(map[string]any)
+	assert.Equal(t, "550", sale["total"], "3 × 100 + 2 × 125")
+
+	e.ok(http.MethodDelete, acct+"SaleLine/"+second+".json", nil)
+	sale = e.ok(http.MethodGet, acct+"Sale/"+id+`.json?load_relations=["SaleLines"]`, nil)["Sale"].(map[string]any)
+	assert.Equal(t, "300", sale["total"])
+	assert.Len(t, inner(sale["SaleLines"], "SaleLine"), 1)
+	e.fails(http.StatusNotFound, http.MethodGet, acct+"SaleLine/"+second+".json", nil)
+
+	// A new line by PUT on the sale, the existing one changed in the same request.
+	sale = e.ok(http.MethodPut, acct+"Sale/"+id+".json", map[string]any{"SaleLines": map[string]any{"SaleLine": []any{
+		map[string]any{"saleLineID": first, "unitQuantity": 1}, map[string]any{"itemID": b, "unitQuantity": 1}}}})["Sale"].(map[string]any)
+	assert.Equal(t, "225", sale["total"], "1 × 100 + 1 × 125")
+
+	voided := e.ok(http.MethodPut, acct+"Sale/"+id+".json", map[string]any{"voided": true})["Sale"].(map[string]any)
+	assert.Equal(t, "true", voided["voided"])
+	assert.Equal(t, "false", voided["completed"])
+	assert.Contains(t, e.fails(http.StatusBadRequest, http.MethodDelete, acct+"SaleLine/"+first+".json", nil), "voided")
+	assert.Equal(t, "10", qoh(t, e, a, "1"), "an open or voided sale leaves stock alone")
+
+	done := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "completed": true,
+		"SaleLines":    map[string]any{"SaleLine": map[string]any{"itemID": a, "unitQuantity": 1}},
+		"SalePayments": map[string]any{"SalePayment": map[string]any{"paymentTypeID": 2, "amount": "125"}}})["Sale"].(map[string]any)
+	line := inner(done["SaleLines"], "SaleLine")[0]["saleLineID"].(string)
+	assert.Contains(t, e.fails(http.StatusBadRequest, http.MethodPut, acct+"SaleLine/"+line+".json", map[string]any{"unitQuantity": 2}), "completed")
+	assert.Contains(t, e.fails(http.StatusBadRequest, http.MethodDelete, acct+"SaleLine/"+line+".json", nil), "completed")
+}
