@@ -22,9 +22,10 @@ import (
 	"fortspeed/internal/workers"
 )
 
-// Scopes asked for: what the flows read and write.
+// Scopes asked for: what the flows read and write (invoice and payment: orders.on_pickup
+// invoice makes and pays invoices).
 const (
-	fortnoxScopes    = "companyinformation article customer order price settings"
+	fortnoxScopes    = "companyinformation article customer order invoice payment price settings"
 	lightspeedScopes = "employee:all"
 )
 
