@@ -1,6 +1,7 @@
 package lightspeed
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"testing"
 
@@ -223,4 +224,24 @@ func TestOpenSaleLinesChangeDeleteAndVoid(t *testing.T) {
 	line := inner(done["SaleLines"], "SaleLine")[0]["saleLineID"].(string)
 	assert.Contains(t, e.fails(http.StatusBadRequest, http.MethodPut, acct+"SaleLine/"+line+".json", map[string]any{"unitQuantity": 2}), "completed")
 	assert.Contains(t, e.fails(http.StatusBadRequest, http.MethodDelete, acct+"SaleLine/"+line+".json", nil), "completed")
+}
+
+// The demo trickle has customers collect orders sent from Fortnox: the oldest open sale
+// from Fortnox is paid by card and completed.
+func TestDemoTickPicksUpOpenFortnoxSales(t *testing.T) {
+	e := newEnv(t, "demo", unlimited)
+	a := stockItem(t, e, "A-4")
+	open := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "referenceNumber": "1042", "referenceNumberSource": "Fortnox",
+		"SaleLines": map[string]any{"SaleLine": map[string]any{"itemID": a, "unitQuantity": 2}}})["Sale"].(map[string]any)
+	id := open["saleID"].(string)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 60 {
+		e.srv.DemoTick(rng)
+		if sale := e.ok(http.MethodGet, acct+"Sale/"+id+".json", nil)["Sale"].(map[string]any); sale["completed"] == "true" {
+			assert.Equal(t, "250", sale["calcPayments"], "paid in full")
+			assert.Equal(t, "8", qoh(t, e, a, "1"), "collected: the stock leaves the shop")
+			return
+		}
+	}
+	t.Fatal("no demo tick picked the open Fortnox sale up")
 }

@@ -262,6 +262,9 @@ func (s *Server) DemoTick(rng *rand.Rand) {
 	defer s.mu.Unlock()
 	// A failure here only means the store had nothing to sell; the trickle tries again.
 	s.randomSaleLocked(rng, wireTime(s.clock.Now()))
+	if rng.IntN(3) == 0 {
+		s.pickUpLocked(wireTime(s.clock.Now()))
+	}
 }
 
 // stateView is GET /_sandbox/state: counts and full records per entity.
