@@ -229,6 +229,18 @@ func TestUpdateSaleFollowsTheFortnoxOrder(t *testing.T) {
 	assert.False(t, res.Changed, "an unchanged order leaves its sale alone")
 	assert.Contains(t, res.Summary, "already agrees")
 
+	// With the page check's view of the sale, an order listed again unchanged costs no call.
+	var page CheckExistsBatchResult
+	require.NoError(t, f.run(OrdersToLightspeedCheckExistsBatch, CheckExistsBatchInput{Tenant: "default",
+		Records: []CheckExistsEntry{{Reference: number}}}, &page))
+	require.Equal(t, saleID, page.Existing[number])
+	require.NotEmpty(t, page.States[number])
+	d := f.draft(number)
+	calls := f.lsRequests()
+	require.NoError(t, f.run(OrdersToLightspeedUpdateSale, UpdateSaleInput{Tenant: "default", Draft: d, SaleID: saleID, Known: page.States[number]}, &res))
+	assert.False(t, res.Changed)
+	assert.Equal(t, calls, f.lsRequests(), "decided from the page check")
+
 	// Edited in Fortnox: the first row's quantity, the second row replaced by another
 	// article, a third row added.
 	body := map[string]any{"Order": map[string]any{"OrderRows": []map[string]any{
@@ -237,10 +249,12 @@ func TestUpdateSaleFollowsTheFortnoxOrder(t *testing.T) {
 		{"ArticleNumber": arts[3].Number, "OrderedQuantity": 2},
 	}}}
 	f.fortnoxJSON("PUT", "/3/orders/"+number, body)
-	res, err = f.updateSale(number, saleID)
-	require.NoError(t, err)
+	// The page's view is from before the edit; a change is written from a fresh read.
+	calls = f.lsRequests()
+	require.NoError(t, f.run(OrdersToLightspeedUpdateSale, UpdateSaleInput{Tenant: "default", Draft: f.draft(number), SaleID: saleID, Known: page.States[number]}, &res))
 	assert.True(t, res.Changed)
 	assert.Contains(t, res.Summary, "1 lines changed, 2 added, 1 removed")
+	assert.Equal(t, calls+3, f.lsRequests(), "one read, one update, one line deleted")
 	sale := f.sale(saleID)
 	got := map[string]string{}
 	for _, l := range sale.SaleLines {

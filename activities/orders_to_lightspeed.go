@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -196,6 +197,14 @@ func (a *OrdersToLightspeedTarget) CheckExistsBatch(ctx context.Context, in Chec
 		id := strconv.FormatInt(int64(s.SaleID), 10)
 		if have, ok := res.Existing[ref]; !ok || lsLowerID(id, have) {
 			res.Existing[ref] = id
+			state, err := json.Marshal(lsStateOf(s))
+			if err != nil {
+				return CheckExistsBatchResult{}, fmt.Errorf("check-exists: encode the state of sale %s: %w", id, err)
+			}
+			if res.States == nil {
+				res.States = make(map[string]json.RawMessage)
+			}
+			res.States[ref] = state
 		}
 	}
 	res.Summary = fmt.Sprintf("check-exists: %d of %d Fortnox orders already in Lightspeed (one batched lookup)", len(res.Existing), len(wanted))

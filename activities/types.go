@@ -166,7 +166,9 @@ type UpdateSaleInput struct {
 	Tenant string             `json:"tenant"`
 	Draft  mapping.OrderDraft `json:"draft"`
 	SaleID string             `json:"sale_id"`
-	DryRun bool               `json:"dry_run"`
+	// Known is the sale as the page check saw it (PageCheck.State); empty: read it.
+	Known  json.RawMessage `json:"known,omitempty"`
+	DryRun bool            `json:"dry_run"`
 }
 
 // UpdateSaleResult says whether the sale was changed (lines, or voided).

@@ -64,26 +64,25 @@ func quantitiesDiffer(a, b map[string]decimal.Decimal, aName, bName string) stri
 	return strings.Join(diffs, "; ") + more
 }
 
-// SaleDiffers compares what an order's draft orders with what its completed sale sold:
-// the quantity of each SKU (the item's customSku, or its item id when the item was not
-// loaded). It names the first SKUs that differ, or returns "" when they agree.
-func SaleDiffers(sale lightspeed.Sale, lines []LineDraft) string {
-	ordered := map[string]decimal.Decimal{}
-	for _, l := range lines {
-		if sku := strings.ToUpper(strings.TrimSpace(l.SKU)); sku != "" {
-			ordered[sku] = ordered[sku].Add(l.Quantity)
+// SaleDiffers compares the lines a sale should have (LightspeedSaleLines of its order's
+// draft) with the lines it has: the quantity of each item, named by its SKU in skus (item
+// id → SKU). It names the first that differ, or returns "" when they agree; lines without
+// an item are not compared.
+func SaleDiffers(have []lightspeed.SaleLine, want []lightspeed.SaleLineInput, skus map[int64]string) string {
+	name := func(item int64) string {
+		if sku := skus[item]; sku != "" {
+			return sku
 		}
+		return fmt.Sprintf("item %d", item)
 	}
-	sold := map[string]decimal.Decimal{}
-	for _, l := range sale.SaleLines {
-		if int64(l.ItemID) <= 0 {
-			continue
+	ordered, sold := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+	for _, l := range want {
+		ordered[name(l.ItemID)] = ordered[name(l.ItemID)].Add(l.UnitQuantity)
+	}
+	for _, l := range have {
+		if item := int64(l.ItemID); item > 0 {
+			sold[name(item)] = sold[name(item)].Add(l.UnitQuantity.Decimal)
 		}
-		sku := fmt.Sprintf("item %d", int64(l.ItemID))
-		if l.Item != nil && strings.TrimSpace(l.Item.CustomSku) != "" {
-			sku = strings.ToUpper(strings.TrimSpace(l.Item.CustomSku))
-		}
-		sold[sku] = sold[sku].Add(l.UnitQuantity.Decimal)
 	}
 	return quantitiesDiffer(ordered, sold, "the order has", "the sale")
 }

@@ -65,12 +65,14 @@ func TestOrderRowsDiffer(t *testing.T) {
 }
 
 func TestSaleDiffers(t *testing.T) {
-	sale := lightspeed.Sale{SaleLines: lightspeed.List[lightspeed.SaleLine]{
-		{ItemID: 5, UnitQuantity: lightspeed.Decimal{Decimal: dec("2")}, Item: &lightspeed.Item{CustomSku: "TS-1"}},
+	have := []lightspeed.SaleLine{
+		{ItemID: 5, UnitQuantity: lightspeed.Decimal{Decimal: dec("2")}},
 		{ItemID: 0, UnitQuantity: lightspeed.Decimal{Decimal: dec("1")}},
-	}}
-	assert.Empty(t, SaleDiffers(sale, []LineDraft{{SKU: "ts-1", Quantity: dec("2")}}))
-	assert.Contains(t, SaleDiffers(sale, []LineDraft{{SKU: "TS-1", Quantity: dec("3")}}), "the order has 3 × TS-1, the sale 2")
+	}
+	skus := map[int64]string{5: "TS-1"}
+	assert.Empty(t, SaleDiffers(have, []lightspeed.SaleLineInput{{ItemID: 5, UnitQuantity: dec("2")}}, skus), "lines without an item do not count")
+	assert.Equal(t, "the order has 3 × TS-1, the sale 2",
+		SaleDiffers(have, []lightspeed.SaleLineInput{{ItemID: 5, UnitQuantity: dec("3")}}, skus))
 }
 
 func TestPlanSaleLines(t *testing.T) {

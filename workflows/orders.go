@@ -130,8 +130,11 @@ func pickupVerb(mode string) string {
 // updateSale carries a changed or cancelled order over to the sale made from it.
 func updateSale(ctx workflow.Context, r *recordRun, draft mapping.OrderDraft, saleID string) (RecordResult, error) {
 	summary := fmt.Sprintf("update-sale: bring %s sale %s in line with %s %s", r.flow.Target, saleID, r.flow.Source, draft.Reference)
-	res, err := runStep[activities.UpdateSaleResult](ctx, r, stepUpdateSale, r.stepOptions(stepUpdateSale, summary),
-		activities.UpdateSaleInput{Tenant: r.in.Tenant, Draft: draft, SaleID: saleID, DryRun: r.in.DryRun})
+	in := activities.UpdateSaleInput{Tenant: r.in.Tenant, Draft: draft, SaleID: saleID, DryRun: r.in.DryRun}
+	if pc := r.in.PageCheck; pc != nil && !r.refetch && pc.Reference == draft.Reference && pc.TargetID == saleID {
+		in.Known = pc.State
+	}
+	res, err := runStep[activities.UpdateSaleResult](ctx, r, stepUpdateSale, r.stepOptions(stepUpdateSale, summary), in)
 	if err != nil {
 		return RecordResult{}, err
 	}

@@ -141,8 +141,8 @@ func (c *Client) SalesByReference(ctx context.Context, ref string) ([]Sale, erro
 }
 
 // SalesByReferences returns the sales whose referenceNumber is one of refs, in batches of
-// at most 100 (referenceNumber=IN,[…]), without relations: one call answers "which of
-// these exist" for a page of records. Blanks and duplicates in refs are dropped; callers
+// at most 100 (referenceNumber=IN,[…]), with their lines: one call answers "which of
+// these exist, and what do they hold" for a page of records. Blanks and duplicates in refs are dropped; callers
 // check ReferenceNumberSource. A reference holding a comma is looked up on its own,
 // because the IN list is split at commas even inside quotes.
 func (c *Client) SalesByReferences(ctx context.Context, refs []string) ([]Sale, error) {
@@ -163,9 +163,10 @@ func (c *Client) SalesByReferences(ctx context.Context, refs []string) ([]Sale, 
 	if len(listed)+len(alone) == 0 {
 		return nil, invalid(op, "no reference numbers given")
 	}
+	lines := url.Values{"load_relations": {relations("SaleLines")}}
 	var out []Sale
 	for _, r := range alone {
-		q := url.Values{}
+		q := url.Values{"load_relations": lines["load_relations"]}
 		q.Set("referenceNumber", r)
 		sales, err := listAll[Sale](ctx, c, op, "Sale", "Sale", q)
 		if err != nil {
@@ -173,7 +174,7 @@ func (c *Client) SalesByReferences(ctx context.Context, refs []string) ([]Sale, 
 		}
 		out = append(out, sales...)
 	}
-	listedSales, err := listIn[Sale](ctx, c, op, "Sale", "referenceNumber", listed, nil)
+	listedSales, err := listIn[Sale](ctx, c, op, "Sale", "referenceNumber", listed, lines)
 	if err != nil {
 		return nil, err
 	}
