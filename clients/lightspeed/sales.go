@@ -16,7 +16,8 @@ import (
 
 // saleRelations loads everything the orders flow reads from a sale.
 func saleRelations() string {
-	return relations("SaleLines", "SaleLines.Item", "SalePayments", "SalePayments.PaymentType", "Customer", "Customer.Contact")
+	return relations("SaleLines", "SaleLines.Item", "SaleLines.Note", "SalePayments", "SalePayments.PaymentType",
+		"Customer", "Customer.Contact", "ShipTo", "ShipTo.Contact")
 }
 
 // CompletedSalesChangedSince returns every completed sale whose timeStamp is after since,
