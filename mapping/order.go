@@ -27,6 +27,9 @@ type SourceOrder struct {
 	// sale's createTime); zero when unknown. The target record made from it cannot be
 	// older, which bounds the page's check-exists listing.
 	Created time.Time `json:"created,omitzero" expr:"created"`
+	// ReturnOf is the sale a return refunds (its lines' parentSaleLineID lead there), where
+	// enrich could tell.
+	ReturnOf string `json:"return_of,omitempty" expr:"return_of"`
 }
 
 // LightspeedReferencePrefix starts the ExternalInvoiceReference1 of every Fortnox order made
@@ -73,6 +76,16 @@ type SourceLine struct {
 	UnitPrice   decimal.Decimal `json:"unit_price" expr:"unit_price"`
 	VATPercent  decimal.Decimal `json:"vat_percent" expr:"vat_percent"`
 	Discount    decimal.Decimal `json:"discount" expr:"discount"` // percent
+	// Misc marks a line without an item (Lightspeed itemID 0): a misc charge, a gift wrap,
+	// a service. Its description is the line's note.
+	Misc     bool   `json:"misc,omitempty" expr:"misc"`
+	ItemID   string `json:"item_id,omitempty" expr:"item_id"`
+	LineType string `json:"line_type,omitempty" expr:"line_type"` // Lightspeed's lineType (item_fee, …)
+	// ParentLineID is the line a return line refunds.
+	ParentLineID string `json:"parent_line_id,omitempty" expr:"parent_line_id"`
+	// ItemSKUs are the item's SKU fields by their Lightspeed names (customSku,
+	// manufacturerSku, systemSku, upc, ean); orders.sku_fields picks SKU from them.
+	ItemSKUs map[string]string `json:"item_skus,omitempty" expr:"item_skus"`
 }
 
 // Payment is one payment on a sale; Method is the source's payment type name.
@@ -105,6 +118,12 @@ type OrderDraft struct {
 	WayOfDelivery  string `json:"way_of_delivery,omitempty"`
 	PriceList      string `json:"price_list,omitempty"`
 	Remarks        string `json:"remarks,omitempty"`
+
+	// ReturnOf is the source record a return refunds (orders.returns credit).
+	ReturnOf string `json:"return_of,omitempty"`
+	// Notes say what the mapping changed on the way (lines dropped, text cleaned, prices
+	// rounded), for the record's summary.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // CustomerDraft says how the target customer is found or created.
@@ -130,6 +149,10 @@ type LineDraft struct {
 	UnitPrice   decimal.Decimal `json:"unit_price"`
 	VATPercent  decimal.Decimal `json:"vat_percent"`
 	Discount    decimal.Decimal `json:"discount"`
+	// Account is the Fortnox sales account of a row without an article (a misc line).
+	Account string `json:"account,omitempty"`
+
+	index int // the line's position in the source, for reasons
 }
 
 // SKUs lists the distinct SKUs of the draft in line order.
