@@ -193,6 +193,17 @@ func (c *Client) Sale(ctx context.Context, id int64) (Sale, error) {
 	return getOne[Sale](ctx, c, op, path, "Sale", q)
 }
 
+// SaleLine returns one sale line, without relations: a refund line's parentSaleLineID
+// leads to the line it returns, and that line's saleID to the original sale.
+func (c *Client) SaleLine(ctx context.Context, id int64) (SaleLine, error) {
+	const op = "get sale line"
+	path, err := idPath(op, "SaleLine", id)
+	if err != nil {
+		return SaleLine{}, err
+	}
+	return getOne[SaleLine](ctx, c, op, path, "SaleLine", nil)
+}
+
 // SaleInput is a new sale. Without payments and Completed it stays open, as the orders flow
 // wants: the customer pays and collects in the store.
 type SaleInput struct {
