@@ -49,14 +49,9 @@ func newFunctions(s *Settings) *functions {
 	for name, t := range s.Tables {
 		f.tables[name] = t
 	}
-	// country_code understands, in rising precedence: every English name of the ISO table,
-	// the names orders.countries gives, and orders.country_aliases.
-	countries.Codes(func(code string, english []string) {
-		names[code] = english[0]
-		for _, n := range english {
-			f.codes[strings.ToLower(n)] = code
-		}
-	})
+	// country_code understands, in rising precedence: every English name of the ISO table
+	// (countries.Code), the names orders.countries gives, and orders.country_aliases.
+	countries.Codes(func(code string, english []string) { names[code] = english[0] })
 	for code, name := range s.Orders.Countries {
 		names[code] = name
 		f.codes[strings.ToLower(name)] = code
@@ -81,7 +76,10 @@ func (f *functions) countryCode(name string) string {
 	if code := strings.ToUpper(name); len(code) == 2 && f.tables["countries"][code] != "" {
 		return code
 	}
-	return f.codes[strings.ToLower(name)]
+	if code, ok := f.codes[strings.ToLower(name)]; ok {
+		return code
+	}
+	return countries.Code(name)
 }
 
 func (f *functions) regexp(pattern string) (*regexp.Regexp, error) {

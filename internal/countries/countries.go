@@ -4,7 +4,10 @@ package countries
 
 //go:generate go run gen.go /usr/share/iso-codes/json/iso_3166-1.json
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Name returns the English short name of an alpha-2 code ("AR" → "Argentina"), "" when the
 // code is not in ISO 3166-1. The code is matched without case.
@@ -15,4 +18,24 @@ func Codes(each func(code string, names []string)) {
 	for code, name := range names {
 		each(code, append([]string{name}, otherNames[code]...))
 	}
+}
+
+var (
+	byName     map[string]string
+	byNameOnce sync.Once
+)
+
+// Code returns the alpha-2 code of an English country name: the short, ISO or official
+// name ("Argentina", "Korea, Republic of", "Czech Republic"), matched without case; "" when
+// the name is none of them.
+func Code(name string) string {
+	byNameOnce.Do(func() {
+		byName = make(map[string]string, 2*len(names))
+		Codes(func(code string, english []string) {
+			for _, n := range english {
+				byName[strings.ToLower(n)] = code
+			}
+		})
+	})
+	return byName[strings.ToLower(strings.TrimSpace(name))]
 }
