@@ -2,6 +2,7 @@ package lightspeed
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -264,4 +265,29 @@ func TestSaleShapesOfRealShops(t *testing.T) {
 	require.Len(t, pays, 1)
 	assert.Equal(t, "-145.13", pays[0]["amount"])
 	e.fails(http.StatusMethodNotAllowed, http.MethodGet, acct+"Sale/"+id+"/refund.json", nil)
+}
+
+// The demo store's sales (make run) show the shapes of real shops: lines without an item,
+// ship-to addresses and 4-decimal prices.
+func TestDemoSalesCarryRealShapes(t *testing.T) {
+	e := newEnv(t, "demo", unlimited)
+	sales := list(e.ok(http.MethodGet, acct+`Sale.json?load_relations=["SaleLines","SaleLines.Note","ShipTo"]`, nil), "Sale")
+	misc, shipped, fine := 0, 0, 0
+	for _, s := range sales {
+		if to, ok := s["ShipTo"].(map[string]any); ok && to["firstName"] != "" {
+			shipped++
+		}
+		for _, l := range inner(s["SaleLines"], "SaleLine") {
+			if l["itemID"] == "0" {
+				misc++
+				assert.NotEmpty(t, l["Note"].(map[string]any)["note"])
+			}
+			if p := l["unitPrice"].(string); len(p) > 3 && strings.Contains(p, ".") && len(p)-strings.Index(p, ".") == 5 {
+				fine++
+			}
+		}
+	}
+	assert.Positive(t, misc, "lines without an item")
+	assert.Positive(t, shipped, "sales with a ship-to")
+	assert.Positive(t, fine, "4-decimal prices")
 }
