@@ -91,11 +91,11 @@ func TestOrdersAsShopsMakeThem(t *testing.T) {
 	sales := map[string]string{
 		"misc line": s.postSale(ctx, nil, line("1", "149.00"),
 			map[string]any{"itemID": "0", "unitQuantity": "1", "unitPrice": "29", "Note": map[string]any{"note": "Presentinslagning"}}),
-		"zero quantity":    s.postSale(ctx, nil, line("2", "149.00"), line("0", "149.00")),
-		"quote":            s.postSale(ctx, nil, map[string]any{"itemID": quoted, "unitQuantity": "1", "unitPrice": "59"}),
-		"argentina":        s.postSale(ctx, map[string]any{"customerID": argentina}, line("1", "149.00")),
-		"4-decimal price":  s.postSale(ctx, nil, line("3", "33.3350")),
-		"no customSku":     s.postSale(ctx, nil, map[string]any{"itemID": noCustomSku, "unitQuantity": "1", "unitPrice": "10"}),
+		"zero quantity":   s.postSale(ctx, nil, line("2", "149.00"), line("0", "149.00")),
+		"quote":           s.postSale(ctx, nil, map[string]any{"itemID": quoted, "unitQuantity": "1", "unitPrice": "59"}),
+		"argentina":       s.postSale(ctx, map[string]any{"customerID": argentina}, line("1", "149.00")),
+		"4-decimal price": s.postSale(ctx, nil, line("3", "33.3350")),
+		"no customSku":    s.postSale(ctx, nil, map[string]any{"itemID": noCustomSku, "unitQuantity": "1", "unitPrice": "10"}),
 		"ship-to": s.postSale(ctx, map[string]any{"ShipTo": map[string]any{"firstName": "Eva", "lastName": "Ek",
 			"Contact": map[string]any{"Addresses": map[string]any{"ContactAddress": map[string]any{
 				"address1": "Hamngatan 2", "zip": "411 01", "city": "Göteborg", "countryCode": "SE"}}}}}, line("1", "149.00")),
