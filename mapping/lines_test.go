@@ -49,6 +49,10 @@ func TestOrderMiscLineRow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Övrigt", d.Lines[1].Description, "a line without a note gets the mapping's fallback")
 	assert.Equal(t, "3002", d.Lines[1].Account, "12 % VAT, however the rate is written")
+	src.Lines[1].LineType = "item_fee"
+	d, err = newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
+	require.NoError(t, err)
+	assert.Equal(t, "Avgift", d.Lines[1].Description, "a fee line without a note")
 
 	src.Lines[1].VATPercent = dec("7")
 	_, err = newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
