@@ -198,10 +198,10 @@ func (a *OrdersToFortnoxSource) returnedSale(ctx context.Context, src mapping.So
 		if err != nil {
 			return "", vendorError(err)
 		}
-		if parent.SaleID > 0 {
-			return strconv.FormatInt(int64(parent.SaleID), 10), nil
+		if parent.SaleID <= 0 {
+			return "", nil
 		}
-		return "", nil
+		return strconv.FormatInt(int64(parent.SaleID), 10), nil
 	}
 	return "", nil
 }

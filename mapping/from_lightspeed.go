@@ -15,10 +15,10 @@ import (
 const VendorLightspeed = "lightspeed"
 
 // FromLightspeedSale turns a completed sale, read with its SaleLines.Item, SaleLines.Note,
-// SalePayments.PaymentType, Customer.Contact and ShipTo.Contact relations, into the neutral source order the
-// orders-to-fortnox expressions read. It only reshapes: every rule (defaults, payment table,
-// countries, validation) is applied later by Mapper.Order, so a record that reads oddly
-// here becomes needs_fix there with a reason naming the field. loc is the shop's time zone
+// SalePayments.PaymentType, Customer.Contact and ShipTo.Contact relations, into the neutral
+// source order the orders-to-fortnox expressions read. It only reshapes: every rule
+// (defaults, payment table, countries, validation) is applied later by Mapper.Order, so a
+// record that reads oddly here becomes needs_fix there with a reason naming the field. loc is the shop's time zone
 // for the order date (UTC when nil): a sale at 00:30 local time belongs to that local day.
 func FromLightspeedSale(s lightspeed.Sale, loc *time.Location) SourceOrder {
 	if loc == nil {

@@ -10,9 +10,8 @@ import (
 )
 
 // applyLines applies the orders-to-fortnox rules of the sale's lines: returns
-// (orders.returns) and lines without an item (orders.misc_lines). misc says per draft line
-// whether it has no item.
-func (m *Mapper) applyLines(src SourceOrder, d *OrderDraft, misc []bool) error {
+// (orders.returns) and lines without an item (orders.misc_lines).
+func (m *Mapper) applyLines(src SourceOrder, d *OrderDraft) error {
 	o := m.settings.Orders
 	if isReturn(src) {
 		if o.Returns != ReturnsCredit {
@@ -26,10 +25,10 @@ func (m *Mapper) applyLines(src SourceOrder, d *OrderDraft, misc []bool) error {
 		d.Notes = append(d.Notes, "a return: a Fortnox order with negative rows (orders.returns credit)")
 	}
 	for i := range d.Lines {
-		if !misc[i] {
+		l := &d.Lines[i]
+		if !l.misc {
 			continue
 		}
-		l := &d.Lines[i]
 		field := fmt.Sprintf("lines[%d]", l.index)
 		switch o.MiscLines {
 		case MiscNeedsFix:

@@ -222,7 +222,6 @@ func (m *Mapper) Order(flow string, src SourceOrder) (OrderDraft, error) {
 		return OrderDraft{}, dataError("id", "the source order has no id")
 	}
 	env := orderEnv(src)
-	var misc []bool // per draft line: it has no item
 	for _, p := range fp.order {
 		v, err := expr.Run(p.prog, env)
 		if err != nil {
@@ -249,24 +248,23 @@ func (m *Mapper) Order(flow string, src SourceOrder) (OrderDraft, error) {
 		if err != nil {
 			return OrderDraft{}, err
 		}
-		ld.index = i
+		ld.index, ld.misc = i, line.Misc
 		if line.Misc {
 			ld.SKU = "" // booked by orders.misc_lines, never by what the mapping made of its SKU
 		}
 		d.Lines = append(d.Lines, ld)
-		misc = append(misc, line.Misc)
 	}
 	if len(dropped) > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("dropped %d lines of quantity 0 (%s)", len(dropped), strings.Join(dropped, ", ")))
 	}
-	if toFortnox && len(d.Lines) == 0 {
-		if len(src.Lines) == 0 {
-			return OrderDraft{}, &Skip{Reason: "the sale has no lines (a deposit or an account payment): nothing to order"}
-		}
-		return OrderDraft{}, &Skip{Reason: fmt.Sprintf("every line of the sale has quantity 0 (%s): nothing to order", strings.Join(dropped, ", "))}
-	}
 	if toFortnox {
-		if err := m.applyLines(src, &d, misc); err != nil {
+		switch {
+		case len(src.Lines) == 0:
+			return OrderDraft{}, &Skip{Reason: "the sale has no lines (a deposit or an account payment): nothing to order"}
+		case len(d.Lines) == 0:
+			return OrderDraft{}, &Skip{Reason: fmt.Sprintf("every line of the sale has quantity 0 (%s): nothing to order", strings.Join(dropped, ", "))}
+		}
+		if err := m.applyLines(src, &d); err != nil {
 			return OrderDraft{}, err
 		}
 	}

@@ -152,7 +152,8 @@ type LineDraft struct {
 	// Account is the Fortnox sales account of a row without an article (a misc line).
 	Account string `json:"account,omitempty"`
 
-	index int // the line's position in the source, for reasons
+	index int  // the line's position in the source, for reasons
+	misc  bool // the source line has no item
 }
 
 // SKUs lists the distinct SKUs of the draft in line order.
