@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	tlog "go.temporal.io/sdk/log"
 
+	"fortspeed/clients"
 	"fortspeed/clients/lightspeed"
 	"fortspeed/mapping"
 )
@@ -144,7 +145,19 @@ func (a *OrdersToFortnoxSource) Enrich(ctx context.Context, in EnrichInput) (Enr
 		}
 		src = mapping.FromLightspeedSale(sale, a.location)
 	}
+	if src.ReturnOf == "" {
+		returnOf, err := a.returnedSale(ctx, src)
+		if err != nil {
+			return EnrichResult{}, err
+		}
+		src.ReturnOf = returnOf
+	}
 	draft, err := a.mapper.Order(mapping.FlowOrdersToFortnox, src)
+	var skip *mapping.Skip
+	if errors.As(err, &skip) {
+		log.Info("sale skipped", "reason", skip.Reason)
+		return EnrichResult{Skip: skip.Reason, Summary: "enrich: sale " + src.ID + " skipped: " + skip.Reason}, nil
+	}
 	var bad *mapping.Error
 	if errors.As(err, &bad) {
 		log.Info("sale needs fixing", "field", bad.Field)
@@ -162,6 +175,33 @@ func (a *OrdersToFortnoxSource) Enrich(ctx context.Context, in EnrichInput) (Enr
 		payment = "mode of payment " + draft.ModeOfPayment
 	}
 	summary := fmt.Sprintf("enrich: sale %s → %s, %d lines, %s, %s", src.ID, draft.Reference, len(draft.Lines), customer, payment)
+	if len(draft.Notes) > 0 {
+		summary += "; " + strings.Join(draft.Notes, "; ")
+	}
 	log.Info(summary)
 	return EnrichResult{Draft: draft, Summary: summary}, nil
+}
+
+// returnedSale finds the sale a return refunds: the sale of the line its first refund line
+// names (parentSaleLineID), "" for a sale that refunds no line. A parent line Lightspeed no
+// longer has leaves it unknown; the return is then named without it.
+func (a *OrdersToFortnoxSource) returnedSale(ctx context.Context, src mapping.SourceOrder) (string, error) {
+	for _, l := range src.Lines {
+		id, err := strconv.ParseInt(l.ParentLineID, 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		parent, err := a.lightspeed.SaleLine(ctx, id)
+		if clients.KindOf(err) == clients.NotFound {
+			return "", nil
+		}
+		if err != nil {
+			return "", vendorError(err)
+		}
+		if parent.SaleID <= 0 {
+			return "", nil
+		}
+		return strconv.FormatInt(int64(parent.SaleID), 10), nil
+	}
+	return "", nil
 }

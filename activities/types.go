@@ -43,10 +43,12 @@ type EnrichInput struct {
 	Refetch bool                `json:"refetch"`
 }
 
-// EnrichResult is the validated target draft.
+// EnrichResult is the validated target draft, or with Skip set (the reason) a record
+// there is nothing to write for (a sale without lines), which the record skips.
 type EnrichResult struct {
 	Draft   mapping.OrderDraft `json:"draft"`
 	Summary string             `json:"summary"`
+	Skip    string             `json:"skip,omitempty"`
 }
 
 // CheckExistsInput looks the draft up in the target by its idempotency key, Draft.Reference.

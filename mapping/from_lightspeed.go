@@ -14,11 +14,11 @@ import (
 // VendorLightspeed is SourceOrder.Vendor for sales read from Lightspeed.
 const VendorLightspeed = "lightspeed"
 
-// FromLightspeedSale turns a completed sale, read with its SaleLines.Item,
-// SalePayments.PaymentType and Customer.Contact relations, into the neutral source order the
-// orders-to-fortnox expressions read. It only reshapes: every rule (defaults, payment table,
-// countries, validation) is applied later by Mapper.Order, so a record that reads oddly
-// here becomes needs_fix there with a reason naming the field. loc is the shop's time zone
+// FromLightspeedSale turns a completed sale, read with its SaleLines.Item, SaleLines.Note,
+// SalePayments.PaymentType, Customer.Contact and ShipTo.Contact relations, into the neutral
+// source order the orders-to-fortnox expressions read. It only reshapes: every rule
+// (defaults, payment table, countries, validation) is applied later by Mapper.Order, so a
+// record that reads oddly here becomes needs_fix there with a reason naming the field. loc is the shop's time zone
 // for the order date (UTC when nil): a sale at 00:30 local time belongs to that local day.
 func FromLightspeedSale(s lightspeed.Sale, loc *time.Location) SourceOrder {
 	if loc == nil {
@@ -41,6 +41,9 @@ func FromLightspeedSale(s lightspeed.Sale, loc *time.Location) SourceOrder {
 	}
 	if s.CustomerID > 0 && s.Customer != nil {
 		src.Customer, src.Billing = lightspeedCustomer(*s.Customer)
+	}
+	if s.ShipTo != nil {
+		src.Shipping, src.Note = lightspeedShipTo(*s.ShipTo)
 	}
 	for _, l := range s.SaleLines {
 		src.Lines = append(src.Lines, lightspeedLine(l))
@@ -73,7 +76,8 @@ func lsPaymentMethod(p lightspeed.SalePayment) string {
 }
 
 // lightspeedCustomer reads the buyer and their first address (Lightspeed contacts carry
-// one postal address in practice; the shipping address is left to the mapping's fallback).
+// one postal address in practice; the shipping address is the sale's ship-to, or the
+// mapping's fallback to this one).
 func lightspeedCustomer(c lightspeed.Customer) (SourceCustomer, Address) {
 	sc := SourceCustomer{
 		ID:        strconv.FormatInt(int64(c.CustomerID), 10),
@@ -89,17 +93,36 @@ func lightspeedCustomer(c lightspeed.Customer) (SourceCustomer, Address) {
 	sc.Phone = lsContactPhone(c.Contact.Phones)
 	var billing Address
 	if len(c.Contact.Addresses) > 0 {
-		a := c.Contact.Addresses[0]
-		billing = Address{
-			Street:      strings.TrimSpace(a.Address1),
-			Street2:     strings.TrimSpace(a.Address2),
-			PostalCode:  strings.TrimSpace(a.Zip),
-			City:        strings.TrimSpace(a.City),
-			CountryCode: strings.ToUpper(strings.TrimSpace(a.CountryCode)),
-			Country:     strings.TrimSpace(a.Country),
-		}
+		billing = lsAddress(c.Contact.Addresses[0])
 	}
 	return sc, billing
+}
+
+// lightspeedShipTo reads a sale's ship-to: the recipient (the company, else the person) and
+// the first address of its contact, as the shipping address, and its ship note. Without an
+// address the mapping falls back to the billing address.
+func lightspeedShipTo(st lightspeed.ShipTo) (Address, string) {
+	name := strings.TrimSpace(st.Company)
+	if name == "" {
+		name = strings.TrimSpace(strings.TrimSpace(st.FirstName) + " " + strings.TrimSpace(st.LastName))
+	}
+	a := Address{Name: name}
+	if st.Contact != nil && len(st.Contact.Addresses) > 0 {
+		a = lsAddress(st.Contact.Addresses[0])
+		a.Name = name
+	}
+	return a, strings.TrimSpace(st.ShipNote)
+}
+
+func lsAddress(a lightspeed.ContactAddress) Address {
+	return Address{
+		Street:      strings.TrimSpace(a.Address1),
+		Street2:     strings.TrimSpace(a.Address2),
+		PostalCode:  strings.TrimSpace(a.Zip),
+		City:        strings.TrimSpace(a.City),
+		CountryCode: strings.ToUpper(strings.TrimSpace(a.CountryCode)),
+		Country:     strings.TrimSpace(a.Country),
+	}
 }
 
 // lsContactEmail prefers the primary address, then the first one given.
@@ -134,15 +157,29 @@ func lsContactPhone(phones lightspeed.List[lightspeed.ContactPhone]) string {
 }
 
 // lightspeedLine reads one sale line. The SKU is the item's customSku, which the products
-// flow sets to the Fortnox ArticleNumber.
+// flow sets to the Fortnox ArticleNumber; ItemSKUs carries the item's other SKU fields for
+// orders.sku_fields. A line without an item (itemID 0) is Misc, described by its note.
 func lightspeedLine(l lightspeed.SaleLine) SourceLine {
 	sl := SourceLine{
 		Quantity:  l.UnitQuantity.Decimal,
 		UnitPrice: l.UnitPrice.Decimal,
+		LineType:  strings.TrimSpace(l.LineType),
+		Misc:      l.ItemID == 0,
 	}
-	if l.Item != nil {
+	if l.ItemID > 0 {
+		sl.ItemID = strconv.FormatInt(int64(l.ItemID), 10)
+	}
+	if l.ParentSaleLineID > 0 {
+		sl.ParentLineID = strconv.FormatInt(int64(l.ParentSaleLineID), 10)
+	}
+	if l.Item != nil && l.ItemID > 0 {
 		sl.SKU = strings.TrimSpace(l.Item.CustomSku)
 		sl.Description = strings.TrimSpace(l.Item.Description)
+		sl.ItemSKUs = map[string]string{"customSku": sl.SKU, "manufacturerSku": strings.TrimSpace(l.Item.ManufacturerSku),
+			"systemSku": strings.TrimSpace(l.Item.SystemSku), "upc": strings.TrimSpace(l.Item.UPC), "ean": strings.TrimSpace(l.Item.EAN)}
+	}
+	if l.Note != nil && strings.TrimSpace(l.Note.Note) != "" && (sl.Misc || sl.Description == "") {
+		sl.Description = strings.TrimSpace(l.Note.Note)
 	}
 	if l.Tax {
 		sl.VATPercent = lsRatePercent(l.Tax1Rate.Decimal).Add(lsRatePercent(l.Tax2Rate.Decimal))

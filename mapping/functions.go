@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"fortspeed/clients/fortnox"
+	"fortspeed/internal/countries"
 )
 
 // builtinTables names the settings tables lookup() reads besides the user's own.
@@ -33,11 +34,13 @@ type functions struct {
 }
 
 func newFunctions(s *Settings) *functions {
+	// countries is the whole ISO 3166-1 table in English with orders.countries over it.
+	names := make(map[string]string, 256)
 	f := &functions{
 		tables: map[string]map[string]string{
 			"payment_methods":  s.Orders.PaymentMethods,
 			"modes_of_payment": s.Orders.ModesOfPayment,
-			"countries":        s.Orders.Countries,
+			"countries":        names,
 			"country_aliases":  s.Orders.CountryAliases,
 		},
 		codes:   make(map[string]string),
@@ -46,11 +49,15 @@ func newFunctions(s *Settings) *functions {
 	for name, t := range s.Tables {
 		f.tables[name] = t
 	}
+	// country_code understands, in rising precedence: every English name of the ISO table
+	// (countries.Code), the names orders.countries gives, and orders.country_aliases.
+	countries.Codes(func(code string, english []string) { names[code] = english[0] })
+	for code, name := range s.Orders.Countries {
+		names[code] = name
+		f.codes[strings.ToLower(name)] = code
+	}
 	for alias, code := range s.Orders.CountryAliases {
 		f.codes[strings.ToLower(alias)] = code
-	}
-	for code, name := range s.Orders.Countries {
-		f.codes[strings.ToLower(name)] = code
 	}
 	return f
 }
@@ -69,7 +76,10 @@ func (f *functions) countryCode(name string) string {
 	if code := strings.ToUpper(name); len(code) == 2 && f.tables["countries"][code] != "" {
 		return code
 	}
-	return f.codes[strings.ToLower(name)]
+	if code, ok := f.codes[strings.ToLower(name)]; ok {
+		return code
+	}
+	return countries.Code(name)
 }
 
 func (f *functions) regexp(pattern string) (*regexp.Regexp, error) {

@@ -233,17 +233,69 @@ func (m *Mapper) Order(flow string, src SourceOrder) (OrderDraft, error) {
 		}
 		setOrderField(&d, p.field, s)
 	}
+	toFortnox := flow == FlowOrdersToFortnox
+	var dropped []string
 	for i, line := range src.Lines {
+		if toFortnox && line.Quantity.IsZero() {
+			dropped = append(dropped, fmt.Sprintf("lines[%d]", i))
+			continue
+		}
+		line, err := m.pickSKU(line, i)
+		if err != nil {
+			return OrderDraft{}, err
+		}
 		ld, err := mapLine(fp.lines, src, line, i)
 		if err != nil {
 			return OrderDraft{}, err
 		}
+		ld.index, ld.misc = i, line.Misc
+		if line.Misc {
+			ld.SKU = "" // booked by orders.misc_lines, never by what the mapping made of its SKU
+		}
 		d.Lines = append(d.Lines, ld)
+	}
+	if len(dropped) > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("dropped %d lines of quantity 0 (%s)", len(dropped), strings.Join(dropped, ", ")))
+	}
+	if toFortnox {
+		switch {
+		case len(src.Lines) == 0:
+			return OrderDraft{}, &Skip{Reason: "the sale has no lines (a deposit or an account payment): nothing to order"}
+		case len(d.Lines) == 0:
+			return OrderDraft{}, &Skip{Reason: fmt.Sprintf("every line of the sale has quantity 0 (%s): nothing to order", strings.Join(dropped, ", "))}
+		}
+		if err := m.applyLines(src, &d); err != nil {
+			return OrderDraft{}, err
+		}
 	}
 	if err := m.applySettings(flow, src, &d); err != nil {
 		return OrderDraft{}, err
 	}
 	return d, nil
+}
+
+// Skip says a source record has nothing to write: the record is skipped with Reason, not
+// needs_fix.
+type Skip struct{ Reason string }
+
+func (s *Skip) Error() string { return "skip: " + s.Reason }
+
+// pickSKU sets the line's SKU from the first of orders.sku_fields the item has. A line read
+// without its item's SKU fields (from Fortnox, or recorded before they were read) keeps its
+// SKU; an item with none of them is a data error naming the item.
+func (m *Mapper) pickSKU(line SourceLine, i int) (SourceLine, error) {
+	if line.Misc || line.ItemSKUs == nil {
+		return line, nil
+	}
+	fields := m.settings.Orders.SKUFields
+	for _, f := range fields {
+		if v := strings.TrimSpace(line.ItemSKUs[f]); v != "" {
+			line.SKU = v
+			return line, nil
+		}
+	}
+	return line, dataError(fmt.Sprintf("lines[%d].sku", i), "item %s (%q) has none of %s (orders.sku_fields); give it one in Lightspeed",
+		line.ItemID, line.Description, strings.Join(fields, ", "))
 }
 
 func mapLine(progs []program, src SourceOrder, line SourceLine, i int) (LineDraft, error) {
@@ -369,15 +421,21 @@ func (m *Mapper) applySettings(flow string, src SourceOrder, d *OrderDraft) erro
 	if len(d.Lines) == 0 {
 		return dataError("lines", "the order has no lines")
 	}
-	for i := range d.Lines {
-		if strings.TrimSpace(d.Lines[i].SKU) == "" {
-			return dataError(fmt.Sprintf("lines[%d].sku", i), "the line has no SKU")
+	for _, l := range d.Lines {
+		if strings.TrimSpace(l.SKU) == "" && l.Account == "" {
+			return dataError(fmt.Sprintf("lines[%d].sku", l.index), "the line has no SKU")
 		}
-		if d.Lines[i].VATPercent.IsNegative() {
-			return dataError(fmt.Sprintf("lines[%d].vat_percent", i), "negative VAT %s%%", d.Lines[i].VATPercent)
+		if l.VATPercent.IsNegative() {
+			return dataError(fmt.Sprintf("lines[%d].vat_percent", l.index), "negative VAT %s%%", l.VATPercent)
 		}
 	}
 	applyVAT(o.VATIncluded, d)
+	if toFortnox {
+		if err := roundForFortnox(src, d); err != nil {
+			return err
+		}
+		cleanForFortnox(d)
+	}
 	if err := m.applyCountry("billing", &d.Billing, toFortnox); err != nil {
 		return err
 	}
@@ -458,7 +516,6 @@ func applyVAT(mode string, d *OrderDraft) {
 	if want == d.PricesIncludeVAT {
 		return
 	}
-	hundred := decimal.NewFromInt(100)
 	for i := range d.Lines {
 		l := &d.Lines[i]
 		factor := hundred.Add(l.VATPercent).Div(hundred)

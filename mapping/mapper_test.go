@@ -30,8 +30,8 @@ func lightspeedSale() SourceOrder {
 			{SKU: "TS-RED-M", Description: "T-shirt röd M", Quantity: dec("2"), UnitPrice: dec("199.95"), VATPercent: dec("25")},
 			{SKU: "MUG-1", Description: "Mugg", Quantity: dec("1.5"), UnitPrice: dec("0.3333"), VATPercent: dec("12"), Discount: dec("10")},
 		},
-		Payments: []Payment{{Method: "Credit Card", Amount: dec("400.40")}},
-		Total:    dec("400.40"), VATIncl: true, Note: "Hämtas i butik",
+		Payments: []Payment{{Method: "Credit Card", Amount: dec("400.35")}},
+		Total:    dec("400.35"), VATIncl: true, Note: "Hämtas i butik",
 	}
 }
 
@@ -72,10 +72,11 @@ func TestOrderToFortnoxPerson(t *testing.T) {
 	assert.Equal(t, "TS-RED-M", d.Lines[0].SKU)
 	assert.Equal(t, "199.95", d.Lines[0].UnitPrice.String())
 	assert.Equal(t, "1.5", d.Lines[1].Quantity.String(), "decimal quantities are kept")
-	assert.Equal(t, "0.3333", d.Lines[1].UnitPrice.String(), "decimal precision is kept")
+	assert.Equal(t, "0.33", d.Lines[1].UnitPrice.String(), "prices are rounded half-up to the 2 decimals Fortnox keeps")
+	assert.Equal(t, []string{"rounded 1 unit prices to 2 decimals"}, d.Notes)
 	assert.Equal(t, "10", d.Lines[1].Discount.String())
 	assert.Equal(t, "12", d.Lines[1].VATPercent.String())
-	assert.Equal(t, "400.4", d.Total.String())
+	assert.Equal(t, "400.35", d.Total.String())
 	assert.Equal(t, []string{"TS-RED-M", "MUG-1"}, d.SKUs())
 }
 
@@ -223,11 +224,18 @@ func TestOrderFortnoxRefusals(t *testing.T) {
 	require.EqualError(t, err, "billing.postal_code: 13 characters, Fortnox takes at most 10")
 
 	src = lightspeedSale()
-	src.Lines[1].Description = "Mugg\t<blå>"
+	src.Lines[1].Description = "Mugg\t<blå> \"stor\""
+	src.Note = "Ring \"Kalle\""
+	d, err = m.Order(FlowOrdersToFortnox, src)
+	require.NoError(t, err, "texts that only describe are cleaned, not needs_fix")
+	assert.Equal(t, "Mugg blå stor", d.Lines[1].Description)
+	assert.Equal(t, "Ring Kalle", d.Remarks)
+	assert.Contains(t, d.Notes, "dropped characters Fortnox refuses from lines[1].description, remarks")
+
+	src = lightspeedSale()
+	src.Shipping = Address{Name: "Kalle \"K\"", Street: "Gatan 1", City: "Malmö"}
 	_, err = m.Order(FlowOrdersToFortnox, src)
-	var mErr *Error
-	require.True(t, errors.As(err, &mErr))
-	assert.Equal(t, "lines[1].description", mErr.Field)
+	require.ErrorContains(t, err, "shipping.name: Fortnox refuses the character '\"'", "names stay strict")
 
 	fixed := newTestMapper(t, `
 mappings:
@@ -249,7 +257,7 @@ func TestOrderVATConversion(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, d.PricesIncludeVAT)
 	assert.Equal(t, "159.96", d.Lines[0].UnitPrice.String())
-	assert.Equal(t, "0.2976", d.Lines[1].UnitPrice.String())
+	assert.Equal(t, "0.3", d.Lines[1].UnitPrice.String(), "0.2976 without VAT, rounded to 2 decimals")
 
 	d, err = newTestMapper(t, "orders:\n  vat_included: included\n").Order(FlowOrdersToLightspeed, fortnoxOrder())
 	require.NoError(t, err)
@@ -271,7 +279,9 @@ mappings:
     lines.description: concat(index + 1, ". ", line.description)
     remarks: format_date(date, "DD.MM.YYYY") + " " + order.id
 `)
-	d, err := m.Order(FlowOrdersToFortnox, lightspeedSale())
+	src := lightspeedSale()
+	src.Total = dec("320.28") // the mapped prices are 80 %: the rows must still total the sale
+	d, err := m.Order(FlowOrdersToFortnox, src)
 	require.NoError(t, err)
 	assert.Equal(t, "SVENSSON, Anna", d.Customer.Name)
 	assert.Equal(t, "Storgatan", d.Billing.Street)
@@ -301,7 +311,8 @@ func TestOrderBadLineNeverPanics(t *testing.T) {
 	require.EqualError(t, err, "lines[1].sku: the line has no SKU")
 
 	src.Lines = nil
-	_, err = newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
+	src.Payments = []Payment{{Method: "KORT"}}
+	_, err = newTestMapper(t, "").Order(FlowOrdersToLightspeed, src)
 	require.EqualError(t, err, "lines: the order has no lines")
 }
 

@@ -32,6 +32,9 @@ type SourceOrder struct {
 	// sale's createTime); zero when unknown. The target record made from it cannot be
 	// older, which bounds the page's check-exists listing.
 	Created time.Time `json:"created,omitzero" expr:"created"`
+	// ReturnOf is the sale a return refunds (its lines' parentSaleLineID lead there), where
+	// enrich could tell.
+	ReturnOf string `json:"return_of,omitempty" expr:"return_of"`
 }
 
 // FortnoxReferenceSource is the referenceNumberSource of the Lightspeed sales made from
@@ -82,6 +85,16 @@ type SourceLine struct {
 	UnitPrice   decimal.Decimal `json:"unit_price" expr:"unit_price"`
 	VATPercent  decimal.Decimal `json:"vat_percent" expr:"vat_percent"`
 	Discount    decimal.Decimal `json:"discount" expr:"discount"` // percent
+	// Misc marks a line without an item (Lightspeed itemID 0): a misc charge, a gift wrap,
+	// a service. Its description is the line's note.
+	Misc     bool   `json:"misc,omitempty" expr:"misc"`
+	ItemID   string `json:"item_id,omitempty" expr:"item_id"`
+	LineType string `json:"line_type,omitempty" expr:"line_type"` // Lightspeed's lineType (item_fee, …)
+	// ParentLineID is the line a return line refunds.
+	ParentLineID string `json:"parent_line_id,omitempty" expr:"parent_line_id"`
+	// ItemSKUs are the item's SKU fields by their Lightspeed names (customSku,
+	// manufacturerSku, systemSku, upc, ean); orders.sku_fields picks SKU from them.
+	ItemSKUs map[string]string `json:"item_skus,omitempty" expr:"item_skus"`
 }
 
 // Payment is one payment on a sale; Method is the source's payment type name.
@@ -120,6 +133,11 @@ type OrderDraft struct {
 	Pickup *Pickup `json:"pickup,omitempty"`
 	// Cancelled is set when the source order was cancelled: its open sale is voided.
 	Cancelled bool `json:"cancelled,omitempty"`
+	// ReturnOf is the source record a return refunds (orders.returns credit).
+	ReturnOf string `json:"return_of,omitempty"`
+	// Notes say what the mapping changed on the way (lines dropped, text cleaned, prices
+	// rounded), for the record's summary.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Pickup says which Fortnox order a sale paid at the till settles, and how.
@@ -156,6 +174,11 @@ type LineDraft struct {
 	UnitPrice   decimal.Decimal `json:"unit_price"`
 	VATPercent  decimal.Decimal `json:"vat_percent"`
 	Discount    decimal.Decimal `json:"discount"`
+	// Account is the Fortnox sales account of a row without an article (a misc line).
+	Account string `json:"account,omitempty"`
+
+	index int  // the line's position in the source, for reasons
+	misc  bool // the source line has no item
 }
 
 // SKUs lists the distinct SKUs of the draft in line order.

@@ -147,13 +147,36 @@ type OrderSettings struct {
 	// Countries maps an ISO 3166-1 alpha-2 code to the country name Fortnox uses.
 	Countries map[string]string `yaml:"countries"`
 	// CountryAliases maps further country names (Swedish, common spellings) to a code.
-	CountryAliases map[string]string  `yaml:"country_aliases"`
-	ProductWait    Duration           `yaml:"product_wait"`
-	NeedsFixWait   Duration           `yaml:"needs_fix_wait"`
-	Lightspeed     LightspeedSaleSite `yaml:"lightspeed"`
+	CountryAliases map[string]string `yaml:"country_aliases"`
+	// MiscLines says what becomes of a sale line without an item: MiscRow, MiscNeedsFix, or
+	// else the Fortnox article number it is booked on.
+	MiscLines string `yaml:"misc_lines"`
+	// MiscAccounts maps a VAT rate ("25") to the Fortnox sales account of misc rows.
+	MiscAccounts map[string]string `yaml:"misc_accounts"`
+	// SKUFields are the Lightspeed item fields a line's SKU is taken from, first non-empty.
+	SKUFields []string `yaml:"sku_fields"`
+	// Returns says what becomes of a sale with negative quantities: ReturnsNeedsFix or
+	// ReturnsCredit.
+	Returns      string             `yaml:"returns"`
+	ProductWait  Duration           `yaml:"product_wait"`
+	NeedsFixWait Duration           `yaml:"needs_fix_wait"`
+	Lightspeed   LightspeedSaleSite `yaml:"lightspeed"`
 	// OnPickup is what orders-to-fortnox does with a Fortnox order collected and paid at the
 	// till: PickupMark or PickupInvoice.
 	OnPickup string `yaml:"on_pickup"`
+}
+
+// orders.misc_lines and orders.returns values.
+const (
+	MiscRow         = "row"       // a Fortnox row without an article, on a sales account
+	MiscNeedsFix    = "needs_fix" // the sale is needs_fix
+	ReturnsNeedsFix = "needs_fix" // a return is needs_fix, naming the sale it returns
+	ReturnsCredit   = "credit"    // a Fortnox order with negative rows, referencing the original
+)
+
+// SKUFieldNames are the Lightspeed item fields orders.sku_fields may name.
+func SKUFieldNames() []string {
+	return []string{"customSku", "manufacturerSku", "systemSku", "upc", "ean"}
 }
 
 // The orders.on_pickup choices.
@@ -409,6 +432,9 @@ func (o *OrderSettings) validate(flows map[string]Flow) error {
 	if !contains([]string{PickupMark, PickupInvoice}, o.OnPickup) {
 		return pathError("orders.on_pickup", fmt.Sprintf("want mark or invoice, got %q", o.OnPickup))
 	}
+	if err := o.validateLines(); err != nil {
+		return err
+	}
 	if o.ProductWait < 0 {
 		return pathError("orders.product_wait", "must not be negative")
 	}
@@ -433,6 +459,45 @@ func (o *OrderSettings) validate(flows map[string]Flow) error {
 		if o.Lightspeed.EmployeeID == "" {
 			return pathError("orders.lightspeed.employee_id", "must be set while orders-to-lightspeed is enabled")
 		}
+	}
+	return nil
+}
+
+// validateLines checks the settings of sale lines: misc lines, their accounts, SKU fields
+// and returns. The account table is normalised by rate ("25.0" and "25" are one rate).
+func (o *OrderSettings) validateLines() error {
+	if strings.TrimSpace(o.MiscLines) == "" {
+		return pathError("orders.misc_lines", "want row, needs_fix or a Fortnox article number")
+	}
+	accounts := map[string]string{}
+	for _, k := range sortedStringKeys(o.MiscAccounts) {
+		p := mapKeyPath("orders.misc_accounts", k)
+		rate, err := decimal.NewFromString(strings.TrimSpace(k))
+		if err != nil || rate.IsNegative() {
+			return pathError(p, "want a VAT rate in percent, such as \"25\"")
+		}
+		if a := o.MiscAccounts[k]; len(a) != 4 || !positiveID(a) {
+			return pathError(p, fmt.Sprintf("want a Fortnox account number of 4 digits, such as 3001, got %q", a))
+		}
+		if _, twice := accounts[rate.String()]; twice {
+			return pathError(p, "the rate "+rate.String()+" is in the table twice")
+		}
+		accounts[rate.String()] = o.MiscAccounts[k]
+	}
+	o.MiscAccounts = accounts
+	if o.MiscLines == MiscRow && len(accounts) == 0 {
+		return pathError("orders.misc_accounts", "must give at least one VAT rate's account while misc_lines is row")
+	}
+	if len(o.SKUFields) == 0 {
+		return pathError("orders.sku_fields", "must name at least one item field ("+strings.Join(SKUFieldNames(), ", ")+")")
+	}
+	for i, f := range o.SKUFields {
+		if !contains(SKUFieldNames(), f) {
+			return pathError(fmt.Sprintf("orders.sku_fields[%d]", i), fmt.Sprintf("unknown item field %q (known: %s)", f, strings.Join(SKUFieldNames(), ", ")))
+		}
+	}
+	if o.Returns != ReturnsNeedsFix && o.Returns != ReturnsCredit {
+		return pathError("orders.returns", fmt.Sprintf("want needs_fix or credit, got %q", o.Returns))
 	}
 	return nil
 }

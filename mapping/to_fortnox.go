@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -156,14 +157,14 @@ func FortnoxOrderInput(d OrderDraft, customer string) fortnox.OrderInput {
 		WayOfDelivery:             opt(d.WayOfDelivery),
 		PriceList:                 opt(d.PriceList),
 		ExternalInvoiceReference1: opt(d.Reference),
+		ExternalInvoiceReference2: opt(returnReference(d)),
 		Remarks:                   opt(fortnoxRemarks(d)),
 		VATIncluded:               &vatIncluded,
 	}
 	percent := "PERCENT"
 	for _, l := range d.Lines {
-		sku := l.SKU
 		row := fortnox.OrderRowInput{
-			ArticleNumber:     &sku,
+			ArticleNumber:     opt(l.SKU),
 			Description:       opt(l.Description),
 			OrderedQuantity:   fortnox.NumOf(l.Quantity),
 			DeliveredQuantity: fortnox.NumOf(l.Quantity),
@@ -172,6 +173,9 @@ func FortnoxOrderInput(d OrderDraft, customer string) fortnox.OrderInput {
 		}
 		if !l.Discount.IsZero() {
 			row.Discount, row.DiscountType = fortnox.NumOf(l.Discount), &percent
+		}
+		if account, err := strconv.ParseInt(l.Account, 10, 64); err == nil {
+			row.AccountNumber = &account // a row without an article is booked on its sales account
 		}
 		in.OrderRows = append(in.OrderRows, row)
 	}
@@ -182,7 +186,6 @@ func FortnoxOrderInput(d OrderDraft, customer string) fortnox.OrderInput {
 // after discount, in the draft's VAT mode, to two decimals.
 func FortnoxOrderTotal(d OrderDraft) decimal.Decimal {
 	total := decimal.Zero
-	hundred := decimal.NewFromInt(100)
 	for _, l := range d.Lines {
 		gross := l.Quantity.Mul(l.UnitPrice)
 		total = total.Add(gross.Sub(gross.Mul(l.Discount).Div(hundred)))
@@ -190,10 +193,22 @@ func FortnoxOrderTotal(d OrderDraft) decimal.Decimal {
 	return total.Round(2)
 }
 
+// returnReference is the reference of the order a return's original sale became, "" for
+// a sale that is no return or whose original is unknown.
+func returnReference(d OrderDraft) string {
+	if d.ReturnOf == "" {
+		return ""
+	}
+	return OrderReference(d.Flow, d.ReturnOf)
+}
+
 // fortnoxRemarks puts the mode of payment before the mapped remarks, within Fortnox's
 // 1024 characters.
 func fortnoxRemarks(d OrderDraft) string {
 	r := strings.TrimSpace(d.Remarks)
+	if ref := returnReference(d); ref != "" {
+		r = strings.TrimSpace("Retur av försäljning " + d.ReturnOf + " (" + ref + ")\n" + r)
+	}
 	if d.ModeOfPayment != "" {
 		r = strings.TrimSpace("Betalsätt: " + d.ModeOfPayment + "\n" + r)
 	}

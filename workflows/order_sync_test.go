@@ -58,6 +58,30 @@ func TestOrderSyncCommitsBothDirections(t *testing.T) {
 	}
 }
 
+// A sale enrich finds nothing to write for (no lines: a deposit) is skipped with the reason
+// as its note, and no target step runs.
+func TestOrderSyncSkipsWhatEnrichSkips(t *testing.T) {
+	env := newEnv(t)
+	steps := &fakeSteps{
+		enrich: func(int, activities.EnrichInput) (activities.EnrichResult, error) {
+			return activities.EnrichResult{Skip: "the sale has no lines", Summary: "enrich: sale 1042 skipped"}, nil
+		},
+	}
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	trail := watchSearchAttributes(env)
+
+	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("1042", "MUG")})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res RecordResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, RecordResult{Status: StatusSkipped, Reason: "the sale has no lines"}, res)
+	for _, step := range []string{"check-exists", "upsert-customer", "verify-products", "commit", "notify"} {
+		assert.Zero(t, steps.count(step), step)
+	}
+	assert.Equal(t, []string{"running", "skipped"}, trail.statusTrail())
+}
+
 func TestOrderSyncSkipsExistingOrder(t *testing.T) {
 	env := newEnv(t)
 	steps := &fakeSteps{

@@ -40,6 +40,11 @@ func attemptOrder(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 		return RecordResult{}, fmt.Errorf("enrich: %w", err)
 	}
 	r.note(ctx, "enrich", enriched.Summary)
+	if enriched.Skip != "" {
+		// Nothing to write (a sale without lines). Histories recorded before Skip existed
+		// never carry it, so they replay through the steps below as they ran.
+		return RecordResult{Status: StatusSkipped, Reason: enriched.Skip}, nil
+	}
 	draft := enriched.Draft
 	if err := r.setSKUs(ctx, draft.SKUs()); err != nil {
 		return RecordResult{}, err
@@ -60,8 +65,8 @@ func attemptOrder(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 		return RecordResult{Status: StatusSkipped, TargetID: exists.TargetID}, nil
 	}
 	if draft.Cancelled {
-		r.note(ctx, "check-exists", fmt.Sprintf("%s was cancelled in %s before it was sent; nothing to do", draft.Reference, f.Source))
-		return RecordResult{Status: StatusSkipped, Reason: "cancelled at the source"}, nil
+		return RecordResult{Status: StatusSkipped,
+			Reason: fmt.Sprintf("%s was cancelled in %s before it was sent: nothing to do", draft.Reference, f.Source)}, nil
 	}
 
 	summary = fmt.Sprintf("upsert-customer: find or write the customer in %s", f.Target)

@@ -176,7 +176,7 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 	for {
 		res, err := r.attempt(ctx)
 		if err == nil {
-			if err := r.finish(ctx, res.Status, res.TargetID, ""); err != nil {
+			if err := r.finish(ctx, res.Status, res.TargetID, res.Reason); err != nil {
 				return res, err
 			}
 			return res, nil

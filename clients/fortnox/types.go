@@ -135,6 +135,9 @@ type OrderRowInput struct {
 	Discount          *Num    `json:"Discount,omitempty"`
 	DiscountType      *string `json:"DiscountType,omitempty"` // PERCENT or AMOUNT
 	Unit              *string `json:"Unit,omitempty"`
+	// AccountNumber is the sales account of a row; a row without an article needs one
+	// (Fortnox defaults it from the article otherwise).
+	AccountNumber *int64 `json:"AccountNumber,omitempty"`
 }
 
 // Customer is a full customer (GET /3/customers/{CustomerNumber}).

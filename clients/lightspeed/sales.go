@@ -16,7 +16,8 @@ import (
 
 // saleRelations loads everything the orders flow reads from a sale.
 func saleRelations() string {
-	return relations("SaleLines", "SaleLines.Item", "SalePayments", "SalePayments.PaymentType", "Customer", "Customer.Contact")
+	return relations("SaleLines", "SaleLines.Item", "SaleLines.Note", "SalePayments", "SalePayments.PaymentType",
+		"Customer", "Customer.Contact", "ShipTo", "ShipTo.Contact")
 }
 
 // CompletedSalesChangedSince returns every completed sale whose timeStamp is after since,
@@ -191,6 +192,17 @@ func (c *Client) Sale(ctx context.Context, id int64) (Sale, error) {
 	q := url.Values{}
 	q.Set("load_relations", saleRelations())
 	return getOne[Sale](ctx, c, op, path, "Sale", q)
+}
+
+// SaleLine returns one sale line, without relations: a refund line's parentSaleLineID
+// leads to the line it returns, and that line's saleID to the original sale.
+func (c *Client) SaleLine(ctx context.Context, id int64) (SaleLine, error) {
+	const op = "get sale line"
+	path, err := idPath(op, "SaleLine", id)
+	if err != nil {
+		return SaleLine{}, err
+	}
+	return getOne[SaleLine](ctx, c, op, path, "SaleLine", nil)
 }
 
 // SaleInput is a new sale. Without payments and Completed it stays open, as the orders flow

@@ -42,6 +42,31 @@ type Sale struct {
 	SaleLines             List[SaleLine]    `json:"SaleLines"`
 	SalePayments          List[SalePayment] `json:"SalePayments"`
 	Customer              *Customer         `json:"Customer"`
+	// ShipToID and ShipTo (relations "ShipTo", "ShipTo.Contact") are where the sale is
+	// shipped; 0 and nil for a sale taken at the till.
+	ShipToID Int     `json:"shipToID"`
+	ShipTo   *ShipTo `json:"ShipTo"`
+}
+
+// ShipTo is a sale's delivery recipient: a name and a Contact with the address, like a
+// customer's.
+type ShipTo struct {
+	ShipToID  Int      `json:"shipToID"`
+	FirstName string   `json:"firstName"`
+	LastName  string   `json:"lastName"`
+	Company   string   `json:"company"`
+	Title     string   `json:"title"`
+	ShipNote  string   `json:"shipNote"`
+	Shipped   Bool     `json:"shipped"`
+	Contact   *Contact `json:"Contact"`
+}
+
+// Note is a free-text note (relation "Note" of a sale line or item): a line without an
+// item carries its text here.
+type Note struct {
+	Note      string `json:"note"`
+	IsPublic  Bool   `json:"isPublic"`
+	TimeStamp Time   `json:"timeStamp"`
 }
 
 // SaleLine is one line of a sale. Item is set when "SaleLines.Item" was loaded.
@@ -64,7 +89,17 @@ type SaleLine struct {
 	CalcTax1         Decimal `json:"calcTax1"`
 	CalcTax2         Decimal `json:"calcTax2"`
 	TimeStamp        Time    `json:"timeStamp"`
-	Item             *Item   `json:"Item"`
+	// LineType is Lightspeed's kind of line where it sends one (item_fee for a fee line);
+	// ItemFeeID names the fee.
+	LineType  string `json:"lineType"`
+	ItemFeeID Int    `json:"itemFeeID"`
+	// ParentSaleLineID is the line a refund line returns (its unitQuantity is negative).
+	ParentSaleLineID Int   `json:"parentSaleLineID"`
+	NoteID           Int   `json:"noteID"`
+	Item             *Item `json:"Item"`
+	// Note is set when "SaleLines.Note" was loaded; a line without an item (itemID 0)
+	// carries its text here.
+	Note *Note `json:"Note"`
 }
 
 // SalePayment is one payment of a sale; PaymentType is set when loaded.
@@ -321,7 +356,15 @@ type (
 	itemAttributesAlias ItemAttributes
 	itemECommerceAlias  ItemECommerce
 	paymentTypeAlias    PaymentType
+	shipToAlias         ShipTo
+	noteAlias           Note
 )
+
+// UnmarshalJSON accepts "" for an empty relation.
+func (s *ShipTo) UnmarshalJSON(b []byte) error { return decodeRelation(b, (*shipToAlias)(s)) }
+
+// UnmarshalJSON accepts "" for an empty relation.
+func (n *Note) UnmarshalJSON(b []byte) error { return decodeRelation(b, (*noteAlias)(n)) }
 
 // UnmarshalJSON accepts "" for an empty relation.
 func (c *Customer) UnmarshalJSON(b []byte) error {

@@ -3,9 +3,12 @@ package fortnox
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"fortspeed/internal/countries"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -96,14 +99,16 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, p []string) {
 }
 
 // validCountryName accepts the names Fortnox takes on documents: "Sverige" for Sweden,
-// English names otherwise. ISO codes and "Sweden" are refused.
+// English names otherwise (the short, ISO or official name of any ISO 3166-1 country, and
+// "Turkey", the English name before "Türkiye"). ISO codes and "Sweden" are refused.
 func validCountryName(name string) bool {
-	for _, n := range countryNames {
-		if n == name {
-			return true
-		}
+	switch code := countries.Code(name); {
+	case name == "Sverige" || name == "Turkey":
+		return true
+	case code == "" || code == "SE" || strings.EqualFold(name, code):
+		return false
 	}
-	return false
+	return true
 }
 
 func checkOrderCountries(in record) *apiError {

@@ -201,3 +201,41 @@ func TestDemoTickAddsWork(t *testing.T) {
 		}
 	}
 }
+
+// The rows orders-to-fortnox writes for real sales: a row without an article (AccountNumber,
+// Description, Price, VAT), an order of negative rows (a return), and the country names of
+// every ISO country, Sweden as "Sverige".
+func TestOrderRowsWithoutArticleNegativeRowsAndCountries(t *testing.T) {
+	sb := start(t, Options{NoLimits: true}, "empty")
+	sb.json("POST", "/3/customers", `{"Customer":{"Name":"Kund AB","CountryCode":"AR"}}`, 201)
+	if c := obj(sb.json("GET", "/3/customers/1", "", 200)["Customer"]); c["Country"] != "Argentina" {
+		t.Fatalf("customer country of AR: %v", c["Country"])
+	}
+	sb.json("POST", "/3/articles", `{"Article":{"ArticleNumber":"TS-1","Description":"T-shirt","VAT":25}}`, 201)
+
+	o := obj(sb.json("POST", "/3/orders", `{"Order":{"CustomerNumber":"1","VATIncluded":true,"DeliveryCountry":"Argentina","Country":"Sverige",
+		"OrderRows":[{"ArticleNumber":"TS-1","OrderedQuantity":1,"DeliveredQuantity":1,"Price":100,"VAT":25},
+		             {"Description":"Presentinslagning","AccountNumber":3002,"OrderedQuantity":1,"DeliveredQuantity":1,"Price":25,"VAT":12}]}}`, 201)["Order"])
+	rows := list(o["OrderRows"])
+	misc := obj(rows[1])
+	if misc["ArticleNumber"] != nil || misc["Description"] != "Presentinslagning" || numText(t, misc["AccountNumber"]) != "3002" ||
+		numText(t, misc["Total"]) != "25" || numText(t, misc["VAT"]) != "12" {
+		t.Fatalf("row without an article: %v", misc)
+	}
+	if numText(t, obj(rows[0])["AccountNumber"]) != "3001" {
+		t.Fatalf("an article row at 25 %% VAT defaults to 3001: %v", obj(rows[0])["AccountNumber"])
+	}
+	if o["DeliveryCountry"] != "Argentina" || numText(t, o["Total"]) != "125" {
+		t.Fatalf("order: DeliveryCountry %v Total %v", o["DeliveryCountry"], o["Total"])
+	}
+	sb.wantError("POST", "/3/orders", `{"Order":{"CustomerNumber":"1","OrderRows":[{"AccountNumber":3001,"OrderedQuantity":1,"Price":5}]}}`, 400, "2000592")
+	for _, bad := range []string{"Sweden", "AR", "Argentinien"} {
+		sb.wantError("POST", "/3/orders", `{"Order":{"CustomerNumber":"1","DeliveryCountry":"`+bad+`","OrderRows":[{"ArticleNumber":"TS-1","OrderedQuantity":1}]}}`, 400, "2000591")
+	}
+
+	ret := obj(sb.json("POST", "/3/orders", `{"Order":{"CustomerNumber":"1","VATIncluded":true,"ExternalInvoiceReference1":"LS-9","ExternalInvoiceReference2":"LS-8",
+		"OrderRows":[{"ArticleNumber":"TS-1","OrderedQuantity":-1,"DeliveredQuantity":-1,"Price":100,"VAT":25}]}}`, 201)["Order"])
+	if numText(t, ret["Total"]) != "-100" || ret["ExternalInvoiceReference2"] != "LS-8" {
+		t.Fatalf("return order: Total %v ref2 %v", ret["Total"], ret["ExternalInvoiceReference2"])
+	}
+}

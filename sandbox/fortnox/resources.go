@@ -92,7 +92,7 @@ func applyCountryCodes(rec, in record) *apiError {
 			rec[pair[1]] = ""
 			continue
 		}
-		name, known := countryNames[strings.ToUpper(code)]
+		name, known := countryName(code)
 		if !known {
 			return badRequest(codeBadValue, "Ogiltig landskod (%s: %q, ISO 3166-1 alfa-2 förväntas).", pair[0], code)
 		}

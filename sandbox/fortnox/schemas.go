@@ -4,6 +4,12 @@ package fortnox
 // readOnly marks what the real API refuses on write: @url, derived stock and prices,
 // country names derived from codes, totals and server-assigned references.
 
+import (
+	"strings"
+
+	"fortspeed/internal/countries"
+)
+
 var houseworkTypes = []string{"CONSTRUCTION", "ELECTRICITY", "GLASSMETALWORK", "GROUNDDRAINAGEWORK", "MASONRY", "PAINTINGWALLPAPERING", "HVAC", "CLEANING", "TEXTILECLOTHING", "COOKING", "SNOWPLOWING", "GARDENING", "BABYSITTING", "OTHERCARE", "TUTORING", "FURNISHING", "HOMEMAINTENANCE", "TRANSPORTATIONSERVICES", "WASHINGANDCAREOFCLOTHING", "SOLARCELLS", "STORAGESELFPRODUCEDELECTRICITY", "CHARGINGSTATIONELECTRICVEHICLE", "EMPTYHOUSEWORK", "OTHERCOSTS"}
 
 var rowHouseworkTypes = []string{"CONSTRUCTION", "ELECTRICITY", "GLASSMETALWORK", "GROUNDDRAINAGEWORK", "MASONRY", "PAINTINGWALLPAPERING", "MOVINGSERVICES", "ITSERVICES", "CLEANING", "TEXTILECLOTHING", "SNOWPLOWING", "GARDENING", "BABYSITTING", "OTHERCARE", "OTHERCOSTS"}
@@ -164,12 +170,11 @@ var (
 	invoicePaymentListFields = []string{"@url", "Amount", "Booked", "Currency", "CurrencyRate", "CurrencyUnit", "InvoiceNumber", "Number", "PaymentDate", "Source"}
 )
 
-// countryNames maps ISO codes to the names Fortnox uses: English, except Sweden.
-var countryNames = map[string]string{
-	"SE": "Sverige", "NO": "Norway", "DK": "Denmark", "FI": "Finland", "IS": "Iceland",
-	"DE": "Germany", "GB": "United Kingdom", "US": "United States", "FR": "France",
-	"ES": "Spain", "IT": "Italy", "NL": "Netherlands", "BE": "Belgium", "PL": "Poland",
-	"EE": "Estonia", "LV": "Latvia", "LT": "Lithuania", "AT": "Austria", "CH": "Switzerland",
-	"IE": "Ireland", "PT": "Portugal", "CA": "Canada", "AU": "Australia", "JP": "Japan",
-	"CN": "China",
+// countryName is the name Fortnox gives a customer's ISO code: English, except Sweden.
+func countryName(code string) (string, bool) {
+	if strings.EqualFold(code, "SE") {
+		return "Sverige", true
+	}
+	name := countries.Name(code)
+	return name, name != ""
 }

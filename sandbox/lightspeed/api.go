@@ -22,6 +22,7 @@ type apiRequest struct {
 	bodyErr  error
 	query    *listQuery
 	queryErr error
+	refund   bool // POST Sale/{id}/refund
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
@@ -33,11 +34,16 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	} else if len(segs) >= 5 && segs[4] == "CustomField" {
 		segs[4] = "Item.CustomField" // only under Item: an unknown resource here
 	}
+	// POST Sale/{id}/refund is the one action served under a record.
+	refund := len(segs) == 7 && segs[4] == "Sale" && strings.EqualFold(segs[6], "refund")
+	if refund {
+		segs = segs[:6]
+	}
 	if len(segs) < 3 || segs[0] != "API" || segs[1] != "V3" || segs[2] != "Account" || len(segs) > 6 {
 		writeError(w, http.StatusNotFound, "No API route "+r.Method+" "+r.URL.Path+"; paths look like /API/V3/Account/{accountID}/{Entity}.json.")
 		return
 	}
-	rq := &apiRequest{r: r, method: r.Method}
+	rq := &apiRequest{r: r, method: r.Method, refund: refund}
 	if len(segs) >= 5 {
 		rq.entity = segs[4]
 	}
@@ -48,6 +54,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		raw, err := readBody(r)
 		if err != nil {
 			rq.bodyErr = badRequest("The request body could not be read.")
+		} else if refund && len(bytes.TrimSpace(raw)) == 0 {
+			rq.body = map[string]any{} // a refund of the whole sale needs no body
 		} else {
 			rq.body, rq.bodyErr = decodeObject(raw)
 		}
@@ -124,6 +132,16 @@ func (s *Server) serveLocked(rq *apiRequest, segs []string, def *entityDef) (int
 		id = n
 	}
 	notAllowed := &apiError{status: http.StatusMethodNotAllowed, msg: "Method " + rq.method + " not allowed on " + def.name + "."}
+	if rq.refund {
+		if rq.method != http.MethodPost {
+			return 0, nil, notAllowed
+		}
+		refundID, err := s.refundSaleLocked(id, rq.body, wireTime(s.clock.Now()))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, s.singleLocked(def, refundID, relSet{"SaleLines": true, "SalePayments": true, "Shop": true}), nil
+	}
 	switch rq.method {
 	case http.MethodGet:
 		if id == 0 {

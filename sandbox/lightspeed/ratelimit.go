@@ -91,6 +91,9 @@ func (s *Server) throttle(w http.ResponseWriter, virtualSeconds float64, kind, m
 func (s *Server) requestCost(rq *apiRequest) float64 {
 	cost := 1.0
 	write := rq.method != http.MethodGet
+	if rq.refund {
+		return 10 // POST Sale/#/Refund (reference §5)
+	}
 	if write {
 		switch rq.entity {
 		case "Sale", "SaleLine":

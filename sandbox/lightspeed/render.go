@@ -108,13 +108,10 @@ func (s *Server) render(entity string, rec record, rels relSet, wire bool) map[s
 			out["CustomerType"] = related("CustomerType", "customerTypeID")
 		}
 	case "Sale":
-		if rels["SaleLines"] || rels["SaleLines.Item"] {
+		if rels["SaleLines"] || rels["SaleLines.Item"] || rels["SaleLines.Note"] {
 			var elems []any
 			for _, lineID := range st.saleLines[id] {
-				sub := relSet{}
-				if rels["SaleLines.Item"] {
-					sub["Item"] = true
-				}
+				sub := relSet{"Item": rels["SaleLines.Item"], "Note": rels["SaleLines.Note"]}
 				elems = append(elems, nested("SaleLine", st.get("SaleLine", lineID), sub))
 			}
 			out["SaleLines"] = oneOrMany("SaleLine", elems)
@@ -140,7 +137,23 @@ func (s *Server) render(entity string, rec record, rels relSet, wire bool) map[s
 		if rels["Shop"] {
 			out["Shop"] = related("Shop", "shopID")
 		}
+		if rels["ShipTo"] || rels["ShipTo.Contact"] {
+			out["ShipTo"] = ""
+			if sh := st.shipTos[rec.int("shipToID")]; sh != nil {
+				to := scalars(sh.rec)
+				if rels["ShipTo.Contact"] {
+					to["Contact"] = renderContact(sh.contact)
+				}
+				out["ShipTo"] = to
+			}
+		}
 	case "SaleLine":
+		if rels["Note"] {
+			out["Note"] = ""
+			if n := st.lineNotes[id]; n != nil {
+				out["Note"] = scalars(n)
+			}
+		}
 		if rels["Item"] {
 			if it := st.get("Item", rec.int("itemID")); it != nil {
 				out["Item"] = nested("Item", it, nil)
@@ -244,7 +257,10 @@ func (s *Server) renderAttributesLocked(itemID int, withSet bool) any {
 }
 
 func (s *Server) renderContactLocked(customerID int) any {
-	c := s.st.contacts[customerID]
+	return renderContact(s.st.contacts[customerID])
+}
+
+func renderContact(c *contact) any {
 	if c == nil {
 		return ""
 	}

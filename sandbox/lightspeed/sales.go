@@ -14,18 +14,23 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // request changes nothing.
 type saleDraft struct {
 	sale     record
-	lines    []record // saleLineID "" for new lines
-	payments []record // salePaymentID "" for new payments
+	lines    []record       // saleLineID "" for new lines
+	payments []record       // salePaymentID "" for new payments
+	notes    map[int]record // index in lines → the line's new Note
+	shipTo   *shipTo        // a new or changed ShipTo
 }
 
 func (s *Server) createSaleLocked(body map[string]any, now string) (int, error) {
 	def := s.defs["Sale"]
 	d := &saleDraft{sale: blank(def)}
 	d.sale["isTaxInclusive"] = "true"
-	if err := applyFields(def, d.sale, body, "SaleLines", "SalePayments"); err != nil {
+	if err := applyFields(def, d.sale, body, "SaleLines", "SalePayments", "ShipTo"); err != nil {
 		return 0, err
 	}
 	d.sale["archived"], d.sale["voided"] = "false", "false"
+	if err := s.readShipToLocked(d, body, now); err != nil {
+		return 0, err
+	}
 	if err := s.fillSaleRefsLocked(d.sale); err != nil {
 		return 0, err
 	}
@@ -52,7 +57,10 @@ func (s *Server) updateSaleLocked(id int, body map[string]any, now string) error
 		d.payments = append(d.payments, copyRecord(s.st.get("SalePayment", p)))
 	}
 	wasCompleted := rec["completed"] == "true"
-	if err := applyFields(s.defs["Sale"], d.sale, body, "SaleLines", "SalePayments"); err != nil {
+	if err := applyFields(s.defs["Sale"], d.sale, body, "SaleLines", "SalePayments", "ShipTo"); err != nil {
+		return err
+	}
+	if err := s.readShipToLocked(d, body, now); err != nil {
 		return err
 	}
 	if wasCompleted {
@@ -132,14 +140,15 @@ func (s *Server) addSaleChildrenLocked(d *saleDraft, body map[string]any) error 
 	}
 	for i, e := range lines {
 		var line record
+		idx := len(d.lines) // the line's index in d.lines
 		if raw, has := e["saleLineID"]; has {
 			str, err := scalarString("SaleLine", field{name: "saleLineID", kind: kInt}, raw)
 			if err != nil {
 				return err
 			}
-			for _, l := range d.lines {
+			for j, l := range d.lines {
 				if l["saleLineID"] == str {
-					line = l
+					line, idx = l, j
 				}
 			}
 			if line == nil {
@@ -152,8 +161,18 @@ func (s *Server) addSaleChildrenLocked(d *saleDraft, body map[string]any) error 
 		}
 		itemCode, hasCode := e["itemCode"]
 		delete(e, "itemCode")
-		if err := applyFields(lineDef, line, e); err != nil {
+		if err := applyFields(lineDef, line, e, "Note"); err != nil {
 			return err
+		}
+		if note, given := e["Note"]; given {
+			n, err := noteOf(i+1, note)
+			if err != nil {
+				return err
+			}
+			if d.notes == nil {
+				d.notes = map[int]record{}
+			}
+			d.notes[idx] = n
 		}
 		if hasCode {
 			code, _ := itemCode.(string)
@@ -163,21 +182,29 @@ func (s *Server) addSaleChildrenLocked(d *saleDraft, body map[string]any) error 
 				return badRequest("SaleLine %d: no item with itemCode %q.", i+1, code)
 			}
 		}
-		item := s.st.get("Item", line.int("itemID"))
-		if item == nil {
-			return badRequest("SaleLine %d: itemID %s does not exist.", i+1, line["itemID"])
+		if err := s.checkRefundLineLocked(i+1, line); err != nil {
+			return err
 		}
-		if _, given := e["unitPrice"]; !given && line.int("saleLineID") == 0 {
+		// itemID 0 is a line without an item (a misc charge, a gift wrap, a service); its
+		// text is its Note. It takes the shop's first tax class unless it names one.
+		var item record
+		if line.int("itemID") != 0 {
+			if item = s.st.get("Item", line.int("itemID")); item == nil {
+				return badRequest("SaleLine %d: itemID %s does not exist.", i+1, line["itemID"])
+			}
+		}
+		if _, given := e["unitPrice"]; !given && line.int("saleLineID") == 0 && item != nil {
 			line["unitPrice"] = s.defaultPriceLocked(line.int("itemID")).String()
 		}
 		if _, given := e["taxClassID"]; !given && line.int("saleLineID") == 0 {
-			line["taxClassID"] = item["taxClassID"]
+			if item != nil {
+				line["taxClassID"] = item["taxClassID"]
+			} else if ids := s.st.tables["TaxClass"].ids; len(ids) > 0 {
+				line["taxClassID"] = itoa(ids[0])
+			}
 		}
 		if err := s.checkRef("SaleLine", "taxClassID", line, "TaxClass"); err != nil {
 			return err
-		}
-		if line.dec("unitQuantity").IsZero() {
-			return badRequest("SaleLine %d: unitQuantity must not be 0.", i+1)
 		}
 	}
 	pays, err := elements("Sale", "SalePayments", "SalePayment", body["SalePayments"])
@@ -297,9 +324,8 @@ func (s *Server) finishSaleLocked(d *saleDraft, now string, body map[string]any)
 	sale["balance"] = rounded.Sub(paid).String()
 	sale["change"] = "0"
 	if sale["completed"] == "true" {
-		if len(d.lines) == 0 {
-			return badRequest("Sale not completed: a completed sale needs at least one SaleLine.")
-		}
+		// A completed sale may have no lines: a deposit or a payment on account, whose
+		// payments (cash in, credit account out) balance to 0.
 		switch {
 		case paid.Equal(rounded):
 		case paid.GreaterThan(rounded) && cash:
@@ -327,14 +353,39 @@ func (s *Server) commitSaleLocked(id int, d *saleDraft, now string, lowerStock b
 	saleID := itoa(id)
 	d.sale["timeStamp"], d.sale["updatetime"] = now, now
 	var lineIDs, payIDs []int
-	for _, l := range d.lines {
+	if d.shipTo != nil {
+		if d.shipTo.rec.int("shipToID") == 0 {
+			d.shipTo.rec["shipToID"] = itoa(len(s.st.shipTos) + 1)
+		}
+		d.shipTo.rec["saleID"] = saleID
+		s.st.shipTos[d.shipTo.rec.int("shipToID")] = d.shipTo
+		d.sale["shipToID"] = d.shipTo.rec["shipToID"]
+	}
+	for i, l := range d.lines {
 		l["saleID"] = saleID
-		if l.int("saleLineID") == 0 {
+		lid := l.int("saleLineID")
+		if note := d.notes[i]; note != nil {
+			if old := s.st.lineNotes[lid]; old != nil {
+				note["noteID"] = old["noteID"]
+			} else {
+				s.st.nextNote++
+				note["noteID"] = itoa(s.st.nextNote)
+			}
+			note["timeStamp"] = now
+			l["noteID"] = note["noteID"]
+		}
+		if lid == 0 {
 			l["createTime"], l["timeStamp"] = now, now
-			lineIDs = append(lineIDs, s.st.tables["SaleLine"].insert("saleLineID", l))
+			lid = s.st.tables["SaleLine"].insert("saleLineID", l)
+			lineIDs = append(lineIDs, lid)
+			if note := d.notes[i]; note != nil {
+				s.st.lineNotes[lid] = note
+			}
 			continue
 		}
-		lid := l.int("saleLineID")
+		if note := d.notes[i]; note != nil {
+			s.st.lineNotes[lid] = note
+		}
 		stored := s.st.get("SaleLine", lid)
 		for k, v := range l {
 			if stored[k] != v {
@@ -365,4 +416,151 @@ func (s *Server) commitSaleLocked(id int, d *saleDraft, now string, lowerStock b
 			s.adjustQOHLocked(l.int("itemID"), shopID, l.dec("unitQuantity").Neg(), now)
 		}
 	}
+}
+
+// noteOf reads a line's Note: {"note": "…", "isPublic": true|false}.
+func noteOf(line int, v any) (record, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, badRequest("SaleLine %d: Note must be an object with note and isPublic.", line)
+	}
+	n := record{"note": "", "isPublic": "false"}
+	for k, x := range m {
+		kind := kString
+		switch k {
+		case "note":
+		case "isPublic":
+			kind = kBool
+		case "noteID", "timeStamp":
+			continue
+		default:
+			return nil, badRequest("Unknown field '%s' for Note.", k)
+		}
+		str, err := scalarString("Note", field{name: k, kind: kind}, x)
+		if err != nil {
+			return nil, err
+		}
+		if str == "" && kind == kBool {
+			str = "false"
+		}
+		n[k] = str
+	}
+	return n, nil
+}
+
+// checkRefundLineLocked checks a line that refunds another (parentSaleLineID): the parent
+// is a line of a completed sale, the refund takes its item (and price, unless given), and
+// its quantity is negative and at most what the parent sold.
+func (s *Server) checkRefundLineLocked(n int, line record) error {
+	pid := line.int("parentSaleLineID")
+	if pid == 0 {
+		return nil
+	}
+	parent := s.st.get("SaleLine", pid)
+	if parent == nil {
+		return badRequest("SaleLine %d: parentSaleLineID %d does not exist.", n, pid)
+	}
+	if sale := s.st.get("Sale", parent.int("saleID")); sale == nil || sale["completed"] != "true" {
+		return badRequest("SaleLine %d: parentSaleLineID %d is not a line of a completed sale.", n, pid)
+	}
+	if line.int("itemID") == 0 {
+		line["itemID"] = parent["itemID"]
+	} else if line["itemID"] != parent["itemID"] {
+		return badRequest("SaleLine %d: a refund line returns the item of its parent line (itemID %s).", n, parent["itemID"])
+	}
+	qty := line.dec("unitQuantity")
+	if !qty.IsNegative() || qty.Neg().GreaterThan(parent.dec("unitQuantity")) {
+		return badRequest("SaleLine %d: a refund line's unitQuantity is negative and at most the %s its parent sold.", n, parent["unitQuantity"])
+	}
+	return nil
+}
+
+// readShipToLocked reads the sale's ShipTo: its names and shipping note, and a Contact with
+// the address, like a customer's. A given ShipTo replaces the fields it names.
+func (s *Server) readShipToLocked(d *saleDraft, body map[string]any, now string) error {
+	v, given := body["ShipTo"]
+	if !given || v == nil {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		if str, isStr := v.(string); isStr && str == "" {
+			return nil
+		}
+		return badRequest("Sale.ShipTo must be an object.")
+	}
+	st := &shipTo{rec: record{"shipToID": "0", "saleID": "0", "firstName": "", "lastName": "", "company": "",
+		"title": "", "shipNote": "", "shipped": "false", "timeStamp": now}, contact: &contact{noEmail: "true", noPhone: "true", noMail: "true"}}
+	if old := s.st.shipTos[d.sale.int("shipToID")]; old != nil {
+		c := *old.contact
+		st.rec, st.contact = copyRecord(old.rec), &c
+	}
+	for k, x := range m {
+		switch k {
+		case "Contact":
+			if err := applyContact(st.contact, x); err != nil {
+				return err
+			}
+		case "firstName", "lastName", "company", "title", "shipNote", "shipped":
+			kind := kString
+			if k == "shipped" {
+				kind = kBool
+			}
+			str, err := scalarString("ShipTo", field{name: k, kind: kind}, x)
+			if err != nil {
+				return err
+			}
+			st.rec[k] = str
+		case "shipToID", "saleID", "timeStamp":
+		default:
+			return badRequest("Unknown field '%s' for ShipTo.", k)
+		}
+	}
+	if st.contact.id == 0 {
+		s.st.nextContact++
+		st.contact.id = s.st.nextContact
+	}
+	st.contact.timeStamp, st.rec["timeStamp"] = now, now
+	d.shipTo = st
+	return nil
+}
+
+// refundSaleLocked answers POST Sale/{id}/refund: a new completed sale that returns every
+// line of the completed sale id (negative quantities, parentSaleLineID) and pays back each
+// of its payments to the same payment type. The body may name the shopID, registerID and
+// employeeID of the refund and give its own SalePayments; the rest is the original's.
+func (s *Server) refundSaleLocked(id int, body map[string]any, now string) (int, error) {
+	orig := s.st.get("Sale", id)
+	if orig["completed"] != "true" {
+		return 0, badRequest("Sale %d is not completed; only completed sales can be refunded.", id)
+	}
+	refund := map[string]any{"shopID": orig["shopID"], "registerID": orig["registerID"], "employeeID": orig["employeeID"],
+		"customerID": orig["customerID"], "isTaxInclusive": orig["isTaxInclusive"], "completed": true}
+	var lines []any
+	for _, lid := range s.st.saleLines[id] {
+		l := s.st.get("SaleLine", lid)
+		if l.dec("unitQuantity").Sign() <= 0 {
+			continue
+		}
+		lines = append(lines, map[string]any{"itemID": l["itemID"], "parentSaleLineID": l["saleLineID"],
+			"unitQuantity": l.dec("unitQuantity").Neg().String(), "unitPrice": l["unitPrice"], "tax": l["tax"],
+			"taxClassID": l["taxClassID"], "discountAmount": l.dec("discountAmount").Neg().String(),
+			"discountPercent": l["discountPercent"]})
+	}
+	if len(lines) == 0 {
+		return 0, badRequest("Sale %d has no lines to refund.", id)
+	}
+	refund["SaleLines"] = map[string]any{"SaleLine": lines}
+	var pays []any
+	for _, pid := range s.st.salePayments[id] {
+		p := s.st.get("SalePayment", pid)
+		pays = append(pays, map[string]any{"paymentTypeID": p["paymentTypeID"], "amount": p.dec("amount").Neg().String()})
+	}
+	refund["SalePayments"] = map[string]any{"SalePayment": pays}
+	for _, k := range []string{"shopID", "registerID", "employeeID", "SalePayments"} {
+		if v, given := body[k]; given {
+			refund[k] = v
+		}
+	}
+	return s.createSaleLocked(refund, now)
 }

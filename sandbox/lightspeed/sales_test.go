@@ -3,6 +3,7 @@ package lightspeed
 import (
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -244,4 +245,112 @@ func TestDemoTickPicksUpOpenFortnoxSales(t *testing.T) {
 		}
 	}
 	t.Fatal("no demo tick picked the open Fortnox sale up")
+}
+
+// The shapes real shops make: a line without an item described by its Note, a quantity-0
+// line, an item without customSku, a ship-to, a deposit without lines, and refunds both as
+// lines with parentSaleLineID and with POST Sale/{id}/refund.
+func TestSaleShapesOfRealShops(t *testing.T) {
+	e := newEnv(t, "empty", unlimited)
+	a := stockItem(t, e, "A-1")
+	bare := e.ok(http.MethodPost, acct+"Item.json", map[string]any{"description": "Gammal vara", "taxClassID": 1,
+		"Prices": map[string]any{"ItemPrice": map[string]any{"amount": "10.5", "useTypeID": 1}}})["Item"].(map[string]any)
+	assert.Equal(t, "", bare["customSku"], "an item made in the POS may have no customSku")
+	assert.NotEmpty(t, bare["systemSku"])
+
+	sale := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "completed": true,
+		"SaleLines": map[string]any{"SaleLine": []any{
+			map[string]any{"itemID": a, "unitQuantity": 1, "unitPrice": "99.1250"},
+			map[string]any{"itemID": "0", "unitQuantity": 1, "unitPrice": "25", "Note": map[string]any{"note": "Presentinslagning \"guld\"", "isPublic": true}},
+			map[string]any{"itemID": a, "unitQuantity": 0},
+			map[string]any{"itemID": bare["itemID"], "unitQuantity": 2},
+		}},
+		"ShipTo": map[string]any{"firstName": "Eva", "lastName": "Ek", "shipNote": "Lämna vid dörren",
+			"Contact": map[string]any{"Addresses": map[string]any{"ContactAddress": map[string]any{
+				"address1": "Av. Corrientes 1", "city": "Buenos Aires", "zip": "C1000", "countryCode": "AR"}}}},
+		"SalePayments": map[string]any{"SalePayment": map[string]any{"paymentTypeID": 1, "amount": "145.13"}}})["Sale"].(map[string]any)
+	id := sale["saleID"].(string)
+	assert.Equal(t, "145.13", sale["total"], "99.125 + 25 + 0 + 2 × 10.5, rounded once")
+	assert.NotEqual(t, "0", sale["shipToID"])
+
+	got := e.ok(http.MethodGet, acct+"Sale/"+id+`.json?load_relations=["SaleLines","SaleLines.Note","SaleLines.Item","ShipTo","ShipTo.Contact"]`, nil)["Sale"].(map[string]any)
+	lines := inner(got["SaleLines"], "SaleLine")
+	require.Len(t, lines, 4)
+	assert.Equal(t, "0", lines[1]["itemID"])
+	assert.Equal(t, "", lines[1]["Item"], "a line without an item has an empty Item relation")
+	note := lines[1]["Note"].(map[string]any)
+	assert.Equal(t, "Presentinslagning \"guld\"", note["note"])
+	assert.Equal(t, "true", note["isPublic"])
+	assert.Equal(t, note["noteID"], lines[1]["noteID"])
+	assert.Equal(t, "", lines[0]["Note"], "a line without a note has an empty Note relation")
+	assert.Equal(t, "0", lines[2]["unitQuantity"])
+	shipTo := got["ShipTo"].(map[string]any)
+	assert.Equal(t, "Eva", shipTo["firstName"])
+	assert.Equal(t, "Lämna vid dörren", shipTo["shipNote"])
+	addr := inner(shipTo["Contact"].(map[string]any)["Addresses"], "ContactAddress")
+	require.Len(t, addr, 1)
+	assert.Equal(t, "AR", addr[0]["countryCode"])
+	plain := e.ok(http.MethodGet, acct+"Sale/"+id+".json", nil)["Sale"].(map[string]any)
+	assert.NotContains(t, plain, "ShipTo", "relations only when loaded")
+
+	// A deposit: no lines, cash in and credit account out, balancing to 0.
+	customer := e.ok(http.MethodPost, acct+"Customer.json", map[string]any{"firstName": "Dora"})["Customer"].(map[string]any)
+	deposit := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "completed": true, "customerID": customer["customerID"],
+		"SalePayments": map[string]any{"SalePayment": []any{
+			map[string]any{"paymentTypeID": 1, "amount": "500"}, map[string]any{"paymentTypeID": 6, "amount": "-500"}}}})["Sale"].(map[string]any)
+	assert.Equal(t, "true", deposit["completed"])
+	assert.Equal(t, "", deposit["SaleLines"])
+
+	// A return line names the line it refunds; it returns that line's item, at most its quantity.
+	parent := lines[0]["saleLineID"].(string)
+	e.fails(http.StatusBadRequest, http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "completed": true,
+		"SaleLines": map[string]any{"SaleLine": map[string]any{"parentSaleLineID": parent, "unitQuantity": -2, "unitPrice": "99.125"}}})
+	ret := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "completed": true,
+		"SaleLines":    map[string]any{"SaleLine": map[string]any{"parentSaleLineID": parent, "unitQuantity": -1, "unitPrice": "99.125"}},
+		"SalePayments": map[string]any{"SalePayment": map[string]any{"paymentTypeID": 1, "amount": "-99.13"}}})["Sale"].(map[string]any)
+	retLine := inner(ret["SaleLines"], "SaleLine")[0]
+	assert.Equal(t, a, retLine["itemID"])
+	assert.Equal(t, "-1", retLine["unitQuantity"])
+	assert.Equal(t, parent, retLine["parentSaleLineID"])
+	assert.Equal(t, "-99.13", ret["total"])
+	assert.Equal(t, "10", qoh(t, e, a, "1"), "the returned unit is back in stock")
+
+	// POST Sale/{id}/refund returns every line and pays back every payment.
+	refund := e.ok(http.MethodPost, acct+"Sale/"+id+"/refund.json", nil)["Sale"].(map[string]any)
+	assert.NotEqual(t, id, refund["saleID"])
+	assert.Equal(t, "true", refund["completed"])
+	assert.Equal(t, "-145.13", refund["total"])
+	refundLines := inner(refund["SaleLines"], "SaleLine")
+	require.Len(t, refundLines, 3, "the quantity-0 line has nothing to return")
+	assert.Equal(t, lines[1]["saleLineID"], refundLines[1]["parentSaleLineID"])
+	assert.Equal(t, "0", refundLines[1]["itemID"], "a misc line is refunded as a misc line")
+	pays := inner(refund["SalePayments"], "SalePayment")
+	require.Len(t, pays, 1)
+	assert.Equal(t, "-145.13", pays[0]["amount"])
+	e.fails(http.StatusMethodNotAllowed, http.MethodGet, acct+"Sale/"+id+"/refund.json", nil)
+}
+
+// The demo store's sales (make run) show the shapes of real shops: lines without an item,
+// ship-to addresses and 4-decimal prices.
+func TestDemoSalesCarryRealShapes(t *testing.T) {
+	e := newEnv(t, "demo", unlimited)
+	sales := list(e.ok(http.MethodGet, acct+`Sale.json?load_relations=["SaleLines","SaleLines.Note","ShipTo"]`, nil), "Sale")
+	misc, shipped, fine := 0, 0, 0
+	for _, s := range sales {
+		if to, ok := s["ShipTo"].(map[string]any); ok && to["firstName"] != "" {
+			shipped++
+		}
+		for _, l := range inner(s["SaleLines"], "SaleLine") {
+			if l["itemID"] == "0" {
+				misc++
+				assert.NotEmpty(t, l["Note"].(map[string]any)["note"])
+			}
+			if p := l["unitPrice"].(string); len(p) > 3 && strings.Contains(p, ".") && len(p)-strings.Index(p, ".") == 5 {
+				fine++
+			}
+		}
+	}
+	assert.Positive(t, misc, "lines without an item")
+	assert.Positive(t, shipped, "sales with a ship-to")
+	assert.Positive(t, fine, "4-decimal prices")
 }

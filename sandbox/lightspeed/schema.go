@@ -152,9 +152,9 @@ func entityDefs() map[string]*entityDef {
 				"displayableTotal:d:ro balance:d:ro taxTotal:d:ro customerID:i employeeID:i tipEmployeeID:i quoteID:i "+
 				"registerID:i shipToID:i shopID:i taxCategoryID:i",
 			"saleID timeStamp completeTime updatetime",
-			"*+SaleLines *SaleLines.Discount *SaleLines.TaxClass *SaleLines.Note *+SaleLines.Item *SaleLines.InventorySales "+
+			"*+SaleLines *SaleLines.Discount *SaleLines.TaxClass *+SaleLines.Note *+SaleLines.Item *SaleLines.InventorySales "+
 				"*SaleNotes *+SalePayments *+SalePayments.PaymentType *SalePayments.CCCharge *SalePayments.SaleAccounts "+
-				"*SalePayments.Signatures ShipTo ShipTo.Contact +Customer +Customer.Contact Discount TaxCategory "+
+				"*SalePayments.Signatures +ShipTo +ShipTo.Contact +Customer +Customer.Contact Discount TaxCategory "+
 				"*TaxCategory.TaxCategoryClasses Quote +Shop",
 			"POST PUT DELETE"),
 		newDef("SaleLine", "saleLineID",

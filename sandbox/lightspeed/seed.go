@@ -215,7 +215,7 @@ func (s *Server) seedSalesLocked(rng *rand.Rand, n int, now time.Time) error {
 }
 
 // randomSaleLocked creates one completed sale of 1–3 in-stock items, paid in full; half of
-// them have a customer. It returns 0 when nothing is in stock.
+// them have a customer. Some carry a 4-decimal price, a line without an item or a ship-to. It returns 0 when nothing is in stock.
 func (s *Server) randomSaleLocked(rng *rand.Rand, now string) (int, error) {
 	shops := s.shopIDsLocked()
 	if len(shops) == 0 {
@@ -246,11 +246,33 @@ func (s *Server) randomSaleLocked(rng *rand.Rand, now string) (int, error) {
 		total = total.Add(p)
 		lines = append(lines, map[string]any{"itemID": itoa(id), "unitQuantity": "1", "unitPrice": p.String()})
 	}
-	body := map[string]any{"shopID": itoa(shopID), "completed": true, "SaleLines": map[string]any{"SaleLine": lines}}
+	body := map[string]any{"shopID": itoa(shopID), "completed": true}
 	paymentType := []string{"1", "2", "2", "3", "3"}[rng.IntN(5)]
 	if customers := s.st.tables["Customer"].ids; len(customers) > 0 && rng.IntN(2) == 0 {
 		body["customerID"] = itoa(customers[rng.IntN(len(customers))])
 	}
+	// The shapes of real shops, so a newcomer sees them sync: a price keyed in without VAT
+	// (4 decimals), a line without an item (a gift wrap, freight) and a sale shipped to
+	// another address.
+	if rng.IntN(5) == 0 {
+		first := lines[0].(map[string]any)
+		p := decimal.RequireFromString(first["unitPrice"].(string))
+		exVAT := p.Div(decimal.RequireFromString("1.1")).Round(4)
+		first["unitPrice"] = exVAT.String()
+		total = total.Sub(p).Add(exVAT)
+	}
+	if rng.IntN(4) == 0 {
+		misc := []struct{ note, price string }{{"Presentinslagning", "29"}, {"Frakt", "79"}, {"Montering", "149.5"}}[rng.IntN(3)]
+		lines = append(lines, map[string]any{"itemID": "0", "unitQuantity": "1", "unitPrice": misc.price,
+			"Note": map[string]any{"note": misc.note, "isPublic": "true"}})
+		total = total.Add(decimal.RequireFromString(misc.price))
+	}
+	if body["customerID"] != nil && rng.IntN(4) == 0 {
+		body["ShipTo"] = map[string]any{"firstName": "Mottagare", "lastName": "Demo", "shipNote": "Ring innan leverans",
+			"Contact": map[string]any{"Addresses": map[string]any{"ContactAddress": map[string]any{
+				"address1": "Leveransvägen " + itoa(1+rng.IntN(40)), "zip": "411 01", "city": "Göteborg", "countryCode": "SE"}}}}
+	}
+	body["SaleLines"] = map[string]any{"SaleLine": lines}
 	body["SalePayments"] = map[string]any{"SalePayment": map[string]any{"paymentTypeID": paymentType, "amount": total.Round(2).String()}}
 	return s.createSaleLocked(body, now)
 }

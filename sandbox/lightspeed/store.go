@@ -84,6 +84,15 @@ type store struct {
 	nextECom     int
 	customFields map[int][]record // itemID → CustomFieldValue records
 	nextCustom   int
+	lineNotes    map[int]record // saleLineID → its Note (note, isPublic, timeStamp)
+	nextNote     int
+	shipTos      map[int]*shipTo // shipToID → a sale's ship-to
+}
+
+// shipTo is a sale's ShipTo: its scalar fields and its Contact, like a customer's.
+type shipTo struct {
+	rec     record
+	contact *contact
 }
 
 func newStore(defs map[string]*entityDef) *store {
@@ -91,7 +100,7 @@ func newStore(defs map[string]*entityDef) *store {
 		attrs: map[int]*itemAttributes{}, matrixValues: map[int]*[3][]string{}, contacts: map[int]*contact{},
 		taxRates: map[int]decimal.Decimal{}, itemShops: map[int]map[int]int{}, saleLines: map[int][]int{},
 		salePayments: map[int][]int{}, barcodes: map[string]int{}, ecommerce: map[string]record{},
-		customFields: map[int][]record{}}
+		customFields: map[int][]record{}, lineNotes: map[int]record{}, shipTos: map[int]*shipTo{}}
 	for name := range defs {
 		st.tables[name] = &table{rows: map[int]record{}}
 	}
