@@ -114,7 +114,7 @@ func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, fx fu
 	}
 	client, err := fx()
 	if err != nil {
-		fmt.Fprintf(out, "anonymous sales: walk-in customer %s not checked, no Fortnox connection (%v); run setup again once connected\n", name, err)
+		fmt.Fprintf(out, "anonymous sales: walk-in customer %s not checked: %v; run `starter setup` again once Fortnox is connected\n", name, err)
 		return nil
 	}
 	found, err := client.CustomersByName(ctx, name)

@@ -94,7 +94,8 @@ func TestSetupWalkInCustomer(t *testing.T) {
 	// Before Fortnox is connected: said, and the schedules are made all the same.
 	out, err := starter(ctx, "setup")
 	require.NoError(t, err)
-	assert.Contains(t, out, "anonymous sales: walk-in customer Kontantkund not checked, no Fortnox connection (no Fortnox token: run `starter connect fortnox`")
+	assert.Contains(t, out, "anonymous sales: walk-in customer Kontantkund not checked: no Fortnox token: run `starter connect fortnox`")
+	assert.Contains(t, out, "; run `starter setup` again once Fortnox is connected\n")
 	assert.Contains(t, out, "schedule default:orders-to-fortnox: created")
 
 	t.Setenv("FORTNOX_TENANT_ID", "1234567") // the sandbox's service account
