@@ -338,10 +338,13 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 // setup`'s job, done once, where two workers meeting the first anonymous sales at once
 // would make two.
 func (a *OrdersToFortnoxTarget) walkInCustomer(ctx context.Context, name string) (UpsertCustomerResult, error) {
-	key := strings.ToLower(strings.TrimSpace(name))
-	if number, ok := a.walkIns.Get(key); ok {
+	booked := func(number, how string) UpsertCustomerResult {
 		return UpsertCustomerResult{CustomerID: number,
-			Summary: fmt.Sprintf("upsert-customer: walk-in Fortnox customer %s %s (the sale has no customer e-mail; number cached)", number, name)}, nil
+			Summary: fmt.Sprintf("upsert-customer: walk-in Fortnox customer %s %s (the sale has no customer e-mail; %s)", number, name, how)}
+	}
+	key := strings.ToLower(name)
+	if number, ok := a.walkIns.Get(key); ok {
+		return booked(number, "number cached"), nil
 	}
 	found, err := a.fortnox.CustomersByName(ctx, name)
 	if err != nil {
@@ -355,8 +358,7 @@ func (a *OrdersToFortnoxTarget) walkInCustomer(ctx context.Context, name string)
 		activity.GetLogger(ctx).Warn("several Fortnox customers have the walk-in customer's name; using the lowest number", "customer", number, "count", len(found))
 	}
 	a.walkIns.Put(key, number)
-	return UpsertCustomerResult{CustomerID: number,
-		Summary: fmt.Sprintf("upsert-customer: walk-in Fortnox customer %s %s (the sale has no customer e-mail; found by name)", number, name)}, nil
+	return booked(number, "found by name"), nil
 }
 
 // lookUpCustomer finds the customer by e-mail in the customer register's listing (the

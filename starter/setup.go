@@ -112,12 +112,12 @@ func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, fx fu
 		fmt.Fprintln(out, "anonymous sales: no default or walk-in customer is set, so sales without a customer e-mail become needs_fix")
 		return nil
 	}
-	client, err := fx()
+	fxc, err := fx()
 	if err != nil {
 		fmt.Fprintf(out, "anonymous sales: walk-in customer %s not checked: %v; run `starter setup` again once Fortnox is connected\n", name, err)
 		return nil
 	}
-	found, err := client.CustomersByName(ctx, name)
+	found, err := fxc.CustomersByName(ctx, name)
 	if err != nil {
 		return fmt.Errorf("find the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
 	}
@@ -126,7 +126,7 @@ func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, fx fu
 		number = string(found[0].CustomerNumber)
 	} else {
 		private := "PRIVATE"
-		made, err := client.CreateCustomer(ctx, fortnox.CustomerInput{Name: &name, Type: &private})
+		made, err := fxc.CreateCustomer(ctx, fortnox.CustomerInput{Name: &name, Type: &private})
 		if err != nil {
 			return fmt.Errorf("create the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
 		}
