@@ -138,7 +138,9 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 			return err
 		}
 	}
-	fx := func() (*fortnox.Client, error) { return workers.NewFortnoxClient(cfg, workers.Options{Env: env}, logger) }
+	fx := func() (*fortnox.Client, error) {
+		return workers.NewFortnoxClient(cfg, workers.Options{Env: env}, logger)
+	}
 	if err := setup(ctx, srv.client, cfg.Temporal.Namespace, e.settings, devSchedule, fx, out); err != nil {
 		return err
 	}
