@@ -20,9 +20,11 @@ import (
 )
 
 // walkInSettings are the shipped customer settings (no default customer, the walk-in
-// customer Kontantkund) with only orders-to-fortnox on, so setup makes one schedule.
+// customer Kontantkund) with only orders-to-fortnox on, so setup makes one schedule, daily:
+// the test pauses it at once and runs the flow itself.
 const walkInSettings = `# The shipped customer settings.
 flows:
+  orders-to-fortnox: {schedule: 1d}
   orders-to-lightspeed: {enabled: false}
   products: {enabled: false}
   stock: {enabled: false}
@@ -68,7 +70,9 @@ func TestOrdersWalkInCustomer(t *testing.T) {
 	assert.NotEqual(t, fxsandbox.WalkInCustomerNumber, number, "a new customer, not the deleted one")
 	assert.Equal(t, "PRIVATE", created[0].Type)
 	assert.Contains(t, out, "anonymous sales go to Fortnox customer "+number+" Kontantkund (created)\n")
-	// The test runs the flow itself.
+	assert.Contains(t, out, "schedule default:orders-to-fortnox: created, every 24h0m0s\n")
+	assert.Less(t, strings.Index(out, "anonymous sales go"), strings.Index(out, "schedule default:orders-to-fortnox"),
+		"the walk-in customer exists before the schedule's first run")
 	require.NoError(t, s.client.ScheduleClient().GetHandle(ctx, workflows.ScheduleID(workflows.DefaultTenant, workflows.FlowOrdersToFortnox)).
 		Pause(ctx, client.SchedulePauseOptions{Note: "the test runs the flow"}))
 
