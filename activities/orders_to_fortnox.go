@@ -44,6 +44,8 @@ type OrdersToFortnoxTarget struct {
 	// customers maps a lower-cased e-mail to the Fortnox customer and its mapped fields as
 	// last seen or written, so an order of a known, unchanged customer costs no call.
 	customers *Cache[fortnoxCustomerSnapshot]
+	// walkIns maps a lower-cased walk-in customer name to its Fortnox customer number.
+	walkIns *Cache[string]
 	// articles are the article numbers Fortnox has (upper case), and customerNumbers the
 	// lowest customer number per lower-cased e-mail, from listings of the registers: a
 	// backlog costs a few paged listings, not one lookup per record.
@@ -64,6 +66,7 @@ func NewOrdersToFortnoxTarget(tenant string, fx *fortnox.Client) (*OrdersToFortn
 	a := &OrdersToFortnoxTarget{
 		tenant: tenant, fortnox: fx,
 		customers: NewCache[fortnoxCustomerSnapshot](toFortnoxCacheTTL, toFortnoxCustomerCache),
+		walkIns:   NewCache[string](toFortnoxCacheTTL, 10),
 	}
 	a.orderRefs = &orderRefs{margin: toFortnoxListingMargin, resetEvery: toFortnoxFullListing,
 		list: func(ctx context.Context, since time.Time) ([]fortnox.OrderListItem, error) {
@@ -254,12 +257,15 @@ type fortnoxCustomerSnapshot struct {
 
 // UpsertCustomer finds the Fortnox customer by e-mail (exact, ignoring case), creates it
 // when there is none and updates the mapped fields that differ. The default customer is
-// used without a call when the draft says so.
+// used without a call when the draft says so; the walk-in customer is found by name.
 func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCustomerInput) (UpsertCustomerResult, error) {
 	if err := checkTenant(a.tenant, "upsert-customer", in.Tenant); err != nil {
 		return UpsertCustomerResult{}, err
 	}
 	c := in.Customer
+	if c.WalkIn != "" {
+		return a.walkInCustomer(ctx, c.WalkIn)
+	}
 	if c.UseDefault {
 		if strings.TrimSpace(c.DefaultID) == "" {
 			return UpsertCustomerResult{}, NeedsFixError("upsert-customer: the default customer is used but orders.default_customer.fortnox is not set")
@@ -325,6 +331,34 @@ func (a *OrdersToFortnoxTarget) UpsertCustomer(ctx context.Context, in UpsertCus
 	log.Info("updated Fortnox customer", "customer", snap.Number, "fields", list)
 	return UpsertCustomerResult{CustomerID: snap.Number, Updated: true,
 		Summary: fmt.Sprintf("upsert-customer: updated %s of Fortnox customer %s", list, snap.Number)}, nil
+}
+
+// walkInCustomer finds the walk-in customer by its name (the lowest number when several
+// have it) and remembers its number in the process. It never creates one: that is `starter
+// setup`'s job, done once, where two workers meeting the first anonymous sales at once
+// would make two.
+func (a *OrdersToFortnoxTarget) walkInCustomer(ctx context.Context, name string) (UpsertCustomerResult, error) {
+	booked := func(number, how string) UpsertCustomerResult {
+		return UpsertCustomerResult{CustomerID: number,
+			Summary: fmt.Sprintf("upsert-customer: walk-in Fortnox customer %s %s (the sale has no customer e-mail; %s)", number, name, how)}
+	}
+	key := strings.ToLower(name)
+	if number, ok := a.walkIns.Get(key); ok {
+		return booked(number, "number cached"), nil
+	}
+	found, err := a.fortnox.CustomersByName(ctx, name)
+	if err != nil {
+		return UpsertCustomerResult{}, vendorError(err)
+	}
+	if len(found) == 0 {
+		return UpsertCustomerResult{}, NeedsFixError(fmt.Sprintf("upsert-customer: the sale has no customer e-mail and Fortnox has no walk-in customer named %q (orders.walk_in_customer): run `starter setup` to create it, then retry", name))
+	}
+	number := string(found[0].CustomerNumber)
+	if len(found) > 1 {
+		activity.GetLogger(ctx).Warn("several Fortnox customers have the walk-in customer's name; using the lowest number", "customer", number, "count", len(found))
+	}
+	a.walkIns.Put(key, number)
+	return booked(number, "found by name"), nil
 }
 
 // lookUpCustomer finds the customer by e-mail in the customer register's listing (the
@@ -434,6 +468,10 @@ func (a *OrdersToFortnoxTarget) Commit(ctx context.Context, in CommitInput) (Com
 	}
 	id := string(order.DocumentNumber)
 	log.Info("created Fortnox order", "order", id)
+	who := "customer " + customer
+	if d.Customer.WalkIn != "" {
+		who = fmt.Sprintf("walk-in customer %s %s", customer, d.Customer.WalkIn)
+	}
 	return CommitResult{TargetID: id,
-		Summary: fmt.Sprintf("commit: created Fortnox order %s for customer %s (%s)", id, customer, what)}, nil
+		Summary: fmt.Sprintf("commit: created Fortnox order %s for %s (%s)", id, who, what)}, nil
 }

@@ -169,6 +169,8 @@ func (a *OrdersToFortnoxSource) Enrich(ctx context.Context, in EnrichInput) (Enr
 	customer := "customer by e-mail"
 	if draft.Customer.UseDefault {
 		customer = "default customer " + draft.Customer.DefaultID
+	} else if draft.Customer.WalkIn != "" {
+		customer = "walk-in customer " + draft.Customer.WalkIn
 	}
 	payment := "no payment"
 	if draft.ModeOfPayment != "" {

@@ -548,7 +548,8 @@ func (m *Mapper) applyCountry(field string, a *Address, toFortnox bool) error {
 	return nil
 }
 
-// applyCustomer decides between the record's own customer and the default customer.
+// applyCustomer decides between the record's own customer, the default customer and, for
+// a Fortnox order without e-mail and without a default, the walk-in customer.
 func (m *Mapper) applyCustomer(toFortnox bool, d *OrderDraft) error {
 	o := m.settings.Orders
 	def, setting := o.DefaultCustomer.Fortnox, "orders.default_customer.fortnox"
@@ -563,11 +564,15 @@ func (m *Mapper) applyCustomer(toFortnox bool, d *OrderDraft) error {
 			return dataError("customer", "force_default_customer is on but %s is not set", setting)
 		}
 		c.UseDefault, c.DefaultID = true, def
-	case c.Email == "":
-		if def == "" {
-			return dataError("customer.email", "the order has no customer e-mail and %s is not set", setting)
-		}
+	case c.Email == "" && def != "":
 		c.UseDefault, c.DefaultID = true, def
+	case c.Email == "" && toFortnox && o.WalkInCustomer != "":
+		c.WalkIn = o.WalkInCustomer
+	case c.Email == "":
+		if toFortnox {
+			return dataError("customer.email", "the order has no customer e-mail, and neither %s nor orders.walk_in_customer is set", setting)
+		}
+		return dataError("customer.email", "the order has no customer e-mail and %s is not set", setting)
 	case !strings.Contains(c.Email, "@") || strings.ContainsAny(c.Email, " \t<>,;"):
 		return dataError("customer.email", "not an e-mail address")
 	case c.Name == "" && c.Company == "":

@@ -128,23 +128,41 @@ func TestOrderMissingEmail(t *testing.T) {
 	src := lightspeedSale()
 	src.Customer.Email = "  "
 
-	_, err := newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
+	// The shipped settings: the walk-in customer, by name.
+	d, err := newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
+	require.NoError(t, err)
+	assert.Equal(t, "Kontantkund", d.Customer.WalkIn)
+	assert.False(t, d.Customer.UseDefault)
+	assert.Empty(t, d.Customer.Email)
+
+	renamed, err := newTestMapper(t, "orders:\n  walk_in_customer: Butikskund\n").Order(FlowOrdersToFortnox, src)
+	require.NoError(t, err)
+	assert.Equal(t, "Butikskund", renamed.Customer.WalkIn)
+
+	_, err = newTestMapper(t, "orders:\n  walk_in_customer: \"\"\n").Order(FlowOrdersToFortnox, src)
 	var mErr *Error
 	require.True(t, errors.As(err, &mErr), "%v", err)
 	assert.Equal(t, "customer.email", mErr.Field)
-	assert.Equal(t, "customer.email: the order has no customer e-mail and orders.default_customer.fortnox is not set", err.Error())
+	assert.Equal(t, "customer.email: the order has no customer e-mail, and neither orders.default_customer.fortnox nor orders.walk_in_customer is set", err.Error())
 
+	// An explicit default customer wins over the walk-in customer.
 	m := newTestMapper(t, "orders:\n  default_customer: {fortnox: \"1000\", lightspeed: \"7\"}\n")
-	d, err := m.Order(FlowOrdersToFortnox, src)
+	d, err = m.Order(FlowOrdersToFortnox, src)
 	require.NoError(t, err)
 	assert.True(t, d.Customer.UseDefault)
 	assert.Equal(t, "1000", d.Customer.DefaultID)
+	assert.Empty(t, d.Customer.WalkIn)
 
+	// The walk-in customer is a Fortnox customer: a Fortnox order without e-mail still
+	// needs the Lightspeed default.
 	lsrc := fortnoxOrder()
 	lsrc.Customer.Email = ""
+	_, err = newTestMapper(t, "").Order(FlowOrdersToLightspeed, lsrc)
+	assert.EqualError(t, err, "customer.email: the order has no customer e-mail and orders.default_customer.lightspeed is not set")
 	d, err = m.Order(FlowOrdersToLightspeed, lsrc)
 	require.NoError(t, err)
 	assert.Equal(t, "7", d.Customer.DefaultID)
+	assert.Empty(t, d.Customer.WalkIn)
 }
 
 func TestOrderForcedDefaultCustomer(t *testing.T) {
@@ -153,6 +171,7 @@ func TestOrderForcedDefaultCustomer(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, d.Customer.UseDefault)
 	assert.Equal(t, "1000", d.Customer.DefaultID)
+	assert.Empty(t, d.Customer.WalkIn, "forced: the default customer, not the walk-in customer")
 	assert.Equal(t, "Anna.Svensson@Example.se", d.Customer.Email, "the mapped customer is kept for reference")
 }
 

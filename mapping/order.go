@@ -161,6 +161,9 @@ type CustomerDraft struct {
 	// DefaultID is the target's default customer (number or id), used when UseDefault is set.
 	UseDefault bool   `json:"use_default"`
 	DefaultID  string `json:"default_id,omitempty"`
+	// WalkIn is the name of the Fortnox walk-in customer (orders.walk_in_customer) the
+	// sale is booked on: it has no e-mail and no default customer is set.
+	WalkIn string `json:"walk_in,omitempty"`
 }
 
 // IsCompany reports whether the target customer is a company with a contact person.

@@ -11,9 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/shopspring/decimal"
+
+	"fortspeed/clients/fortnox"
 )
 
 // Flow ids, as used in settings, workflow ids and schedules.
@@ -133,6 +136,10 @@ type OrderSettings struct {
 	// a record has no e-mail, or always when ForceDefaultCustomer is on.
 	DefaultCustomer      PerTarget `yaml:"default_customer"`
 	ForceDefaultCustomer bool      `yaml:"force_default_customer"`
+	// WalkInCustomer is the name of the Fortnox customer that orders-to-fortnox books sales
+	// without a customer e-mail on when no Fortnox default customer is set. `starter setup`
+	// finds or creates it; the worker finds it by name. "" turns it off.
+	WalkInCustomer string `yaml:"walk_in_customer"`
 	// PaymentMethods maps a Lightspeed payment type name to a Fortnox mode of payment.
 	PaymentMethods       map[string]string `yaml:"payment_methods"`
 	DefaultModeOfPayment string            `yaml:"default_mode_of_payment"`
@@ -440,6 +447,17 @@ func (o *OrderSettings) validate(flows map[string]Flow) error {
 	}
 	if o.NeedsFixWait.D() < time.Minute {
 		return pathError("orders.needs_fix_wait", "must be at least 1m")
+	}
+	if w := o.WalkInCustomer; w != "" {
+		if strings.TrimSpace(w) != w {
+			return pathError("orders.walk_in_customer", "must not start or end with spaces (\"\" turns the walk-in customer off)")
+		}
+		if n := utf8.RuneCountInString(w); n > 1024 {
+			return pathError("orders.walk_in_customer", fmt.Sprintf("%d characters, a Fortnox customer name takes at most 1024", n))
+		}
+		if r, bad := fortnox.RefusedRune(w); bad {
+			return pathError("orders.walk_in_customer", fmt.Sprintf("Fortnox refuses the character %q (U+%04X) in a customer name", r, r))
+		}
 	}
 	if o.ForceDefaultCustomer {
 		if flows[FlowOrdersToFortnox].Enabled && o.DefaultCustomer.Fortnox == "" {

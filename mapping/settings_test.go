@@ -77,6 +77,7 @@ mappings:
 	assert.Equal(t, "KLARNA", s.Orders.PaymentMethods["Klarna"])
 	assert.Equal(t, "KORT", s.Orders.PaymentMethods["Credit Card"], "tables merge key by key")
 	assert.Equal(t, "1000", s.Orders.DefaultCustomer.Fortnox)
+	assert.Equal(t, "Kontantkund", s.Orders.WalkInCustomer, "the walk-in customer's default name")
 	assert.Equal(t, "1", s.Orders.Lightspeed.ShopID)
 	assert.Equal(t, 48*time.Hour, s.Orders.NeedsFixWait.D())
 	assert.Equal(t, "SHOP2_FORTNOX_CLIENT_ID", s.Tenants["shop2"].Fortnox.ClientID.Env)
@@ -110,6 +111,12 @@ func TestLoadErrors(t *testing.T) {
 			`settings.yaml: orders.force_default_customer: want true or false, got "maybe"`},
 		{"forced default without default", "orders:\n  force_default_customer: true\n",
 			`settings.yaml: orders.default_customer.fortnox: must be set when force_default_customer is on`},
+		{"walk-in customer with spaces", "orders:\n  walk_in_customer: \" Kontantkund\"\n",
+			`settings.yaml: orders.walk_in_customer: must not start or end with spaces ("" turns the walk-in customer off)`},
+		{"walk-in customer Fortnox refuses", "orders:\n  walk_in_customer: \"Kund <kassa>\"\n",
+			`settings.yaml: orders.walk_in_customer: Fortnox refuses the character '<' (U+003C) in a customer name`},
+		{"walk-in customer not text", "orders:\n  walk_in_customer: {name: Kontantkund}\n",
+			`settings.yaml: orders.walk_in_customer: `},
 		{"bad currency", "orders:\n  currency: kronor\n",
 			`settings.yaml: orders.currency: want a three-letter ISO 4217 code such as SEK, got "kronor"`},
 		{"bad vat mode", "orders:\n  vat_included: yes\n", `settings.yaml: orders.vat_included: want source, included or excluded, got "yes"`},

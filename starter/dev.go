@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"fortspeed/clients/fortnox"
 	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
@@ -137,7 +138,10 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 			return err
 		}
 	}
-	if err := setup(ctx, srv.client, cfg.Temporal.Namespace, e.settings, devSchedule, out); err != nil {
+	fx := func() (*fortnox.Client, error) {
+		return workers.NewFortnoxClient(cfg, workers.Options{Env: env}, logger)
+	}
+	if err := setup(ctx, srv.client, cfg.Temporal.Namespace, e.settings, devSchedule, fx, out); err != nil {
 		return err
 	}
 
@@ -219,7 +223,9 @@ func removeHistory(dir string) error {
 }
 
 // demoSettings writes the settings of the demo store, used when FORTSPEED_MAPPING_FILE is
-// not set: anonymous till sales go to the store's walk-in customer, as a shop would set it.
+// not set. They keep the shipped customer settings, so a newcomer sees what a fresh install
+// does: setup finds the demo store's walk-in customer Kontantkund, and anonymous till sales
+// are booked on it.
 func demoSettings(dir string) (string, error) {
 	path := filepath.Join(dir, "settings.yaml")
 	content := "# Demo settings, written by `starter dev` on every start; set FORTSPEED_MAPPING_FILE to use your own.\n" +
@@ -227,9 +233,6 @@ func demoSettings(dir string) (string, error) {
 		"flows:\n" +
 		"  orders-to-fortnox: {lookback: 45d}\n" +
 		"  orders-to-lightspeed: {lookback: 45d}\n" +
-		"orders:\n" +
-		"  # Anonymous till sales (no e-mail) go to the demo store's walk-in customer.\n" +
-		fmt.Sprintf("  default_customer: {fortnox: %q}\n", fxsandbox.WalkInCustomerNumber) +
 		"# The demo store's colour codes, categories by article number and its manufacturer as a\n" +
 		"# custom field, for the products flow.\n" +
 		demo.SettingsTables + "products:\n" + demo.SettingsFeatures

@@ -11,7 +11,6 @@ import (
 	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/mapping"
-	fxsandbox "fortspeed/sandbox/fortnox"
 )
 
 func TestDemoKeyIsMadeOnceAndKept(t *testing.T) {
@@ -40,7 +39,8 @@ func TestDemoSettingsAndConfig(t *testing.T) {
 	require.NoError(t, err)
 	settings, err := mapping.Load(path)
 	require.NoError(t, err)
-	assert.Equal(t, fxsandbox.WalkInCustomerNumber, settings.Orders.DefaultCustomer.Fortnox)
+	assert.Empty(t, settings.Orders.DefaultCustomer.Fortnox, "the demo keeps the shipped customer settings")
+	assert.Equal(t, "Kontantkund", settings.Orders.WalkInCustomer, "anonymous sales go to the walk-in customer")
 
 	base, err := config.Load()
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"fortspeed/clients/fortnox"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
 	"fortspeed/workflows"
@@ -25,10 +26,12 @@ import (
 func newSetupCommand(out io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "setup",
-		Short: "Register the search attributes and create or update the schedules from the settings",
-		Long: "setup adds the search attributes the Temporal server lacks, then creates or updates one\n" +
-			"schedule per enabled flow of the settings file (FORTSPEED_MAPPING_FILE) and pauses the\n" +
-			"schedules of disabled flows. Running it again changes nothing that is already right.",
+		Short: "Register the search attributes, the walk-in customer and the schedules from the settings",
+		Long: "setup adds the search attributes the Temporal server lacks, finds or creates the Fortnox\n" +
+			"walk-in customer that sales without a customer e-mail are booked on (orders.walk_in_customer,\n" +
+			"when no default customer is set), then creates or updates one schedule per enabled flow of\n" +
+			"the settings file (FORTSPEED_MAPPING_FILE) and pauses the schedules of disabled flows.\n" +
+			"Running it again changes nothing that is already right.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			e, err := loadEnvironment()
@@ -40,15 +43,24 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			return setup(cmd.Context(), c, e.cfg.Temporal.Namespace, e.settings, 0, out)
+			fx := func() (*fortnox.Client, error) {
+				return workers.NewFortnoxClient(e.cfg, workers.Options{Env: e.env}, cliLogger(e.cfg))
+			}
+			return setup(cmd.Context(), c, e.cfg.Temporal.Namespace, e.settings, 0, fx, out)
 		},
 	}
 }
 
-// setup makes the server match the settings. every overrides the schedule interval of
-// every flow when not zero (`starter dev` runs the demo every 30 s).
-func setup(ctx context.Context, c client.Client, namespace string, settings *mapping.Settings, every time.Duration, out io.Writer) error {
+// setup makes the server and Fortnox match the settings. every overrides the schedule
+// interval of every flow when not zero (`starter dev` runs the demo every 30 s); fx builds
+// the Fortnox client, only when the walk-in customer is used. The walk-in customer comes
+// before the schedules, so their first runs find it.
+func setup(ctx context.Context, c client.Client, namespace string, settings *mapping.Settings, every time.Duration,
+	fx func() (*fortnox.Client, error), out io.Writer) error {
 	if err := ensureSearchAttributes(ctx, c, namespace, out); err != nil {
+		return err
+	}
+	if err := ensureWalkInCustomer(ctx, settings, fx, out); err != nil {
 		return err
 	}
 	for _, flow := range mapping.FlowIDs() {
@@ -76,6 +88,51 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 			}
 		}
 	}
+	return nil
+}
+
+// ensureWalkInCustomer says in one line which Fortnox customer orders-to-fortnox books sales
+// without a customer e-mail on. When that is the walk-in customer, it finds it by name (the
+// lowest number when several have it) or creates it. Only setup creates it: workers that
+// met the first anonymous sales at once would each make one. Without a Fortnox connection
+// it says so and goes on, so the schedules are made before `starter connect fortnox`.
+func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, fx func() (*fortnox.Client, error), out io.Writer) error {
+	o := settings.Orders
+	name := o.WalkInCustomer
+	switch {
+	case !settings.Flows[mapping.FlowOrdersToFortnox].Enabled:
+		return nil
+	case o.ForceDefaultCustomer:
+		fmt.Fprintf(out, "every sale goes to the default Fortnox customer %s (orders.force_default_customer)\n", o.DefaultCustomer.Fortnox)
+		return nil
+	case o.DefaultCustomer.Fortnox != "":
+		fmt.Fprintf(out, "anonymous sales go to the default Fortnox customer %s (orders.default_customer.fortnox)\n", o.DefaultCustomer.Fortnox)
+		return nil
+	case name == "":
+		fmt.Fprintln(out, "anonymous sales: no default or walk-in customer is set, so sales without a customer e-mail become needs_fix")
+		return nil
+	}
+	fxc, err := fx()
+	if err != nil {
+		fmt.Fprintf(out, "anonymous sales: walk-in customer %s not checked: %v; run `starter setup` again once Fortnox is connected\n", name, err)
+		return nil
+	}
+	found, err := fxc.CustomersByName(ctx, name)
+	if err != nil {
+		return fmt.Errorf("find the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
+	}
+	number, how := "", "found"
+	if len(found) > 0 {
+		number = string(found[0].CustomerNumber)
+	} else {
+		private := "PRIVATE"
+		made, err := fxc.CreateCustomer(ctx, fortnox.CustomerInput{Name: &name, Type: &private})
+		if err != nil {
+			return fmt.Errorf("create the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
+		}
+		number, how = string(made.CustomerNumber), "created"
+	}
+	fmt.Fprintf(out, "anonymous sales go to Fortnox customer %s %s (%s)\n", number, name, how)
 	return nil
 }
 

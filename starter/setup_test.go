@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,10 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"fortspeed/clients/fortnox"
+	"fortspeed/internal/workers"
+	fxsandbox "fortspeed/sandbox/fortnox"
+	"fortspeed/sandbox/testapi"
 	"fortspeed/workflows"
 )
 
@@ -76,4 +81,79 @@ func TestSetupIsIdempotent(t *testing.T) {
 	desc, err = c.ScheduleClient().GetHandle(ctx, "default:orders-to-lightspeed").Describe(ctx)
 	require.NoError(t, err)
 	assert.False(t, desc.Schedule.State.Paused)
+}
+
+// TestSetupWalkInCustomer: on the shipped settings (no default customer) setup finds the
+// walk-in customer by its exact name or creates it once, and says where anonymous sales go.
+func TestSetupWalkInCustomer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	startServer(t, workflows.DevServerSearchAttributes())
+	fx, _ := useSandboxes(t)
+
+	// Before Fortnox is connected: said, and the schedules are made all the same.
+	out, err := starter(ctx, "setup")
+	require.NoError(t, err)
+	assert.Contains(t, out, "anonymous sales: walk-in customer Kontantkund not checked: no Fortnox token: run `starter connect fortnox`")
+	assert.Contains(t, out, "; run `starter setup` again once Fortnox is connected\n")
+	assert.Contains(t, out, "schedule default:orders-to-fortnox: created")
+
+	t.Setenv("FORTNOX_TENANT_ID", "1234567") // the sandbox's service account
+	out, err = starter(ctx, "setup")
+	require.NoError(t, err)
+	assert.Contains(t, out, "anonymous sales go to Fortnox customer "+fxsandbox.WalkInCustomerNumber+" Kontantkund (found)\n",
+		"the demo store has its Kontantkund")
+
+	// Another name, which Fortnox has only inside a longer one: created once, then found.
+	e, err := loadEnvironment()
+	require.NoError(t, err)
+	fxc, err := workers.NewFortnoxClient(e.cfg, workers.Options{Env: e.env}, cliLogger(e.cfg))
+	require.NoError(t, err)
+	_, err = fxc.CreateCustomer(ctx, fortnox.CustomerInput{Name: ptr("Butikskund Malmö")})
+	require.NoError(t, err)
+	settings := filepath.Join(t.TempDir(), "settings.yaml")
+	require.NoError(t, os.WriteFile(settings, []byte("orders:\n  walk_in_customer: Butikskund\n"), 0o600))
+	t.Setenv("FORTSPEED_MAPPING_FILE", settings)
+	out, err = starter(ctx, "setup")
+	require.NoError(t, err)
+	made, err := fxc.CustomersByName(ctx, "Butikskund")
+	require.NoError(t, err)
+	require.Len(t, made, 1)
+	number := string(made[0].CustomerNumber)
+	assert.Contains(t, out, "anonymous sales go to Fortnox customer "+number+" Butikskund (created)\n")
+	got, err := fxc.Customer(ctx, number)
+	require.NoError(t, err)
+	assert.Equal(t, "PRIVATE", got.Type)
+	assert.Empty(t, got.Email)
+
+	out, err = starter(ctx, "setup")
+	require.NoError(t, err)
+	assert.Contains(t, out, "anonymous sales go to Fortnox customer "+number+" Butikskund (found)\n")
+	again, err := fxc.CustomersByName(ctx, "Butikskund")
+	require.NoError(t, err)
+	assert.Len(t, again, 1, "a second setup makes no second walk-in customer")
+
+	// A default customer is used as before, and no walk-in customer is looked up or made.
+	require.NoError(t, os.WriteFile(settings, []byte("orders:\n  walk_in_customer: Kassakund\n  default_customer: {fortnox: \"3\"}\n"), 0o600))
+	before := stats(t, fx.URL).Requests["GET /3/customers"]
+	out, err = starter(ctx, "setup")
+	require.NoError(t, err)
+	assert.Contains(t, out, "anonymous sales go to the default Fortnox customer 3 (orders.default_customer.fortnox)\n")
+	assert.NotContains(t, out, "Kassakund")
+	assert.Equal(t, before, stats(t, fx.URL).Requests["GET /3/customers"], "no lookup of the walk-in customer")
+
+	require.NoError(t, os.WriteFile(settings, []byte("orders:\n  walk_in_customer: \"\"\n"), 0o600))
+	out, err = starter(ctx, "setup")
+	require.NoError(t, err)
+	assert.Contains(t, out, "anonymous sales: no default or walk-in customer is set, so sales without a customer e-mail become needs_fix\n")
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// stats reads a sandbox's request counts.
+func stats(t *testing.T, baseURL string) testapi.StatsView {
+	t.Helper()
+	var s testapi.StatsView
+	require.NoError(t, testapi.Remote{URL: baseURL}.Call(http.MethodGet, "/_sandbox/stats", nil, &s))
+	return s
 }

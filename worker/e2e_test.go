@@ -529,10 +529,11 @@ func customersByEmail(fx fortnoxState) map[string][]fortnoxCustomer {
 	return out
 }
 
-// badSettings has no default customer and no default mode of payment, and waits only a
-// moment for missing products.
+// badSettings has no default or walk-in customer and no default mode of payment, and
+// waits only a moment for missing products.
 const badSettings = `orders:
   default_customer: {fortnox: "", lightspeed: ""}
+  walk_in_customer: ""
   default_mode_of_payment: ""
   product_wait: 2s
 `

@@ -339,20 +339,7 @@ func (s *stack) startWorkerProcessEnv(env map[string]string, logName string) (*w
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(s.tb, err)
 	cmd := exec.Command(bin)
-	for _, kv := range os.Environ() {
-		keep := true
-		for _, prefix := range stackVariablePrefixes {
-			if strings.HasPrefix(kv, prefix) {
-				keep = false
-			}
-		}
-		if keep {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = processEnv(env)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(s.tb, cmd.Start())
 	p := &workerProcess{cmd: cmd, done: make(chan error, 1)}
@@ -364,6 +351,27 @@ func (s *stack) startWorkerProcessEnv(env map[string]string, logName string) (*w
 	s.procs = append(s.procs, p)
 	s.mu.Unlock()
 	return p, logPath
+}
+
+// processEnv is the environment of a child process whose fortspeed environment is exactly
+// env: the test process's own, less the stack's variables, plus env.
+func processEnv(env map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		keep := true
+		for _, prefix := range stackVariablePrefixes {
+			if strings.HasPrefix(kv, prefix) {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // kill sends SIGKILL to every worker process and waits until they are gone: a crash, with

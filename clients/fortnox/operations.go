@@ -1,11 +1,13 @@
 package fortnox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -265,6 +267,43 @@ func (cl *Client) CustomersByEmail(ctx context.Context, email string) ([]Custome
 		}
 	}
 	return out, nil
+}
+
+// CustomersByName finds the customers named name, ignoring case and surrounding spaces,
+// lowest customer number first. Fortnox's name search matches substrings ("Kontantkund"
+// also finds "Kontantkund Malmö"); those are dropped here.
+func (cl *Client) CustomersByName(ctx context.Context, name string) ([]CustomerListItem, error) {
+	const op = "find customers by name"
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: "name is empty"}
+	}
+	all, err := collect[CustomerListItem](ctx, cl, call{op: op, method: http.MethodGet, endpoint: "GET /3/customers",
+		path: "/3/customers", query: url.Values{"name": {name}}}, "Customers")
+	if err != nil {
+		return nil, err
+	}
+	var out []CustomerListItem
+	for _, c := range all {
+		if strings.EqualFold(strings.TrimSpace(c.Name), name) {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b CustomerListItem) int {
+		return compareNumbers(string(a.CustomerNumber), string(b.CustomerNumber))
+	})
+	return out, nil
+}
+
+// compareNumbers orders customer numbers numerically when both are numbers (Fortnox
+// assigns 1, 2, … 10), else as text.
+func compareNumbers(x, y string) int {
+	nx, ex := strconv.ParseInt(x, 10, 64)
+	ny, ey := strconv.ParseInt(y, 10, 64)
+	if ex == nil && ey == nil {
+		return cmp.Compare(nx, ny)
+	}
+	return strings.Compare(x, y)
 }
 
 // Customer fetches one customer.

@@ -134,6 +134,27 @@ func TestCustomersAgainstSandbox(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 
+	// By name: partial matches dropped, case ignored, the lowest number first (10 after 9).
+	var kontant []string
+	for _, name := range []string{"Kontantkund Malmö", "kontantkund", "Kontantkunden", "KONTANTKUND", "x", "x", "x", "x", "x", "Kontantkund"} {
+		k, err := cl.CreateCustomer(ctx, CustomerInput{Name: ptr(name)})
+		require.NoError(t, err)
+		if strings.EqualFold(name, "kontantkund") {
+			kontant = append(kontant, string(k.CustomerNumber))
+		}
+	}
+	byName, err := cl.CustomersByName(ctx, " Kontantkund ")
+	require.NoError(t, err)
+	var numbers []string
+	for _, k := range byName {
+		numbers = append(numbers, string(k.CustomerNumber))
+	}
+	require.Equal(t, kontant, numbers)
+	require.Equal(t, []string{"4", "6", "12"}, numbers, "numeric order, not text order")
+	none, err = cl.CustomersByName(ctx, "Butikskund")
+	require.NoError(t, err)
+	require.Empty(t, none)
+
 	up, err := cl.UpdateCustomer(ctx, string(c.CustomerNumber), CustomerInput{Phone1: ptr("08-123456")})
 	require.NoError(t, err)
 	require.Equal(t, "08-123456", string(up.Phone1))

@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	deps.mapper = mapper
 	deps.settings = settings
 	if queues.Has(workflows.TaskQueueFortnox) {
-		if deps.fortnox, err = newFortnoxClient(cfg, opts, logger); err != nil {
+		if deps.fortnox, err = NewFortnoxClient(cfg, opts, logger); err != nil {
 			return nil, err
 		}
 	}
@@ -373,7 +373,9 @@ func tokenSource(env Env, vendor string, oauth clients.OAuthConfig) (*clients.Re
 	return clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path)), nil
 }
 
-func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*fortnox.Client, error) {
+// NewFortnoxClient is the Fortnox client of the configured tenant, with the worker's
+// credentials (service account, or the token file of `starter connect`) and pacing.
+func NewFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*fortnox.Client, error) {
 	if err := CheckApp(VendorFortnox, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
 		return nil, err
 	}

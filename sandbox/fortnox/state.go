@@ -187,7 +187,8 @@ func (s *Server) seedCatalogue(cat demo.Catalogue) error {
 }
 
 // WalkInCustomerNumber is the demo store's walk-in customer ("Kontantkund", no e-mail), on
-// which a shop books anonymous till sales: the default customer of the demo settings.
+// which a shop books anonymous till sales: `starter setup` finds it by the shipped
+// orders.walk_in_customer name.
 const WalkInCustomerNumber = "51"
 
 // buyers are the customers orders are seeded for: the ones with an e-mail address, as
