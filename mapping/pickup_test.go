@@ -37,9 +37,10 @@ func TestPickupDraft(t *testing.T) {
 
 	// A sale from another system is an ordinary till sale.
 	src.ReferenceSource = "Webshop"
-	_, err = newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
-	require.ErrorAs(t, err, &me, "an ordinary sale without a customer and no default is needs_fix")
-	assert.Equal(t, "customer.email", me.Field)
+	d, err = newTestMapper(t, "").Order(FlowOrdersToFortnox, src)
+	require.NoError(t, err)
+	assert.Nil(t, d.Pickup)
+	assert.Equal(t, "Kontantkund", d.Customer.WalkIn, "an ordinary anonymous till sale, on the walk-in customer")
 
 	_, err = Parse("settings.yaml", []byte("orders: {on_pickup: keep}\n"))
 	assert.ErrorContains(t, err, "orders.on_pickup")
