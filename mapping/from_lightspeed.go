@@ -198,8 +198,8 @@ func lsRatePercent(r decimal.Decimal) decimal.Decimal {
 }
 
 // lsDiscountPercent expresses the line's discount (an amount, a fraction, or Lightspeed's
-// computed calcLineDiscount) as a percentage of the gross line, as Fortnox rows take it.
-// A discount that is not a whole percentage keeps four decimals, well under one öre on
+// computed calcLineDiscount, plus its calcTransactionDiscount) as a percentage of the gross
+// line, as Fortnox rows take it. A discount that is not a whole percentage keeps four decimals, well under one öre on
 // any real line.
 func lsDiscountPercent(l lightspeed.SaleLine) decimal.Decimal {
 	gross := l.UnitQuantity.Mul(l.UnitPrice.Decimal)
@@ -213,6 +213,8 @@ func lsDiscountPercent(l lightspeed.SaleLine) decimal.Decimal {
 			amount = amount.Add(gross.Mul(l.DiscountPercent.Decimal))
 		}
 	}
+	// A discount on the whole sale reaches Fortnox through its lines, which carry shares.
+	amount = amount.Add(l.CalcTransactionDiscount.Decimal)
 	if amount.IsZero() {
 		return decimal.Zero
 	}

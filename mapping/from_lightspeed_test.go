@@ -121,3 +121,18 @@ func TestFortnoxContactPersonLength(t *testing.T) {
 	_, err = m.Order(FlowOrdersToFortnox, FromLightspeedSale(sale, nil))
 	require.NoError(t, err)
 }
+
+// A discount on the whole sale comes as each line's calcTransactionDiscount: it is part of
+// the line's discount, so the Fortnox rows total the sale's total.
+func TestFromLightspeedSaleTransactionDiscount(t *testing.T) {
+	sale := decodeSale(t, `{"saleID":"7","completed":"true","isTaxInclusive":"true","total":"180","timeStamp":"2026-11-27T10:00:00+00:00",
+		"SaleLines":{"SaleLine":[
+		  {"saleLineID":"1","itemID":"5","unitQuantity":"2","unitPrice":"50","tax":"true","tax1Rate":"0.25","calcLineDiscount":"0","calcTransactionDiscount":"10","Item":{"itemID":"5","customSku":"TS-1"}},
+		  {"saleLineID":"2","itemID":"6","unitQuantity":"1","unitPrice":"100","tax":"true","tax1Rate":"0.25","calcLineDiscount":"0","calcTransactionDiscount":"10","Item":{"itemID":"6","customSku":"TS-2"}}]}}`)
+	src := FromLightspeedSale(sale, nil)
+	assert.True(t, dec("10").Equal(src.Lines[0].Discount), "10 of 100 is 10 %%, got %s", src.Lines[0].Discount)
+	assert.True(t, dec("10").Equal(src.Lines[1].Discount), "got %s", src.Lines[1].Discount)
+	d, err := newTestMapper(t, "orders: {default_customer: {fortnox: \"1\"}}\n").Order(FlowOrdersToFortnox, src)
+	require.NoError(t, err, "the rows, with the sale's discount, total the sale")
+	assert.Len(t, d.Lines, 2)
+}

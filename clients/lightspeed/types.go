@@ -84,11 +84,13 @@ type SaleLine struct {
 	Tax2Rate         Decimal `json:"tax2Rate"`
 	TaxClassID       Int     `json:"taxClassID"`
 	CalcLineDiscount Decimal `json:"calcLineDiscount"`
-	CalcSubtotal     Decimal `json:"calcSubtotal"`
-	CalcTotal        Decimal `json:"calcTotal"`
-	CalcTax1         Decimal `json:"calcTax1"`
-	CalcTax2         Decimal `json:"calcTax2"`
-	TimeStamp        Time    `json:"timeStamp"`
+	// CalcTransactionDiscount is the line's share of a discount on the whole sale.
+	CalcTransactionDiscount Decimal `json:"calcTransactionDiscount"`
+	CalcSubtotal            Decimal `json:"calcSubtotal"`
+	CalcTotal               Decimal `json:"calcTotal"`
+	CalcTax1                Decimal `json:"calcTax1"`
+	CalcTax2                Decimal `json:"calcTax2"`
+	TimeStamp               Time    `json:"timeStamp"`
 	// LineType is Lightspeed's kind of line where it sends one (item_fee for a fee line);
 	// ItemFeeID names the fee.
 	LineType  string `json:"lineType"`

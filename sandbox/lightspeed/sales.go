@@ -262,6 +262,9 @@ func (s *Server) finishSaleLocked(d *saleDraft, now string, body map[string]any)
 	inclusive := sale["isTaxInclusive"] != "false"
 	subtotal, tax, total := decimal.Zero, decimal.Zero, decimal.Zero
 	taxable, nonTaxable := decimal.Zero, decimal.Zero
+	// A discount on the whole sale (the deprecated Sale.discountPercent, a fraction) is
+	// spread over the lines as their calcTransactionDiscount.
+	saleDiscount, discounts := sale.dec("discountPercent"), decimal.Zero
 	for _, l := range d.lines {
 		rate := s.st.taxRates[l.int("taxClassID")]
 		if l["tax"] != "true" {
@@ -269,7 +272,10 @@ func (s *Server) finishSaleLocked(d *saleDraft, now string, body map[string]any)
 		}
 		gross := l.dec("unitQuantity").Mul(l.dec("unitPrice"))
 		discount := l.dec("discountAmount").Add(gross.Mul(l.dec("discountPercent")))
-		net := gross.Sub(discount)
+		transaction := gross.Sub(discount).Mul(saleDiscount)
+		net := gross.Sub(discount).Sub(transaction)
+		l["calcTransactionDiscount"] = transaction.Round(8).String()
+		discounts = discounts.Add(discount).Add(transaction)
 		var lineTax, lineTotal, lineSub decimal.Decimal
 		if inclusive {
 			lineSub = net.Div(decimal.NewFromInt(1).Add(rate))
@@ -319,6 +325,7 @@ func (s *Server) finishSaleLocked(d *saleDraft, now string, body map[string]any)
 	sale["taxTotal"] = tax.Round(2).String()
 	sale["calcTotal"] = total.Round(8).String()
 	sale["calcTaxable"], sale["calcNonTaxable"] = taxable.Round(8).String(), nonTaxable.Round(8).String()
+	sale["calcDiscount"] = discounts.Round(8).String()
 	sale["total"], sale["displayableTotal"], sale["totalDue"] = rounded.String(), rounded.String(), rounded.String()
 	sale["calcPayments"] = paid.String()
 	sale["balance"] = rounded.Sub(paid).String()

@@ -354,3 +354,17 @@ func TestDemoSalesCarryRealShapes(t *testing.T) {
 	assert.Positive(t, shipped, "sales with a ship-to")
 	assert.Positive(t, fine, "4-decimal prices")
 }
+
+// A discount on the whole sale is spread over its lines as calcTransactionDiscount.
+func TestSaleDiscountSpreadsOverLines(t *testing.T) {
+	e := newEnv(t, "empty", unlimited)
+	a, b := stockItem(t, e, "A-5"), stockItem(t, e, "B-5")
+	sale := e.ok(http.MethodPost, acct+"Sale.json", map[string]any{"shopID": 1, "discountPercent": "0.1", "SaleLines": map[string]any{"SaleLine": []any{
+		map[string]any{"itemID": a, "unitQuantity": 2}, map[string]any{"itemID": b, "unitQuantity": 1, "discountAmount": "25"}}}})["Sale"].(map[string]any)
+	assert.Equal(t, "315", sale["total"], "(250 + 100) less 10 %")
+	assert.Equal(t, "60", sale["calcDiscount"], "25 on a line and 35 on the sale")
+	lines := inner(sale["SaleLines"], "SaleLine")
+	assert.Equal(t, "25", lines[0]["calcTransactionDiscount"])
+	assert.Equal(t, "10", lines[1]["calcTransactionDiscount"])
+	assert.Equal(t, "25", lines[1]["calcLineDiscount"])
+}

@@ -145,7 +145,7 @@ func entityDefs() map[string]*entityDef {
 			"customerTypeID", "", "POST PUT"),
 		newDef("Sale", "saleID",
 			"saleID:i:ro timeStamp:t:ro createTime:t:ro updatetime:t:ro completeTime:t completed:b archived:b voided:b "+
-				"enablePromotions:b isTaxInclusive:b tipEnabled:b referenceNumber:s referenceNumberSource:s ticketNumber:s:ro "+
+				"enablePromotions:b isTaxInclusive:b tipEnabled:b discountPercent:d referenceNumber:s referenceNumberSource:s ticketNumber:s:ro "+
 				"tax1Rate:d:ro tax2Rate:d:ro change:d:ro receiptPreference:s displayableSubtotal:d:ro calcDiscount:d:ro "+
 				"calcTotal:d:ro calcSubtotal:d:ro calcTaxable:d:ro calcNonTaxable:d:ro calcAvgCost:d:ro calcFIFOCost:d:ro "+
 				"calcTax1:d:ro calcTax2:d:ro calcPayments:d:ro calcTips:d:ro calcItemFees:d:ro total:d:ro totalDue:d:ro "+
