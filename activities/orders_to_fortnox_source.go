@@ -177,6 +177,9 @@ func (a *OrdersToFortnoxSource) Enrich(ctx context.Context, in EnrichInput) (Enr
 		payment = "mode of payment " + draft.ModeOfPayment
 	}
 	summary := fmt.Sprintf("enrich: sale %s → %s, %d lines, %s, %s", src.ID, draft.Reference, len(draft.Lines), customer, payment)
+	if p := draft.Pickup; p != nil {
+		summary = fmt.Sprintf("enrich: sale %s paid Fortnox order %s at the till, %d lines: settle the order (on_pickup %s)", src.ID, p.Order, len(draft.Lines), p.Mode)
+	}
 	if len(draft.Notes) > 0 {
 		summary += "; " + strings.Join(draft.Notes, "; ")
 	}
