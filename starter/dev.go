@@ -24,6 +24,7 @@ import (
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
 	"fortspeed/internal/logging"
+	"fortspeed/internal/temporalclient"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
 	"fortspeed/sandbox/demo"
@@ -254,7 +255,7 @@ func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *
 	if err != nil {
 		return nil, err
 	}
-	dc, err := workers.DataConverter(cfg)
+	opts, err := temporalclient.Options(cfg, zap.NewNop())
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +284,6 @@ func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *
 		close(s.exited)
 	}()
 
-	opts := client.Options{HostPort: devTemporalAddr, Namespace: cfg.Temporal.Namespace,
-		DataConverter: dc, Logger: logging.NewTemporalLogger(zap.NewNop())}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		dialCtx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -71,7 +71,10 @@ type Fortspeed struct {
 	// MappingFile is the YAML settings file; empty uses the embedded defaults.
 	MappingFile    string         `envconfig:"FORTSPEED_MAPPING_FILE"`
 	EncryptionKeys EncryptionKeys `envconfig:"FORTSPEED_ENCRYPTION_KEYS"`
-	MetricsAddr    string         `envconfig:"FORTSPEED_METRICS_ADDR" default:"127.0.0.1:9090"`
+	// AllowPlaintext lets a process run without EncryptionKeys, for development only:
+	// payloads then reach Temporal readable.
+	AllowPlaintext bool   `envconfig:"FORTSPEED_ALLOW_PLAINTEXT"`
+	MetricsAddr    string `envconfig:"FORTSPEED_METRICS_ADDR" default:"127.0.0.1:9090"`
 	// NotifyWebhookURL receives Slack-compatible needs_fix notifications; empty: none.
 	NotifyWebhookURL string `envconfig:"FORTSPEED_NOTIFY_WEBHOOK_URL"`
 	SMTP

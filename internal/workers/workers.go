@@ -16,7 +16,6 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
@@ -24,7 +23,6 @@ import (
 	"fortspeed/clients"
 	"fortspeed/clients/fortnox"
 	"fortspeed/clients/lightspeed"
-	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/logging"
 	"fortspeed/internal/notify"
@@ -277,26 +275,9 @@ func (p *Process) Close() {
 	}
 }
 
-// DataConverter is the payload converter of every fortspeed process: AES-GCM encryption
-// when FORTSPEED_ENCRYPTION_KEYS is set, else the SDK default (nil).
-func DataConverter(cfg config.Config) (converter.DataConverter, error) {
-	if len(cfg.Fortspeed.EncryptionKeys) == 0 {
-		return nil, nil
-	}
-	dc, err := codec.DataConverter(cfg.Fortspeed.EncryptionKeys)
-	if err != nil {
-		return nil, fmt.Errorf("FORTSPEED_ENCRYPTION_KEYS: %w", err)
-	}
-	return dc, nil
-}
-
 // Dial connects to Temporal as configured, with the payload codec and logger in place.
 func Dial(ctx context.Context, cfg config.Config, logger *zap.Logger) (client.Client, error) {
-	dc, err := DataConverter(cfg)
-	if err != nil {
-		return nil, err
-	}
-	opts, err := temporalclient.Options(cfg, logger, dc)
+	opts, err := temporalclient.Options(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
