@@ -15,7 +15,7 @@ func TestScrubRemovesQueryValuesAndEmailAddresses(t *testing.T) {
 		"Kunden Anna Andersson finns inte":                 "Kunden … finns inte",
 		"Ogiltig e-postadress: anna.a+1@example.co.uk":     "Ogiltig e-postadress: …",
 		"GET /3/customers?email=anna%40example.se&page=2 ": "GET /3/customers?… ",
-		"page 2 of 7":                                      "page 2 of 7",
+		"page 2 of 7": "page 2 of 7",
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, Scrub(in, u), in)
