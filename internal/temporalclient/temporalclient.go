@@ -6,8 +6,8 @@ package temporalclient
 
 import (
 	"crypto/tls"
-	"errors"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 
