@@ -109,13 +109,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	var deps flowDeps
 	deps.mapper = mapper
 	deps.settings = settings
+	conns := connections{env: opts.Env, logger: logger, notifier: notifier}
 	if queues.Has(workflows.TaskQueueFortnox) {
-		if deps.fortnox, err = newFortnoxClient(cfg, opts, logger); err != nil {
+		if deps.fortnox, err = newFortnoxClient(cfg, opts, conns); err != nil {
 			return nil, err
 		}
 	}
 	if queues.Has(workflows.TaskQueueLightspeed) {
-		if deps.lightspeed, err = newLightspeedClient(cfg, opts, logger); err != nil {
+		if deps.lightspeed, err = newLightspeedClient(cfg, opts, conns); err != nil {
 			return nil, err
 		}
 	}
@@ -340,10 +341,17 @@ func displayName(vendor string) string {
 	return "Fortnox"
 }
 
+// connections builds the token sources of the process's vendor connections.
+type connections struct {
+	env      Env
+	logger   *zap.Logger
+	notifier notify.Notifier
+}
+
 // tokenSource is a connection's rotating token pair from its token file: the file must
 // exist (written by `starter connect`) and every rotation is saved back to it.
-func tokenSource(env Env, vendor string, oauth clients.OAuthConfig) (*clients.RefreshingSource, error) {
-	path := TokenPath(env.StateDir, Tenant, vendor)
+func (c connections) tokenSource(vendor string, oauth clients.OAuthConfig) (*clients.RefreshingSource, error) {
+	path := TokenPath(c.env.StateDir, Tenant, vendor)
 	tok, err := tokenfile.Load(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no %s token: run `starter connect %s` (looked for %s)", displayName(vendor), vendor, path)
@@ -351,10 +359,31 @@ func tokenSource(env Env, vendor string, oauth clients.OAuthConfig) (*clients.Re
 	if err != nil {
 		return nil, err
 	}
-	return clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path)), nil
+	src := clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path))
+	src.OnSaveFailure(c.reportUnsaved(vendor, path))
+	return src, nil
 }
 
-func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*fortnox.Client, error) {
+// reportUnsaved tells the operator, once, that a rotated token pair lives only in this
+// process until its file can be written again: a restart before then loses the connection.
+func (c connections) reportUnsaved(vendor, path string) func(context.Context, error) {
+	log := c.logger.With(zap.String("vendor", vendor), zap.String("token_file", path))
+	return func(ctx context.Context, err error) {
+		if err == nil {
+			log.Info("rotated token pair saved again")
+			return
+		}
+		reason := fmt.Sprintf("the rotated %s token pair could not be saved (%v); the worker keeps it in memory and saves it again on the next use: free disk space or make %s writable before the worker stops, or run `starter connect %s` after a restart",
+			displayName(vendor), err, path, vendor)
+		log.Error("rotated token pair not saved; kept in memory", zap.Error(err))
+		n := notify.Notification{Tenant: Tenant, WorkflowID: Tenant + ":connection:" + vendor, Status: "token_not_saved", Reason: reason}
+		if nerr := c.notifier.Notify(ctx, n); nerr != nil {
+			log.Error("notify: token pair not saved", zap.Error(nerr))
+		}
+	}
+}
+
+func newFortnoxClient(cfg config.Config, opts Options, conns connections) (*fortnox.Client, error) {
 	if err := CheckApp(VendorFortnox, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
 		return nil, err
 	}
@@ -364,7 +393,7 @@ func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 		// A service account mints its tokens with client credentials: nothing to store.
 		tokens = clients.NewRefreshingSource(oauth, clients.Token{}, nil)
 	} else {
-		src, err := tokenSource(opts.Env, VendorFortnox, oauth)
+		src, err := conns.tokenSource(VendorFortnox, oauth)
 		if err != nil {
 			return nil, err
 		}
@@ -374,7 +403,7 @@ func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 		BaseURL: cfg.Fortnox.BaseURL, Tokens: tokens, TenantKey: Tenant,
 		// One pacer for the process: every Fortnox call of the tenant shares its limit.
 		Pacer:  fortnox.NewPacer(opts.Env.FortnoxRequestsPer5s, 5*time.Second),
-		Logger: logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
+		Logger: conns.logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("FORTNOX_BASE_URL: %w", err)
@@ -382,7 +411,7 @@ func newFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 	return c, nil
 }
 
-func newLightspeedClient(cfg config.Config, opts Options, logger *zap.Logger) (*lightspeed.Client, error) {
+func newLightspeedClient(cfg config.Config, opts Options, conns connections) (*lightspeed.Client, error) {
 	if err := CheckApp(VendorLightspeed, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
 		return nil, err
 	}
@@ -394,13 +423,13 @@ func newLightspeedClient(cfg config.Config, opts Options, logger *zap.Logger) (*
 		}
 		account = n
 	}
-	tokens, err := tokenSource(opts.Env, VendorLightspeed, LightspeedOAuth(cfg, opts.HTTPClient))
+	tokens, err := conns.tokenSource(VendorLightspeed, LightspeedOAuth(cfg, opts.HTTPClient))
 	if err != nil {
 		return nil, err
 	}
 	c, err := lightspeed.New(lightspeed.Config{
 		BaseURL: cfg.Lightspeed.BaseURL, AccountID: account, Tokens: tokens,
-		Logger: logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
+		Logger: conns.logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
 		Pacer: lightspeed.NewPacer(),
 	})
 	if err != nil {
