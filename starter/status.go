@@ -61,6 +61,9 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 		scope += fmt.Sprintf(" AND %s = '%s'", workflows.SearchAttrSyncFlow, flow)
 		title = flow
 	}
+	if err := showRetention(ctx, c, namespace, out); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "records of %s (tenant %s):\n", title, workers.Tenant)
 	for _, st := range statusOrder() {
 		query := fmt.Sprintf("%s AND %s = '%s'", scope, workflows.SearchAttrSyncStatus, st)
