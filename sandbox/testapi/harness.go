@@ -28,7 +28,10 @@ type Faults struct {
 	RateLimitRate float64 `json:"rate_limit_rate"` // answer 429 before the handler runs
 	DropRate      float64 `json:"drop_rate"`       // run a write, commit it, then drop the connection
 	LatencyMS     int     `json:"latency_ms"`      // added to every API request
-	ExpireTokens  bool    `json:"expire_tokens"`   // expire every access token now (one-shot)
+	// LatencyOn limits latency_ms to one endpoint as the stats name it ("GET /3/customers"),
+	// so a test can time out one step; empty: every request.
+	LatencyOn    string `json:"latency_on,omitempty"`
+	ExpireTokens bool   `json:"expire_tokens"` // expire every access token now (one-shot)
 }
 
 // ResetRequest is the body of POST /_sandbox/reset.
@@ -176,11 +179,13 @@ func (h *Harness) record(endpoint string, status int) {
 }
 
 // roll decides the faults of one request under the lock.
-func (h *Harness) roll(write bool) (status int, echo, drop bool, latency time.Duration) {
+func (h *Harness) roll(endpoint string, write bool) (status int, echo, drop bool, latency time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.faults
-	latency = time.Duration(f.LatencyMS) * time.Millisecond
+	if f.LatencyOn == "" || f.LatencyOn == endpoint {
+		latency = time.Duration(f.LatencyMS) * time.Millisecond
+	}
 	switch {
 	case f.ErrorRate > 0 && h.rng.Float64() < f.ErrorRate:
 		status = f.ErrorStatus
@@ -314,7 +319,7 @@ func (h *Harness) wrap(v Vendor, api http.Handler) http.Handler {
 		w.Header().Set("Date", h.Clock.Now().UTC().Format(http.TimeFormat))
 		endpoint := v.Endpoint(r)
 		write := r.Method != http.MethodGet && r.Method != http.MethodHead
-		status, echo, drop, latency := h.roll(write)
+		status, echo, drop, latency := h.roll(endpoint, write)
 		if latency > 0 {
 			time.Sleep(latency)
 		}
