@@ -287,12 +287,16 @@ func TestHistoriesAndLogsCarryNoPersonalData(t *testing.T) {
 func waitForRetriedActivity(ctx context.Context, t *testing.T, c client.Client, dc converter.DataConverter, workflowID string) string {
 	t.Helper()
 	for {
-		desc, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+		desc, err := c.DescribeWorkflow(ctx, workflowID, "")
 		var notFound *serviceerror.NotFound
 		if err != nil && !errors.As(err, &notFound) {
 			require.NoError(t, err)
 		}
-		for _, a := range desc.GetPendingActivities() {
+		var pending []*workflowpb.PendingActivityInfo
+		if err == nil {
+			pending = desc.RawResponse.GetPendingActivities()
+		}
+		for _, a := range pending {
 			if f := a.GetLastFailure(); a.GetAttempt() >= 2 && f != nil {
 				require.Equal(t, "Encoded failure", f.GetMessage(), "the server holds the failure encrypted")
 				return failureText(dc, f)
