@@ -89,6 +89,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 			return nil, err
 		}
 	}
+	if opts.Client == nil {
+		// Checked first, so a process without payload keys says that before anything else.
+		if _, err := temporalclient.DataConverter(cfg.Fortspeed); err != nil {
+			return nil, err
+		}
+	}
 	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
 	if err != nil {
 		return nil, err
