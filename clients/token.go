@@ -76,7 +76,7 @@ const expiryMargin = 60 * time.Second
 type RefreshingSource struct {
 	cfg      OAuthConfig
 	save     func(context.Context, Token) error
-	onUnsave func(ctx context.Context, err error)
+	reportSave func(ctx context.Context, err error)
 
 	mu      sync.Mutex
 	tok     Token
@@ -94,7 +94,7 @@ func NewRefreshingSource(cfg OAuthConfig, initial Token, save func(context.Conte
 func (s *RefreshingSource) OnSaveFailure(report func(ctx context.Context, err error)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.onUnsave = report
+	s.reportSave = report
 }
 
 // Token returns the cached access token while it is valid, else refreshes.
@@ -135,8 +135,8 @@ func (s *RefreshingSource) saveLocked(ctx context.Context) {
 		return // reported when it first failed; the next use tries again
 	}
 	s.unsaved = false
-	if s.onUnsave != nil {
-		s.onUnsave(ctx, nil)
+	if s.reportSave != nil {
+		s.reportSave(ctx, nil)
 	}
 }
 
@@ -175,10 +175,10 @@ func (s *RefreshingSource) refreshLocked(ctx context.Context) (string, error) {
 		err := s.save(ctx, tok)
 		s.unsaved = err != nil
 		switch {
-		case err != nil && !wasUnsaved && s.onUnsave != nil:
-			s.onUnsave(ctx, fmt.Errorf("save rotated %s token pair: %w", s.cfg.Vendor, err))
-		case err == nil && wasUnsaved && s.onUnsave != nil:
-			s.onUnsave(ctx, nil)
+		case err != nil && !wasUnsaved && s.reportSave != nil:
+			s.reportSave(ctx, fmt.Errorf("save rotated %s token pair: %w", s.cfg.Vendor, err))
+		case err == nil && wasUnsaved && s.reportSave != nil:
+			s.reportSave(ctx, nil)
 		}
 	}
 	return tok.AccessToken, nil

@@ -127,7 +127,7 @@ func TestHistoriesAndLogsCarryNoPersonalData(t *testing.T) {
 	}
 
 	_, err = workers.New(ctx, workerConfig(""), workers.Options{Env: workers.Env{StateDir: s.stateDir}, Logger: logger})
-	require.EqualError(t, err, temporalclient.ErrNoKeys, "no keys, no worker")
+	require.EqualError(t, err, temporalclient.NoKeysMessage, "no keys, no worker")
 
 	k1, k2 := newKey(t, "k1"), newKey(t, "k2")
 	w1 := start(k1)

@@ -21,8 +21,8 @@ import (
 	"fortspeed/internal/logging"
 )
 
-// ErrNoKeys is the one line a process without payload keys stops with.
-const ErrNoKeys = "FORTSPEED_ENCRYPTION_KEYS: not set, so customer data would reach Temporal unencrypted; " +
+// NoKeysMessage is the one line a process without payload keys stops with.
+const NoKeysMessage = "FORTSPEED_ENCRYPTION_KEYS: not set, so customer data would reach Temporal unencrypted; " +
 	`make a key with: echo "k1:$(openssl rand -base64 32)" (or set FORTSPEED_ALLOW_PLAINTEXT=true for development)`
 
 // DataConverter is the payload converter of every fortspeed process: AES-256-GCM with the
@@ -32,7 +32,7 @@ func DataConverter(f config.Fortspeed) (converter.DataConverter, error) {
 		if f.AllowPlaintext {
 			return converter.GetDefaultDataConverter(), nil
 		}
-		return nil, errors.New(ErrNoKeys)
+		return nil, errors.New(NoKeysMessage)
 	}
 	dc, err := codec.DataConverter(f.EncryptionKeys)
 	if err != nil {

@@ -74,7 +74,7 @@ func TestNoKeysRefusedUnlessPlaintextAllowed(t *testing.T) {
 	c := baseConfig()
 	c.Fortspeed.EncryptionKeys = nil
 	_, err := Options(c, nil)
-	require.EqualError(t, err, ErrNoKeys)
+	require.EqualError(t, err, NoKeysMessage)
 	assert.NotContains(t, err.Error(), "\n", "one line")
 
 	c.Fortspeed.AllowPlaintext = true
