@@ -74,8 +74,8 @@ const expiryMargin = 60 * time.Second
 // in memory and saved again on every later use until a save succeeds: dropping it would
 // lose the connection, since the vendor has already retired the old refresh token.
 type RefreshingSource struct {
-	cfg      OAuthConfig
-	save     func(context.Context, Token) error
+	cfg        OAuthConfig
+	save       func(context.Context, Token) error
 	reportSave func(ctx context.Context, err error)
 
 	mu      sync.Mutex
