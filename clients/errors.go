@@ -5,6 +5,10 @@ package clients
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -74,4 +78,54 @@ func (k Kind) Retryable() bool {
 		return true
 	}
 	return false
+}
+
+// WithoutQuery drops the query from the URL inside a transport error, so an e-mail address
+// in a filter does not travel on in error messages, activity failures and logs.
+func WithoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	clean := *ue
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		u.RawQuery = ""
+		clean.URL = u.String()
+	} else {
+		clean.URL = ""
+	}
+	return &clean
+}
+
+// emailAddress matches an e-mail address anywhere in a text; queryString a URL's query.
+var (
+	emailAddress = regexp.MustCompile(`[^\s"'<>()\[\],;:=&?/]+@[^\s"'<>()\[\],;:=&?/]+\.[A-Za-z]{2,}`)
+	queryString  = regexp.MustCompile(`\?[^\s"'<>()]+=[^\s"'<>()]*`)
+)
+
+// RequestURL is the URL a response answered, for Scrub; nil when there is none.
+func RequestURL(resp *http.Response) *url.URL {
+	if resp == nil || resp.Request == nil {
+		return nil
+	}
+	return resp.Request.URL
+}
+
+// Scrub removes personal data from a vendor's error message about the request to u (nil
+// if unknown): query strings, each of u's query values (raw and URL-encoded), which
+// vendors quote when they reject a parameter, and e-mail addresses.
+func Scrub(message string, u *url.URL) string {
+	message = queryString.ReplaceAllString(message, "?…")
+	if u != nil {
+		for _, vals := range u.Query() {
+			for _, v := range vals {
+				if len(v) < 3 {
+					continue // page numbers and flags: not data, and too common to cut
+				}
+				message = strings.ReplaceAll(message, v, "…")
+				message = strings.ReplaceAll(message, url.QueryEscape(v), "…")
+			}
+		}
+	}
+	return emailAddress.ReplaceAllString(message, "…")
 }

@@ -70,13 +70,17 @@ const expiryMargin = 60 * time.Second
 
 // RefreshingSource keeps one token pair and refreshes it over the OAuth endpoint, one
 // refresh at a time. Save is called with every new pair before its access token is used,
-// because the old refresh token is dead from then on.
+// because the old refresh token is dead from then on. A pair that cannot be saved is kept
+// in memory and saved again on every later use until a save succeeds: dropping it would
+// lose the connection, since the vendor has already retired the old refresh token.
 type RefreshingSource struct {
-	cfg  OAuthConfig
-	save func(context.Context, Token) error
+	cfg        OAuthConfig
+	save       func(context.Context, Token) error
+	reportSave func(ctx context.Context, err error)
 
-	mu  sync.Mutex
-	tok Token
+	mu      sync.Mutex
+	tok     Token
+	unsaved bool
 }
 
 // NewRefreshingSource starts from initial (which may hold only a refresh token).
@@ -84,11 +88,21 @@ func NewRefreshingSource(cfg OAuthConfig, initial Token, save func(context.Conte
 	return &RefreshingSource{cfg: cfg, save: save, tok: initial}
 }
 
+// OnSaveFailure sets report, which hears err once when a rotated pair could not be saved
+// and nil once a later save succeeded, so an operator gets one alert, not one per request.
+// err never holds a token.
+func (s *RefreshingSource) OnSaveFailure(report func(ctx context.Context, err error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reportSave = report
+}
+
 // Token returns the cached access token while it is valid, else refreshes.
 func (s *RefreshingSource) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.validLocked() {
+		s.saveLocked(ctx)
 		return s.tok.AccessToken, nil
 	}
 	return s.refreshLocked(ctx)
@@ -99,9 +113,31 @@ func (s *RefreshingSource) Refresh(ctx context.Context, failed string) (string, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tok.AccessToken != "" && s.tok.AccessToken != failed && s.validLocked() {
+		s.saveLocked(ctx)
 		return s.tok.AccessToken, nil
 	}
 	return s.refreshLocked(ctx)
+}
+
+// Unsaved reports whether the pair held now is not persisted yet.
+func (s *RefreshingSource) Unsaved() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unsaved
+}
+
+// saveLocked saves the pair again if an earlier save failed.
+func (s *RefreshingSource) saveLocked(ctx context.Context) {
+	if !s.unsaved {
+		return
+	}
+	if s.save(ctx, s.tok) != nil {
+		return // reported when it first failed; the next use tries again
+	}
+	s.unsaved = false
+	if s.reportSave != nil {
+		s.reportSave(ctx, nil)
+	}
 }
 
 // Current returns the token pair held now, for persistence.
@@ -133,12 +169,18 @@ func (s *RefreshingSource) refreshLocked(ctx context.Context) (string, error) {
 	if tok.RefreshToken == "" && s.cfg.TenantID == "" {
 		tok.RefreshToken = s.tok.RefreshToken
 	}
+	s.tok = tok
 	if s.save != nil {
-		if err := s.save(ctx, tok); err != nil {
-			return "", fmt.Errorf("save rotated %s token: %w", s.cfg.Vendor, err)
+		wasUnsaved := s.unsaved
+		err := s.save(ctx, tok)
+		s.unsaved = err != nil
+		switch {
+		case err != nil && !wasUnsaved && s.reportSave != nil:
+			s.reportSave(ctx, fmt.Errorf("save rotated %s token pair: %w", s.cfg.Vendor, err))
+		case err == nil && wasUnsaved && s.reportSave != nil:
+			s.reportSave(ctx, nil)
 		}
 	}
-	s.tok = tok
 	return tok.AccessToken, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -157,15 +158,49 @@ func TestBadClientAndNoRefreshToken(t *testing.T) {
 	}
 }
 
-func TestSaveFailureKeepsOldTokenUnused(t *testing.T) {
+// TestUnsavedTokenIsKeptAndSavedAgain: the vendor has retired the old refresh token once
+// it answered, so a pair that cannot be saved is used and kept, reported once, and saved
+// on a later use.
+func TestUnsavedTokenIsKeptAndSavedAgain(t *testing.T) {
 	_, srv := newTokenServer(t, true)
-	src := NewRefreshingSource(OAuthConfig{Vendor: "fortnox", TokenURL: srv.URL, ClientID: "cid", ClientSecret: "sec"},
-		Token{RefreshToken: "r0"}, func(context.Context, Token) error { return errors.New("disk full") })
-	if _, err := src.Token(context.Background()); err == nil {
-		t.Fatal("a token that could not be saved must not be used")
+	var saved []Token
+	diskFull := true
+	save := func(_ context.Context, tok Token) error {
+		if diskFull {
+			return errors.New("write token file: no space left on device")
+		}
+		saved = append(saved, tok)
+		return nil
 	}
-	if src.Current().AccessToken != "" {
-		t.Fatal("the unsaved token must not be kept")
+	src := NewRefreshingSource(OAuthConfig{Vendor: "fortnox", TokenURL: srv.URL, ClientID: "cid", ClientSecret: "sec"},
+		Token{RefreshToken: "r0"}, save)
+	var reports []error
+	src.OnSaveFailure(func(_ context.Context, err error) { reports = append(reports, err) })
+	ctx := context.Background()
+
+	tok, err := src.Token(ctx)
+	if err != nil || tok == "" {
+		t.Fatalf("an unsaved pair is still used: %q, %v", tok, err)
+	}
+	if !src.Unsaved() || src.Current().RefreshToken == "r0" {
+		t.Fatalf("the rotated pair is kept in memory: unsaved %v, %+v", src.Unsaved(), src.Current())
+	}
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 1 || reports[0] == nil || strings.Contains(reports[0].Error(), tok) {
+		t.Fatalf("want one report without the token, got %v", reports)
+	}
+
+	diskFull = false
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if src.Unsaved() || len(saved) != 1 || saved[0] != src.Current() {
+		t.Fatalf("the next use saves the pair held: unsaved %v, saved %v", src.Unsaved(), saved)
+	}
+	if len(reports) != 2 || reports[1] != nil {
+		t.Fatalf("want the recovery reported once, got %v", reports)
 	}
 }
 

@@ -198,7 +198,7 @@ func (d *Duration) decodeSetting(node any) error {
 	if !ok {
 		return fmt.Errorf("want a duration such as \"30s\", \"10m\" or \"7d\", got %s", describe(node))
 	}
-	parsed, err := parseDuration(s)
+	parsed, err := ParseDuration(s)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,8 @@ func (d *Duration) decodeSetting(node any) error {
 // D returns the duration as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-func parseDuration(s string) (time.Duration, error) {
+// ParseDuration reads a duration in the settings' syntax, for flags that take one too.
+func ParseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {

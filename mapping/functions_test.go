@@ -119,9 +119,9 @@ func TestFunctionErrors(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
-	d, err := parseDuration("7d")
+	d, err := ParseDuration("7d")
 	require.NoError(t, err)
 	assert.Equal(t, "168h0m0s", d.String())
-	_, err = parseDuration("xd")
+	_, err = ParseDuration("xd")
 	require.ErrorContains(t, err, "whole number of days")
 }

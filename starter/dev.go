@@ -25,6 +25,7 @@ import (
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
 	"fortspeed/internal/logging"
+	"fortspeed/internal/temporalclient"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
 	"fortspeed/sandbox/demo"
@@ -110,13 +111,24 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	defer logger.Sync()
 
 	// The codec server lets the Web UI show the encrypted payloads and step summaries as text.
+	// It listens on loopback: the Web UI cannot send a bearer token, so it is let through by
+	// its origin, and everyone else (the CLI) needs the token made for this run.
+	codecToken, tokenFile, err := devCodecToken(dir)
+	if err != nil {
+		return err
+	}
 	codecLn, err := net.Listen("tcp", devCodecAddr)
 	if err != nil {
 		return fmt.Errorf("codec server: %w", err)
 	}
+	codecOpts, err := codecOptions(config.Fortspeed{CodecOrigin: devWebUI, CodecToken: codecToken}, devCodecAddr)
+	if err != nil {
+		codecLn.Close()
+		return err
+	}
 	codecCtx, stopCodec := context.WithCancel(ctx)
 	defer stopCodec()
-	go serveCodec(codecCtx, codecLn, keys, codec.HandlerOptions{Origin: devWebUI})
+	go serveCodec(codecCtx, codecLn, keys, codecOpts)
 
 	srv, err := startDevServer(ctx, dir, cfg, logger)
 	if err != nil {
@@ -153,7 +165,9 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	fmt.Fprintf(out, "worker polling %s\n\n", strings.Join(proc.Queues(), ", "))
 	fmt.Fprintf(out, "Web UI: %s\n", devWebUI)
 	fmt.Fprintf(out, "Payloads are encrypted with the demo key in %s; the Web UI reads them through\n"+
-		"the codec server on http://%s.\n", keyFile, devCodecAddr)
+		"the codec server on http://%s, the CLI with its token:\n"+
+		"  %s workflow show -w <id> --codec-endpoint http://%s --codec-auth \"Bearer $(cat %s)\"\n",
+		keyFile, devCodecAddr, srv.cmd.Path, devCodecAddr, tokenFile)
 	fmt.Fprintf(out, "Other starter commands against this stack need the demo key, for example:\n"+
 		"  FORTSPEED_ENCRYPTION_KEYS=$(cat %s) go run ./starter status\n", keyFile)
 	fmt.Fprintln(out, "Ctrl-C stops the worker, the sandboxes and the dev server.")
@@ -212,6 +226,21 @@ func demoKey(dir string) ([]codec.Key, string, error) {
 	return keys, path, nil
 }
 
+// devCodecToken makes the codec server's bearer token of this run and writes it to a file
+// only the user can read, so it never appears on the terminal.
+func devCodecToken(dir string) (token, path string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("make codec token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	path = filepath.Join(dir, "codec-token")
+	if err := os.WriteFile(path, []byte(token), 0o600); err != nil {
+		return "", "", fmt.Errorf("write codec token: %w", err)
+	}
+	return token, path, nil
+}
+
 // removeHistory deletes the dev server's database (SQLite with its journal files).
 func removeHistory(dir string) error {
 	for _, name := range []string{"temporal.db", "temporal.db-wal", "temporal.db-shm", "temporal.db-journal"} {
@@ -257,7 +286,7 @@ func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *
 	if err != nil {
 		return nil, err
 	}
-	dc, err := workers.DataConverter(cfg)
+	opts, err := temporalclient.Options(cfg, zap.NewNop())
 	if err != nil {
 		return nil, err
 	}
@@ -286,8 +315,6 @@ func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *
 		close(s.exited)
 	}()
 
-	opts := client.Options{HostPort: devTemporalAddr, Namespace: cfg.Temporal.Namespace,
-		DataConverter: dc, Logger: logging.NewTemporalLogger(zap.NewNop())}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		dialCtx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"fortspeed/internal/config"
 	"fortspeed/internal/logging"
+	"fortspeed/internal/temporalclient"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
 	"fortspeed/workflows"
@@ -75,13 +77,16 @@ func (e environment) dial(ctx context.Context) (client.Client, error) {
 	return workers.Dial(ctx, e.cfg, cliLogger(e.cfg))
 }
 
-// payloads is the converter for reading histories: the worker's, or the SDK default.
+// payloads is the converter for reading histories: the worker's.
 func (e environment) payloads() (converter.DataConverter, error) {
-	dc, err := workers.DataConverter(e.cfg)
-	if err != nil || dc != nil {
-		return dc, err
-	}
-	return converter.GetDefaultDataConverter(), nil
+	return temporalclient.DataConverter(e.cfg.Fortspeed)
+}
+
+// failureMessage is the text of a failure read from raw history, which the failure
+// converter stored encrypted.
+func failureMessage(dc converter.DataConverter, f *failurepb.Failure) string {
+	converter.DecodeCommonFailureAttributes(dc, f)
+	return strings.TrimSpace(f.GetMessage())
 }
 
 // workflowURL is the Web UI page of a workflow, "" without FORTSPEED_WEB_UI_URL.

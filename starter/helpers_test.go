@@ -26,6 +26,8 @@ func starter(ctx context.Context, args ...string) (string, error) {
 }
 
 // startServer starts a dev server with attrs registered and points TEMPORAL_ADDRESS at it.
+// Payloads stay plaintext (explicitly allowed), so the tests read them with the SDK's
+// default converter.
 func startServer(t *testing.T, attrs temporal.SearchAttributes) *testsuite.DevServer {
 	t.Helper()
 	devserver.SkipIfShort(t)
@@ -35,6 +37,7 @@ func startServer(t *testing.T, attrs temporal.SearchAttributes) *testsuite.DevSe
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
 	t.Setenv("TEMPORAL_ADDRESS", srv.FrontendHostPort())
+	t.Setenv("FORTSPEED_ALLOW_PLAINTEXT", "true")
 	return srv
 }
 

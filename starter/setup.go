@@ -24,16 +24,28 @@ import (
 )
 
 func newSetupCommand(out io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var retention string
+	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "Register the search attributes, the walk-in customer and the schedules from the settings",
 		Long: "setup adds the search attributes the Temporal server lacks, finds or creates the Fortnox\n" +
 			"walk-in customer that sales without a customer e-mail are booked on (orders.walk_in_customer,\n" +
 			"when no default customer is set), then creates or updates one schedule per enabled flow of\n" +
 			"the settings file (FORTSPEED_MAPPING_FILE) and pauses the schedules of disabled flows.\n" +
-			"Running it again changes nothing that is already right.",
+			"Running it again changes nothing that is already right.\n\n" +
+			"Workflow histories hold customer data until the namespace's retention deletes them, a\n" +
+			"retention period after each workflow closes. --retention sets it on a self-hosted\n" +
+			"namespace (fortspeed recommends " + defaultRetentionText + "); on Temporal Cloud set it with tcld or the\n" +
+			"Cloud UI instead.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var keep time.Duration
+			if retention != "" {
+				var err error
+				if keep, err = parseRetention(retention); err != nil {
+					return err
+				}
+			}
 			e, err := loadEnvironment()
 			if err != nil {
 				return err
@@ -43,12 +55,19 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
+			if keep > 0 {
+				if err := setRetention(cmd.Context(), c, e.cfg.Temporal.Namespace, keep, out); err != nil {
+					return err
+				}
+			}
 			fx := func() (*fortnox.Client, error) {
 				return workers.NewFortnoxClient(e.cfg, workers.Options{Env: e.env}, cliLogger(e.cfg))
 			}
 			return setup(cmd.Context(), c, e.cfg.Temporal.Namespace, e.settings, 0, fx, out)
 		},
 	}
+	cmd.Flags().StringVar(&retention, "retention", "", "set the namespace's history retention, such as "+defaultRetentionText+" (self-hosted only)")
+	return cmd
 }
 
 // setup makes the server and Fortnox match the settings. every overrides the schedule

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -156,4 +157,35 @@ func stats(t *testing.T, baseURL string) testapi.StatsView {
 	var s testapi.StatsView
 	require.NoError(t, testapi.Remote{URL: baseURL}.Call(http.MethodGet, "/_sandbox/stats", nil, &s))
 	return s
+}
+
+func TestParseRetention(t *testing.T) {
+	d, err := parseRetention("7d")
+	require.NoError(t, err)
+	assert.Equal(t, 7*24*time.Hour, d)
+	_, err = parseRetention("2h")
+	require.EqualError(t, err, `--retention: at least 1d, got "2h"`)
+	_, err = parseRetention("a week")
+	require.ErrorContains(t, err, "--retention: bad duration")
+	assert.Equal(t, "1 day", days(24*time.Hour))
+	assert.Equal(t, "36h0m0s", days(36*time.Hour))
+}
+
+// TestSetupSetsRetentionAndStatusShowsIt: histories are personal data; setup sets how long
+// the namespace keeps them and status shows the retention in force.
+func TestSetupSetsRetentionAndStatusShowsIt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := startServer(t, workflows.DevServerSearchAttributes())
+
+	out, err := starter(ctx, "setup", "--retention", "7d")
+	require.NoError(t, err)
+	assert.Contains(t, out, "namespace default: histories are kept 7 days after a workflow closes\n")
+	desc, err := srv.Client().WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: "default"})
+	require.NoError(t, err)
+	assert.Equal(t, 7*24*time.Hour, desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration())
+
+	out, err = starter(ctx, "status")
+	require.NoError(t, err)
+	assert.Contains(t, out, "retention: namespace default deletes a history (and the customer data in it) 7 days after its workflow closes\n")
 }

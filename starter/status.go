@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	enums "go.temporal.io/api/enums/v1"
@@ -62,6 +61,9 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 		scope += fmt.Sprintf(" AND %s = '%s'", workflows.SearchAttrSyncFlow, flow)
 		title = flow
 	}
+	if err := showRetention(ctx, c, namespace, out); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "records of %s (tenant %s):\n", title, workers.Tenant)
 	for _, st := range statusOrder() {
 		query := fmt.Sprintf("%s AND %s = '%s'", scope, workflows.SearchAttrSyncStatus, st)
@@ -95,12 +97,12 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 			fmt.Fprintf(out, "  %s  %s\n", ex.workflowID, reason)
 		}
 	}
-	return failedRecords(ctx, c, namespace, flow, out)
+	return failedRecords(ctx, c, dc, namespace, flow, out)
 }
 
 // failedRecords lists the records whose last run failed: the next scheduled runs start
 // them again (with a backoff), `starter retry` at once.
-func failedRecords(ctx context.Context, c client.Client, namespace, only string, out io.Writer) error {
+func failedRecords(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, only string, out io.Writer) error {
 	records := &activities.Records{Client: c, Namespace: namespace}
 	var failed []activities.FailedRecord
 	for _, flow := range workflows.Flows() {
@@ -121,13 +123,13 @@ func failedRecords(ctx context.Context, c client.Client, namespace, only string,
 	}
 	fmt.Fprintf(out, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(failed))
 	for _, f := range failed {
-		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, closeReason(ctx, c, f.WorkflowID))
+		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, closeReason(ctx, c, dc, f.WorkflowID))
 	}
 	return nil
 }
 
 // closeReason is the failure message of the record's last run.
-func closeReason(ctx context.Context, c client.Client, workflowID string) string {
+func closeReason(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID string) string {
 	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -135,7 +137,7 @@ func closeReason(ctx context.Context, c client.Client, workflowID string) string
 			return "(history not readable: " + err.Error() + ")"
 		}
 		if f := ev.GetWorkflowExecutionFailedEventAttributes().GetFailure(); f != nil {
-			return strings.TrimSpace(f.GetMessage())
+			return failureMessage(dc, f)
 		}
 	}
 	return "(no failure message)"
@@ -162,14 +164,14 @@ func needsFixReason(ctx context.Context, c client.Client, dc converter.DataConve
 				reason = in.Reason
 			}
 		case enums.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-			failed = ev.GetActivityTaskFailedEventAttributes().GetFailure().GetMessage()
+			failed = failureMessage(dc, ev.GetActivityTaskFailedEventAttributes().GetFailure())
 		}
 	}
 	switch {
 	case reason != "":
 		return reason, nil
 	case failed != "":
-		return strings.TrimSpace(failed), nil
+		return failed, nil
 	}
 	return "reason not recorded yet; see the Web UI", nil
 }

@@ -50,23 +50,28 @@ func run(ctx context.Context) error {
 	defer logger.Sync()
 
 	var hooks workers.Hooks
-	if addr := cfg.Fortspeed.MetricsAddr; addr != "" {
-		reg := prometheus.NewRegistry()
+	var reg *prometheus.Registry
+	if cfg.Fortspeed.MetricsAddr != "" {
+		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		metrics := newVendorMetrics(reg)
 		hooks = workers.Hooks{Fortnox: metrics.hook(workers.VendorFortnox), Lightspeed: metrics.hook(workers.VendorLightspeed)}
-		_, stopMetrics, err := serveMetrics(addr, reg, logger)
-		if err != nil {
-			return err
-		}
-		defer stopMetrics()
 	}
 
+	// The process is built before anything listens, so a missing key or credential is the
+	// one line the worker stops with.
 	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: logger, Hooks: hooks})
 	if err != nil {
 		return err
 	}
 	defer proc.Close()
+	if reg != nil {
+		_, stopMetrics, err := serveMetrics(cfg.Fortspeed.MetricsAddr, reg, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	return proc.Run(ctx)
 }
 

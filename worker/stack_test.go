@@ -39,6 +39,7 @@ import (
 	"fortspeed/clients"
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
+	"fortspeed/internal/temporalclient"
 	"fortspeed/internal/tokenfile"
 	"fortspeed/internal/workers"
 	fxsandbox "fortspeed/sandbox/fortnox"
@@ -135,9 +136,15 @@ func startStack(tb testing.TB, opts stackOptions) *stack {
 	require.NoError(tb, err)
 	tb.Cleanup(func() { sdkLogs.Close() })
 	// The in-process workers share this client, so its log is the SDK side of their log.
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort: dev.FrontendHostPort(), Namespace: "default", Logger: fileSDKLogger(sdkLogs),
-	})
+	// Its payloads are plaintext, as the stack's FORTSPEED_ALLOW_PLAINTEXT says, so the
+	// histories replay and record as they are.
+	copts, err := temporalclient.Options(config.Config{
+		Temporal:  config.Temporal{Address: dev.FrontendHostPort(), Namespace: "default"},
+		Fortspeed: config.Fortspeed{AllowPlaintext: true},
+	}, nil)
+	require.NoError(tb, err)
+	copts.Logger = fileSDKLogger(sdkLogs)
+	c, err := client.DialContext(ctx, copts)
 	require.NoError(tb, err)
 	s.client = c
 	tb.Cleanup(c.Close)
@@ -183,23 +190,24 @@ func startStack(tb testing.TB, opts stackOptions) *stack {
 		s.webhook = newWebhookReceiver(tb)
 	}
 	s.env = map[string]string{
-		"TEMPORAL_ADDRESS":         dev.FrontendHostPort(),
-		"TEMPORAL_NAMESPACE":       "default",
-		"FORTNOX_BASE_URL":         s.fortnoxURL,
-		"FORTNOX_AUTH_URL":         s.fortnoxURL,
-		"FORTNOX_CLIENT_ID":        testapi.DemoClientID,
-		"FORTNOX_CLIENT_SECRET":    testapi.DemoClientSecret,
-		"FORTNOX_TENANT_ID":        "1234567",
-		"LIGHTSPEED_BASE_URL":      s.lightspeedURL,
-		"LIGHTSPEED_AUTH_URL":      s.lightspeedURL,
-		"LIGHTSPEED_CLIENT_ID":     testapi.DemoClientID,
-		"LIGHTSPEED_CLIENT_SECRET": testapi.DemoClientSecret,
-		"LIGHTSPEED_ACCOUNT_ID":    "316401",
-		"FORTSPEED_STATE_DIR":      s.stateDir,
-		"FORTSPEED_MAPPING_FILE":   s.settingsPath,
-		"FORTSPEED_METRICS_ADDR":   "127.0.0.1:0",
-		"FORTSPEED_LOG_LEVEL":      "warn",
-		"FORTSPEED_LOG_FORMAT":     "json",
+		"TEMPORAL_ADDRESS":          dev.FrontendHostPort(),
+		"TEMPORAL_NAMESPACE":        "default",
+		"FORTNOX_BASE_URL":          s.fortnoxURL,
+		"FORTNOX_AUTH_URL":          s.fortnoxURL,
+		"FORTNOX_CLIENT_ID":         testapi.DemoClientID,
+		"FORTNOX_CLIENT_SECRET":     testapi.DemoClientSecret,
+		"FORTNOX_TENANT_ID":         "1234567",
+		"LIGHTSPEED_BASE_URL":       s.lightspeedURL,
+		"LIGHTSPEED_AUTH_URL":       s.lightspeedURL,
+		"LIGHTSPEED_CLIENT_ID":      testapi.DemoClientID,
+		"LIGHTSPEED_CLIENT_SECRET":  testapi.DemoClientSecret,
+		"LIGHTSPEED_ACCOUNT_ID":     "316401",
+		"FORTSPEED_STATE_DIR":       s.stateDir,
+		"FORTSPEED_MAPPING_FILE":    s.settingsPath,
+		"FORTSPEED_METRICS_ADDR":    "127.0.0.1:0",
+		"FORTSPEED_LOG_LEVEL":       "warn",
+		"FORTSPEED_LOG_FORMAT":      "json",
+		"FORTSPEED_ALLOW_PLAINTEXT": "true",
 	}
 	if s.webhook != nil {
 		s.env["FORTSPEED_NOTIFY_WEBHOOK_URL"] = s.webhook.url

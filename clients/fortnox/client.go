@@ -220,7 +220,7 @@ func (cl *Client) send(ctx context.Context, c call, tok string, payload []byte) 
 		cl.hook.Request(c.endpoint, status, d)
 	}
 	if err != nil {
-		return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: c.op, Message: "no response", Err: err}
+		return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: c.op, Message: "no response", Err: clients.WithoutQuery(err)}
 	}
 	return resp, nil
 }
@@ -261,6 +261,7 @@ func (cl *Client) statusErr(op string, resp *resty.Response) error {
 	} else {
 		e.Message = nonJSONMessage(resp)
 	}
+	e.Message = clients.Scrub(e.Message, clients.RequestURL(resp.RawResponse))
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = clients.RateLimited

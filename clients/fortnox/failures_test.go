@@ -3,6 +3,7 @@ package fortnox
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -243,4 +244,41 @@ func TestPacerWaitIsCancellable(t *testing.T) {
 	cl := sb.client(nil, func(c *Config) { c.Pacer = p })
 	_, err = cl.CompanyInformation(ctx)
 	requireKind(t, err, clients.Transient)
+}
+
+// TestErrorsCarryNoQueryOrPersonalData: the customer lookup puts an e-mail address in the
+// query; neither a timeout nor an error answer that quotes the request keeps it (or any
+// query string) in the error, which becomes an activity failure and a log line.
+func TestErrorsCarryNoQueryOrPersonalData(t *testing.T) {
+	const email = "anna.andersson+vip@example.se"
+	sb := newSandbox(t, fxsandbox.Options{}, "demo")
+	requireClean := func(t *testing.T, err error) *clients.Error {
+		t.Helper()
+		var ce *clients.Error
+		require.ErrorAs(t, err, &ce)
+		msg := err.Error()
+		for _, leak := range []string{email, url.QueryEscape(email), "anna", "example.se", "email=", "limit="} {
+			require.NotContains(t, msg, leak, "error text: %s", msg)
+		}
+		return ce
+	}
+
+	t.Run("timeout", func(t *testing.T) {
+		cl := sb.client(nil, func(c *Config) { c.Timeout = 50 * time.Millisecond })
+		sb.faults(map[string]any{"latency_ms": 500})
+		_, err := cl.CustomersByEmail(testCtx(t), email)
+		ce := requireClean(t, err)
+		require.Equal(t, clients.Transient, ce.Kind)
+		require.Contains(t, err.Error(), "/3/customers", "the path stays: it names no one")
+	})
+	for _, status := range []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusBadGateway} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			cl := sb.client(nil)
+			sb.faults(map[string]any{"error_rate": 1, "error_status": status, "echo_query": true})
+			_, err := cl.CustomersByEmail(testCtx(t), email)
+			ce := requireClean(t, err)
+			require.Equal(t, status, ce.Status)
+		})
+	}
+	sb.faults(map[string]any{})
 }

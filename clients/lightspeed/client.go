@@ -297,7 +297,7 @@ func (c *Client) send(ctx context.Context, req call, target string, payload []by
 		zap.Int("status", status), zap.Duration("took", took), zap.Float64("cost", cost),
 		zap.String("bucket", headerOrEmpty(resp, "X-LS-API-Bucket-Level")))
 	if err != nil {
-		return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: req.op, Status: status, Message: "no answer", Err: withoutQuery(err)}
+		return nil, &clients.Error{Kind: clients.Transient, Vendor: vendor, Op: req.op, Status: status, Message: "no answer", Err: clients.WithoutQuery(err)}
 	}
 	return resp, nil
 }
@@ -326,23 +326,6 @@ func tokenError(op string, err error) error {
 		return err
 	}
 	return &clients.Error{Kind: clients.Unauthorized, Vendor: vendor, Op: op, Message: "no access token", Err: err}
-}
-
-// withoutQuery drops the query from the URL inside a transport error, so an e-mail address
-// in a filter does not travel on in error messages.
-func withoutQuery(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	clean := *ue
-	if u, perr := url.Parse(ue.URL); perr == nil {
-		u.RawQuery = ""
-		clean.URL = u.String()
-	} else {
-		clean.URL = ""
-	}
-	return &clean
 }
 
 // idSegment matches an id in a URL path.

@@ -64,6 +64,7 @@ func (c *Client) statusError(op string, resp *resty.Response, cost float64) erro
 	} else {
 		e.Message = http.StatusText(status)
 	}
+	e.Message = clients.Scrub(e.Message, clients.RequestURL(resp.RawResponse))
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = clients.RateLimited

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,50 +117,60 @@ func TestNewRejectsBadKeys(t *testing.T) {
 	require.EqualError(t, err, `new codec: key "k1" is 5 bytes, want 32`)
 }
 
+// TestHandler is the endpoint as it runs beyond loopback (behind a proxy that adds the
+// token): every request needs the token, the UI's too; starter's tests cover loopback.
 func TestHandler(t *testing.T) {
 	c, err := New([]Key{testKey("k1", 1)})
 	require.NoError(t, err)
-	srv := httptest.NewServer(NewHandler(c, HandlerOptions{Origin: "http://localhost:8233/", Token: "s3cret"}))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = NewHandler(c, HandlerOptions{Origin: "http://localhost:8233/", Token: "s3cret",
+		Hosts: []string{srv.Listener.Addr().String()}})
+	srv.Start()
 	defer srv.Close()
 
-	t.Run("preflight", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/decode", nil)
-		req.Header.Set("Origin", "http://localhost:8233")
+	send := func(method string, header map[string]string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+"/decode", strings.NewReader(`{"payloads":[]}`))
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
 		resp, err := srv.Client().Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
-		assert.Equal(t, http.StatusOK, resp.StatusCode)
-		assert.Equal(t, "http://localhost:8233", resp.Header.Get("Access-Control-Allow-Origin"))
-		assert.Equal(t, "Authorization,Content-Type,X-Namespace", resp.Header.Get("Access-Control-Allow-Headers"))
-	})
-	t.Run("other origin gets no CORS", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/decode", nil)
-		req.Header.Set("Origin", "http://evil.example")
-		resp, err := srv.Client().Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
-	})
+		return resp
+	}
+	ui := "http://localhost:8233"
+	resp := send(http.MethodOptions, map[string]string{"Origin": ui})
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Equal(t, ui, resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, "Authorization,Content-Type,X-Namespace", resp.Header.Get("Access-Control-Allow-Headers"))
+
+	resp = send(http.MethodOptions, map[string]string{"Origin": "http://evil.example"})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+
+	assert.Equal(t, http.StatusUnauthorized, send(http.MethodPost, map[string]string{"Origin": ui}).StatusCode)
+	assert.Equal(t, http.StatusOK, send(http.MethodPost, map[string]string{"Origin": ui, "Authorization": "Bearer s3cret"}).StatusCode)
+
 	plain := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}}
-	t.Run("missing token", func(t *testing.T) {
-		remote := converter.NewRemotePayloadCodec(converter.RemotePayloadCodecOptions{Endpoint: srv.URL})
-		_, err := remote.Encode(plain)
-		require.ErrorContains(t, err, "Unauthorized")
-	})
-	t.Run("wrong token", func(t *testing.T) {
-		remote := converter.NewRemotePayloadCodec(converter.RemotePayloadCodecOptions{Endpoint: srv.URL,
-			ModifyRequest: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer nope"); return nil }})
-		_, err := remote.Decode(plain)
-		require.ErrorContains(t, err, "Unauthorized")
-	})
-	t.Run("round trip with token", func(t *testing.T) {
-		remote := converter.NewRemotePayloadCodec(converter.RemotePayloadCodecOptions{Endpoint: srv.URL,
-			ModifyRequest: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer s3cret"); return nil }})
-		enc, err := remote.Encode(plain)
-		require.NoError(t, err)
-		assert.Equal(t, MetadataEncoding, string(enc[0].Metadata["encoding"]))
-		dec, err := remote.Decode(enc)
-		require.NoError(t, err)
-		assert.Equal(t, `"x"`, string(dec[0].Data))
-	})
+	remote := converter.NewRemotePayloadCodec(converter.RemotePayloadCodecOptions{Endpoint: srv.URL,
+		ModifyRequest: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer s3cret"); return nil }})
+	enc, err := remote.Encode(plain)
+	require.NoError(t, err)
+	assert.Equal(t, MetadataEncoding, string(enc[0].Metadata["encoding"]))
+	dec, err := remote.Decode(enc)
+	require.NoError(t, err)
+	assert.Equal(t, `"x"`, string(dec[0].Data))
+}
+
+func TestListenHosts(t *testing.T) {
+	hosts, err := ListenHosts("127.0.0.1:8083")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"127.0.0.1:8083", "localhost:8083", "[::1]:8083"}, hosts)
+	hosts, err = ListenHosts("10.0.0.5:8083")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.5:8083"}, hosts)
+	_, err = ListenHosts(":8083")
+	require.Error(t, err)
+	assert.True(t, IsLoopback("localhost:1"))
+	assert.False(t, IsLoopback("0.0.0.0:1"))
 }

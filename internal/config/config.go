@@ -71,17 +71,24 @@ type Fortspeed struct {
 	// MappingFile is the YAML settings file; empty uses the embedded defaults.
 	MappingFile    string         `envconfig:"FORTSPEED_MAPPING_FILE"`
 	EncryptionKeys EncryptionKeys `envconfig:"FORTSPEED_ENCRYPTION_KEYS"`
-	MetricsAddr    string         `envconfig:"FORTSPEED_METRICS_ADDR" default:"127.0.0.1:9090"`
+	// AllowPlaintext lets a process run without EncryptionKeys, for development only:
+	// payloads then reach Temporal readable.
+	AllowPlaintext bool   `envconfig:"FORTSPEED_ALLOW_PLAINTEXT"`
+	MetricsAddr    string `envconfig:"FORTSPEED_METRICS_ADDR" default:"127.0.0.1:9090"`
 	// NotifyWebhookURL receives Slack-compatible needs_fix notifications; empty: none.
 	NotifyWebhookURL string `envconfig:"FORTSPEED_NOTIFY_WEBHOOK_URL"`
 	SMTP
 	LogLevel   string     `envconfig:"FORTSPEED_LOG_LEVEL" default:"info"`
 	LogFormat  string     `envconfig:"FORTSPEED_LOG_FORMAT" default:"json"` // json | console
 	TaskQueues TaskQueues `envconfig:"FORTSPEED_TASK_QUEUES" default:"fortspeed,fortnox-api,lightspeed-api"`
-	// CodecAddr, CodecOrigin and CodecToken configure `starter codec-server`.
+	// CodecAddr, CodecOrigin, CodecToken and CodecHosts configure `starter codec-server`.
 	CodecAddr   string `envconfig:"FORTSPEED_CODEC_ADDR" default:"127.0.0.1:8083"`
 	CodecOrigin string `envconfig:"FORTSPEED_CODEC_ORIGIN" default:"http://localhost:8233"`
-	CodecToken  string `envconfig:"FORTSPEED_CODEC_TOKEN"`
+	// CodecToken is the bearer token; required when CodecAddr is not a loopback address.
+	CodecToken string `envconfig:"FORTSPEED_CODEC_TOKEN"`
+	// CodecHosts are the host:port names the codec server is reached by (behind a proxy,
+	// on a wildcard address); empty: its listen address.
+	CodecHosts []string `envconfig:"FORTSPEED_CODEC_HOSTS"`
 }
 
 // SMTP configures e-mail notifications.

@@ -1,34 +1,70 @@
 // Package temporalclient builds client.Options from the environment, so the worker and
 // starter connect the same way to a dev server, a self-hosted cluster or Temporal Cloud
-// (API key or mTLS), with the payload codec and the zap logger in place.
+// (API key or mTLS), with the payload codec, the failure converter and the zap logger in
+// place.
 package temporalclient
 
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 
+	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/logging"
 )
 
-// Options returns client options for cfg. logger and dc may be nil (SDK defaults).
-func Options(cfg config.Config, logger *zap.Logger, dc converter.DataConverter) (client.Options, error) {
+// NoKeysMessage is the one line a process without payload keys stops with.
+const NoKeysMessage = "FORTSPEED_ENCRYPTION_KEYS: not set, so customer data would reach Temporal unencrypted; " +
+	`make a key with: echo "k1:$(openssl rand -base64 32)" (or set FORTSPEED_ALLOW_PLAINTEXT=true for development)`
+
+// DataConverter is the payload converter of every fortspeed process: AES-256-GCM with the
+// configured keys, or the SDK default when plaintext is explicitly allowed.
+func DataConverter(f config.Fortspeed) (converter.DataConverter, error) {
+	if len(f.EncryptionKeys) == 0 {
+		if f.AllowPlaintext {
+			return converter.GetDefaultDataConverter(), nil
+		}
+		return nil, errors.New(NoKeysMessage)
+	}
+	dc, err := codec.DataConverter(f.EncryptionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("FORTSPEED_ENCRYPTION_KEYS: %w", err)
+	}
+	return dc, nil
+}
+
+// FailureConverter moves failure messages and stack traces into an encoded payload, so a
+// vendor's error text goes through the codec like every other payload.
+func FailureConverter(dc converter.DataConverter) converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: dc, EncodeCommonAttributes: true,
+	})
+}
+
+// Options returns client options for cfg with its converters; logger may be nil (the
+// SDK's).
+func Options(cfg config.Config, logger *zap.Logger) (client.Options, error) {
+	dc, err := DataConverter(cfg.Fortspeed)
+	if err != nil {
+		return client.Options{}, err
+	}
 	t := cfg.Temporal
 	opts := client.Options{
-		HostPort:  t.Address,
-		Namespace: t.Namespace,
+		HostPort:         t.Address,
+		Namespace:        t.Namespace,
+		DataConverter:    dc,
+		FailureConverter: FailureConverter(dc),
 	}
 	if logger != nil {
 		opts.Logger = logging.NewTemporalLogger(logger)
-	}
-	if dc != nil {
-		opts.DataConverter = dc
 	}
 	tlsConfig, err := tlsConfig(t)
 	if err != nil {

@@ -1,6 +1,7 @@
 package temporalclient
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,8 +17,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 
+	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 )
 
@@ -46,26 +49,61 @@ func baseConfig() config.Config {
 	var c config.Config
 	c.Temporal.Address = "127.0.0.1:7233"
 	c.Temporal.Namespace = "default"
+	c.Fortspeed.EncryptionKeys = config.EncryptionKeys{{ID: "k1", Secret: bytes.Repeat([]byte{1}, 32)}}
 	return c
 }
 
 func TestPlainDevServer(t *testing.T) {
-	dc := converter.GetDefaultDataConverter()
-	opts, err := Options(baseConfig(), zap.NewNop(), dc)
+	opts, err := Options(baseConfig(), zap.NewNop())
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:7233", opts.HostPort)
 	assert.Equal(t, "default", opts.Namespace)
 	assert.Nil(t, opts.ConnectionOptions.TLS)
 	assert.Nil(t, opts.Credentials)
 	assert.NotNil(t, opts.Logger)
-	assert.Same(t, dc, opts.DataConverter)
+	assert.NotNil(t, opts.DataConverter)
 }
 
-func TestNilLoggerAndConverterKeepSDKDefaults(t *testing.T) {
-	opts, err := Options(baseConfig(), nil, nil)
+func TestNilLoggerKeepsSDKDefault(t *testing.T) {
+	opts, err := Options(baseConfig(), nil)
 	require.NoError(t, err)
 	assert.Nil(t, opts.Logger)
-	assert.Nil(t, opts.DataConverter)
+}
+
+func TestNoKeysRefusedUnlessPlaintextAllowed(t *testing.T) {
+	c := baseConfig()
+	c.Fortspeed.EncryptionKeys = nil
+	_, err := Options(c, nil)
+	require.EqualError(t, err, NoKeysMessage)
+	assert.NotContains(t, err.Error(), "\n", "one line")
+
+	c.Fortspeed.AllowPlaintext = true
+	opts, err := Options(c, nil)
+	require.NoError(t, err)
+	p, err := opts.DataConverter.ToPayload("Anna Andersson")
+	require.NoError(t, err)
+	assert.Contains(t, string(p.GetData()), "Anna Andersson", "plaintext, as explicitly allowed")
+}
+
+// TestFailuresAreEncrypted: an activity failure's message and stack trace leave the process
+// only inside an encrypted payload, and read back as they were.
+func TestFailuresAreEncrypted(t *testing.T) {
+	opts, err := Options(baseConfig(), nil)
+	require.NoError(t, err)
+	msg := "fortnox: find customer: Transient: no response: GET /3/customers?email=anna@example.se"
+	f := opts.FailureConverter.ErrorToFailure(temporal.NewApplicationError(msg, "Transient"))
+	assert.Equal(t, "Encoded failure", f.GetMessage())
+	assert.Empty(t, f.GetStackTrace())
+	raw, err := f.Marshal()
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "anna@example.se")
+	assert.Equal(t, codec.MetadataEncoding, string(f.GetEncodedAttributes().GetMetadata()[converter.MetadataEncoding]))
+
+	back := opts.FailureConverter.FailureToError(f)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, back, &appErr)
+	assert.Equal(t, msg, appErr.Message())
+	assert.Equal(t, "Transient", appErr.Type())
 }
 
 func TestAPIKey(t *testing.T) {
@@ -73,7 +111,7 @@ func TestAPIKey(t *testing.T) {
 	c.Temporal.Address = "eu-west-1.aws.api.temporal.io:7233"
 	c.Temporal.Namespace = "fortspeed.a1b2c"
 	c.Temporal.APIKey = "key"
-	opts, err := Options(c, nil, nil)
+	opts, err := Options(c, nil)
 	require.NoError(t, err)
 	assert.NotNil(t, opts.Credentials)
 	require.NotNil(t, opts.ConnectionOptions.TLS, "an API key needs TLS")
@@ -87,7 +125,7 @@ func TestMTLS(t *testing.T) {
 	c.Temporal.TLSClientKeyPath = keyPath
 	c.Temporal.TLSServerCACertPath = certPath
 	c.Temporal.TLSServerName = "fortspeed.a1b2c.tmprl.cloud"
-	opts, err := Options(c, nil, nil)
+	opts, err := Options(c, nil)
 	require.NoError(t, err)
 	tlsConf := opts.ConnectionOptions.TLS
 	require.NotNil(t, tlsConf)
@@ -100,7 +138,7 @@ func TestMTLS(t *testing.T) {
 func TestTLSWithoutClientCert(t *testing.T) {
 	c := baseConfig()
 	c.Temporal.TLS = true
-	opts, err := Options(c, nil, nil)
+	opts, err := Options(c, nil)
 	require.NoError(t, err)
 	require.NotNil(t, opts.ConnectionOptions.TLS)
 	assert.Empty(t, opts.ConnectionOptions.TLS.Certificates)
@@ -127,7 +165,7 @@ func TestBadFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := baseConfig()
 			c.Temporal.TLSClientCertPath, c.Temporal.TLSClientKeyPath, c.Temporal.TLSServerCACertPath = tt.cert, tt.key, tt.ca
-			_, err := Options(c, nil, nil)
+			_, err := Options(c, nil)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})

@@ -16,7 +16,6 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
@@ -24,7 +23,6 @@ import (
 	"fortspeed/clients"
 	"fortspeed/clients/fortnox"
 	"fortspeed/clients/lightspeed"
-	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/logging"
 	"fortspeed/internal/notify"
@@ -91,6 +89,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 			return nil, err
 		}
 	}
+	if opts.Client == nil {
+		// Checked first, so a process without payload keys says that before anything else.
+		if _, err := temporalclient.DataConverter(cfg.Fortspeed); err != nil {
+			return nil, err
+		}
+	}
 	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
 	if err != nil {
 		return nil, err
@@ -111,13 +115,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	var deps flowDeps
 	deps.mapper = mapper
 	deps.settings = settings
+	conns := connections{env: opts.Env, logger: logger, notifier: notifier}
 	if queues.Has(workflows.TaskQueueFortnox) {
-		if deps.fortnox, err = NewFortnoxClient(cfg, opts, logger); err != nil {
+		if deps.fortnox, err = newFortnoxClient(cfg, opts, conns); err != nil {
 			return nil, err
 		}
 	}
 	if queues.Has(workflows.TaskQueueLightspeed) {
-		if deps.lightspeed, err = newLightspeedClient(cfg, opts, logger); err != nil {
+		if deps.lightspeed, err = newLightspeedClient(cfg, opts, conns); err != nil {
 			return nil, err
 		}
 	}
@@ -277,26 +282,9 @@ func (p *Process) Close() {
 	}
 }
 
-// DataConverter is the payload converter of every fortspeed process: AES-GCM encryption
-// when FORTSPEED_ENCRYPTION_KEYS is set, else the SDK default (nil).
-func DataConverter(cfg config.Config) (converter.DataConverter, error) {
-	if len(cfg.Fortspeed.EncryptionKeys) == 0 {
-		return nil, nil
-	}
-	dc, err := codec.DataConverter(cfg.Fortspeed.EncryptionKeys)
-	if err != nil {
-		return nil, fmt.Errorf("FORTSPEED_ENCRYPTION_KEYS: %w", err)
-	}
-	return dc, nil
-}
-
 // Dial connects to Temporal as configured, with the payload codec and logger in place.
 func Dial(ctx context.Context, cfg config.Config, logger *zap.Logger) (client.Client, error) {
-	dc, err := DataConverter(cfg)
-	if err != nil {
-		return nil, err
-	}
-	opts, err := temporalclient.Options(cfg, logger, dc)
+	opts, err := temporalclient.Options(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -359,10 +347,17 @@ func displayName(vendor string) string {
 	return "Fortnox"
 }
 
+// connections builds the token sources of the process's vendor connections.
+type connections struct {
+	env      Env
+	logger   *zap.Logger
+	notifier notify.Notifier
+}
+
 // tokenSource is a connection's rotating token pair from its token file: the file must
 // exist (written by `starter connect`) and every rotation is saved back to it.
-func tokenSource(env Env, vendor string, oauth clients.OAuthConfig) (*clients.RefreshingSource, error) {
-	path := TokenPath(env.StateDir, Tenant, vendor)
+func (c connections) tokenSource(vendor string, oauth clients.OAuthConfig) (*clients.RefreshingSource, error) {
+	path := TokenPath(c.env.StateDir, Tenant, vendor)
 	tok, err := tokenfile.Load(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no %s token: run `starter connect %s` (looked for %s)", displayName(vendor), vendor, path)
@@ -370,12 +365,38 @@ func tokenSource(env Env, vendor string, oauth clients.OAuthConfig) (*clients.Re
 	if err != nil {
 		return nil, err
 	}
-	return clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path)), nil
+	src := clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path))
+	src.OnSaveFailure(c.reportUnsaved(vendor, path))
+	return src, nil
 }
 
 // NewFortnoxClient is the Fortnox client of the configured tenant, with the worker's
-// credentials (service account, or the token file of `starter connect`) and pacing.
+// credentials (service account, or the token file of `starter connect`) and pacing, for a
+// command outside a worker (starter setup). A rotated pair it cannot save is logged.
 func NewFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*fortnox.Client, error) {
+	return newFortnoxClient(cfg, opts, connections{env: opts.Env, logger: logger, notifier: notify.Nop{}})
+}
+
+// reportUnsaved tells the operator, once, that a rotated token pair lives only in this
+// process until its file can be written again: a restart before then loses the connection.
+func (c connections) reportUnsaved(vendor, path string) func(context.Context, error) {
+	log := c.logger.With(zap.String("vendor", vendor), zap.String("token_file", path))
+	return func(ctx context.Context, err error) {
+		if err == nil {
+			log.Info("rotated token pair saved again")
+			return
+		}
+		reason := fmt.Sprintf("the rotated %s token pair could not be saved (%v); the worker keeps it in memory and saves it again on the next use: free disk space or make %s writable before the worker stops, or run `starter connect %s` after a restart",
+			displayName(vendor), err, path, vendor)
+		log.Error("rotated token pair not saved; kept in memory", zap.Error(err))
+		n := notify.Notification{Tenant: Tenant, WorkflowID: Tenant + ":connection:" + vendor, Status: "token_not_saved", Reason: reason}
+		if nerr := c.notifier.Notify(ctx, n); nerr != nil {
+			log.Error("notify: token pair not saved", zap.Error(nerr))
+		}
+	}
+}
+
+func newFortnoxClient(cfg config.Config, opts Options, conns connections) (*fortnox.Client, error) {
 	if err := CheckApp(VendorFortnox, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
 		return nil, err
 	}
@@ -385,7 +406,7 @@ func NewFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 		// A service account mints its tokens with client credentials: nothing to store.
 		tokens = clients.NewRefreshingSource(oauth, clients.Token{}, nil)
 	} else {
-		src, err := tokenSource(opts.Env, VendorFortnox, oauth)
+		src, err := conns.tokenSource(VendorFortnox, oauth)
 		if err != nil {
 			return nil, err
 		}
@@ -395,7 +416,7 @@ func NewFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 		BaseURL: cfg.Fortnox.BaseURL, Tokens: tokens, TenantKey: Tenant,
 		// One pacer for the process: every Fortnox call of the tenant shares its limit.
 		Pacer:  fortnox.NewPacer(opts.Env.FortnoxRequestsPer5s, 5*time.Second),
-		Logger: logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
+		Logger: conns.logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("FORTNOX_BASE_URL: %w", err)
@@ -403,7 +424,7 @@ func NewFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*for
 	return c, nil
 }
 
-func newLightspeedClient(cfg config.Config, opts Options, logger *zap.Logger) (*lightspeed.Client, error) {
+func newLightspeedClient(cfg config.Config, opts Options, conns connections) (*lightspeed.Client, error) {
 	if err := CheckApp(VendorLightspeed, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
 		return nil, err
 	}
@@ -415,13 +436,13 @@ func newLightspeedClient(cfg config.Config, opts Options, logger *zap.Logger) (*
 		}
 		account = n
 	}
-	tokens, err := tokenSource(opts.Env, VendorLightspeed, LightspeedOAuth(cfg, opts.HTTPClient))
+	tokens, err := conns.tokenSource(VendorLightspeed, LightspeedOAuth(cfg, opts.HTTPClient))
 	if err != nil {
 		return nil, err
 	}
 	c, err := lightspeed.New(lightspeed.Config{
 		BaseURL: cfg.Lightspeed.BaseURL, AccountID: account, Tokens: tokens,
-		Logger: logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
+		Logger: conns.logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
 		Pacer: lightspeed.NewPacer(),
 	})
 	if err != nil {

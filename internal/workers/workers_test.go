@@ -82,11 +82,13 @@ func mintToken(t *testing.T, srv *httptest.Server, expiresIn int) clients.Token 
 		Expiry: time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)}
 }
 
-// sandboxConfig is the default configuration pointed at the sandboxes' demo app.
+// sandboxConfig is the default configuration pointed at the sandboxes' demo app, with
+// plaintext payloads allowed unless a test sets keys.
 func sandboxConfig(t *testing.T, sb sandboxes) config.Config {
 	t.Helper()
 	cfg, err := config.Load()
 	require.NoError(t, err)
+	cfg.Fortspeed.AllowPlaintext = true
 	cfg.Fortnox = config.Fortnox{BaseURL: sb.fortnox.URL, AuthURL: sb.fortnox.URL,
 		ClientID: "fortspeed-demo", ClientSecret: "fortspeed-demo-secret"}
 	cfg.Lightspeed = config.Lightspeed{BaseURL: sb.lightspeed.URL, AuthURL: sb.lightspeed.URL,
@@ -104,6 +106,7 @@ func TestNewRefusesMissingCredentials(t *testing.T) {
 		edit func(*config.Config)
 		want string
 	}{
+		{"no payload keys", func(c *config.Config) { c.Fortspeed.AllowPlaintext = false }, "FORTSPEED_ENCRYPTION_KEYS: not set"},
 		{"no Fortnox token", func(*config.Config) {}, "no Fortnox token: run `starter connect fortnox`"},
 		{"no Lightspeed token", func(c *config.Config) { c.Fortnox.TenantID = "1234567" }, "no Lightspeed token: run `starter connect lightspeed`"},
 		{"no Fortnox app", func(c *config.Config) { c.Fortnox.ClientSecret = "" }, "FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set"},

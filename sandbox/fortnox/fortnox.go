@@ -4,6 +4,7 @@
 package fortnox
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -289,17 +290,26 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // WriteFault writes Fortnox's own answer for an injected status: the 429 body, the
-// system-exception envelope for 500, and an HTML page for gateway errors (as during outages).
-func (s *Server) WriteFault(w http.ResponseWriter, r *http.Request, status int) {
+// parameter-error envelope for other 4xx, the system-exception envelope for 500, and an
+// HTML page for gateway errors (as during outages). echo is quoted as Fortnox quotes the
+// parameters it rejects.
+func (s *Server) WriteFault(w http.ResponseWriter, r *http.Request, status int, echo string) {
+	quote := ""
+	if echo != "" {
+		quote = " (" + echo + ")"
+	}
 	switch {
 	case status == http.StatusTooManyRequests:
 		s.writeTooMany(w, s.opts.RateWindow)
+	case status < 500:
+		s.writeError(w, &apiError{status: status, code: codeBadParam, message: "Ogiltig parameter i anropet" + quote + "."})
 	case status == http.StatusInternalServerError:
-		writeJSONBytes(w, status, []byte(`{"ErrorInformation":{"error":1,"message":"System exception","code":1000003}}`))
+		s.writeError(w, &apiError{status: status, code: 1000003, message: "System exception" + quote})
 	default:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(status)
-		w.Write([]byte("<html><head><title>Fortnox</title></head><body><h1>Tjänsten är tillfälligt otillgänglig</h1></body></html>"))
+		w.Write([]byte("<html><head><title>Fortnox</title></head><body><h1>Tjänsten är tillfälligt otillgänglig</h1>" +
+			html.EscapeString(quote) + "</body></html>"))
 	}
 }
 

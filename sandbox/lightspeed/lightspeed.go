@@ -181,14 +181,21 @@ func (s *Server) Endpoint(r *http.Request) string {
 }
 
 // WriteFault writes the body of an injected fault.
-func (s *Server) WriteFault(w http.ResponseWriter, r *http.Request, status int) {
+func (s *Server) WriteFault(w http.ResponseWriter, r *http.Request, status int, echo string) {
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("X-LS-API-RateLimit-Type", "api-leaky-bucket")
 		writeError(w, status, "Rate limit exceeded: the request would overflow the leaky bucket.")
 		return
 	}
-	writeError(w, status, "The server had an error while processing the request.")
+	msg := "The server had an error while processing the request."
+	if status < 500 {
+		msg = "Invalid request."
+	}
+	if echo != "" {
+		msg += " (" + echo + ")"
+	}
+	writeError(w, status, msg)
 }
 
 // Entities names the record kinds PUT /_sandbox/corrupt accepts: every entity the API

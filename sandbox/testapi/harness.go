@@ -19,11 +19,19 @@ const (
 
 // Faults is what PUT /_sandbox/faults sets. Rates are probabilities per request (0..1).
 type Faults struct {
-	ErrorRate     float64 `json:"error_rate"`      // answer 5xx before the handler runs
+	ErrorRate float64 `json:"error_rate"` // answer 5xx before the handler runs
+	// ErrorStatus is the status error_rate answers (400-599); 0 picks 500, 502 or 503.
+	ErrorStatus int `json:"error_status,omitempty"`
+	// EchoQuery makes injected errors quote the request's path and query in the vendor's
+	// message, as parameter errors and proxy pages do, so a test sees what a client keeps.
+	EchoQuery     bool    `json:"echo_query,omitempty"`
 	RateLimitRate float64 `json:"rate_limit_rate"` // answer 429 before the handler runs
 	DropRate      float64 `json:"drop_rate"`       // run a write, commit it, then drop the connection
 	LatencyMS     int     `json:"latency_ms"`      // added to every API request
-	ExpireTokens  bool    `json:"expire_tokens"`   // expire every access token now (one-shot)
+	// LatencyOn limits latency_ms to one endpoint as the stats name it ("GET /3/customers"),
+	// so a test can time out one step; empty: every request.
+	LatencyOn    string `json:"latency_on,omitempty"`
+	ExpireTokens bool   `json:"expire_tokens"` // expire every access token now (one-shot)
 }
 
 // ResetRequest is the body of POST /_sandbox/reset.
@@ -63,8 +71,9 @@ type StatsView struct {
 type Vendor interface {
 	// Endpoint names the route of r for the counters, e.g. "GET /3/orders/{id}".
 	Endpoint(r *http.Request) string
-	// WriteFault writes the vendor's own body for an injected status (429 or 5xx).
-	WriteFault(w http.ResponseWriter, r *http.Request, status int)
+	// WriteFault writes the vendor's own body for an injected status (429, 4xx or 5xx);
+	// echo, when not empty, is the request line the vendor's message quotes.
+	WriteFault(w http.ResponseWriter, r *http.Request, status int, echo string)
 	Reset(ResetRequest) error
 	State() any
 	// MintTokens answers POST /_sandbox/tokens: a token pair without the consent step.
@@ -170,23 +179,28 @@ func (h *Harness) record(endpoint string, status int) {
 }
 
 // roll decides the faults of one request under the lock.
-func (h *Harness) roll(write bool) (status int, drop bool, latency time.Duration) {
+func (h *Harness) roll(endpoint string, write bool) (status int, echo, drop bool, latency time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.faults
-	latency = time.Duration(f.LatencyMS) * time.Millisecond
+	if f.LatencyOn == "" || f.LatencyOn == endpoint {
+		latency = time.Duration(f.LatencyMS) * time.Millisecond
+	}
 	switch {
 	case f.ErrorRate > 0 && h.rng.Float64() < f.ErrorRate:
-		status = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}[h.rng.IntN(3)]
+		status = f.ErrorStatus
+		if status == 0 {
+			status = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}[h.rng.IntN(3)]
+		}
 	case f.RateLimitRate > 0 && h.rng.Float64() < f.RateLimitRate:
 		status = http.StatusTooManyRequests
 	}
 	if status != 0 {
 		h.injected++
-		return status, false, latency
+		return status, f.EchoQuery, false, latency
 	}
 	drop = write && f.DropRate > 0 && h.rng.Float64() < f.DropRate
-	return 0, drop, latency
+	return 0, false, drop, latency
 }
 
 // Handler serves the /_sandbox/ routes and wraps every other request of api with counters
@@ -233,6 +247,10 @@ func (h *Harness) Handler(v Vendor, api http.Handler) http.Handler {
 				writeJSON(w, http.StatusBadRequest, map[string]string{"error": name + " must be between 0 and 1"})
 				return
 			}
+		}
+		if f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "error_status must be 400-599"})
+			return
 		}
 		if f.LatencyMS < 0 {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "latency_ms must not be negative"})
@@ -301,12 +319,16 @@ func (h *Harness) wrap(v Vendor, api http.Handler) http.Handler {
 		w.Header().Set("Date", h.Clock.Now().UTC().Format(http.TimeFormat))
 		endpoint := v.Endpoint(r)
 		write := r.Method != http.MethodGet && r.Method != http.MethodHead
-		status, drop, latency := h.roll(write)
+		status, echo, drop, latency := h.roll(endpoint, write)
 		if latency > 0 {
 			time.Sleep(latency)
 		}
 		if status != 0 {
-			v.WriteFault(w, r, status)
+			quoted := ""
+			if echo {
+				quoted = r.Method + " " + r.URL.RequestURI()
+			}
+			v.WriteFault(w, r, status, quoted)
 			h.record(endpoint, status)
 			return
 		}

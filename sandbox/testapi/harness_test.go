@@ -20,7 +20,7 @@ type fakeVendor struct {
 }
 
 func (f *fakeVendor) Endpoint(r *http.Request) string { return r.Method + " /things" }
-func (f *fakeVendor) WriteFault(w http.ResponseWriter, r *http.Request, status int) {
+func (f *fakeVendor) WriteFault(w http.ResponseWriter, r *http.Request, status int, _ string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `{"fault":%d}`, status)
 }
