@@ -169,12 +169,14 @@ type recordsWaiting struct {
 	desc      *prometheus.Desc
 }
 
+const recordsWaitingName = "fortspeed_records_waiting"
+
 // recordsWaitingTimeout bounds the visibility queries of one scrape.
 const recordsWaitingTimeout = 10 * time.Second
 
 func newRecordsWaiting(c client.Client, namespace, tenant string) *recordsWaiting {
 	return &recordsWaiting{client: c, namespace: namespace, tenant: tenant, desc: prometheus.NewDesc(
-		"fortspeed_records_waiting",
+		recordsWaitingName,
 		"Records waiting now, by tenant, flow and status: needs_fix (parked for a fix at the source) or failed (latest run failed; a later run starts it again).",
 		[]string{"tenant", "flow", "status"}, nil)}
 }
