@@ -230,9 +230,14 @@ func pinned(image string) bool {
 
 func TestPinned(t *testing.T) {
 	for image, want := range map[string]bool{
-		"postgres:16.4": true, "prom/prometheus:v3.5.0": true, "golang:1.26.8-alpine": true,
+		"postgres:16.4":                   true,
+		"prom/prometheus:v3.5.0":          true,
+		"golang:1.26.8-alpine":            true,
 		"grafana/grafana@sha256:0123abcd": true,
-		"postgres":                        false, "postgres:latest": false, "localhost:5000/app": false, "alpine:edge": false,
+		"postgres":                        false,
+		"postgres:latest":                 false,
+		"localhost:5000/app":              false,
+		"alpine:edge":                     false,
 	} {
 		assert.Equal(t, want, pinned(image), image)
 	}
