@@ -12,9 +12,9 @@ import (
 // worker exports to Prometheus), and adds namespace, task_queue and workflow_type.
 const (
 	// MetricRecords counts records reaching an outcome, tagged tenant, flow and outcome
-	// (committed, updated, skipped, needs_fix, failed). A record that needs a fix and
-	// commits after the retry counts once as needs_fix and once as committed. Dry runs
-	// are not counted. Prometheus: fortspeed_records_total.
+	// (committed, updated, skipped, needs_fix, failed). needs_fix counts each time a
+	// record is parked, so one fixed and retried counts as needs_fix and then as its final
+	// outcome. Dry runs are not counted. Prometheus: fortspeed_records_total.
 	MetricRecords = "fortspeed_records"
 	// MetricFlowCursor is the cursor of a flow's last completed run as a Unix time, tagged
 	// tenant and flow: every change before it has been read and its record has settled
