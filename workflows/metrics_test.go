@@ -64,7 +64,9 @@ func (c *capturedMetrics) Gauge(name string) client.MetricsGauge {
 	})
 }
 
-func (c *capturedMetrics) Timer(string) client.MetricsTimer { return client.MetricsNopHandler.Timer("") }
+func (c *capturedMetrics) Timer(string) client.MetricsTimer {
+	return client.MetricsNopHandler.Timer("")
+}
 
 // fortspeed returns the captured fortspeed_ metrics.
 func (c *capturedMetrics) fortspeed() map[string]float64 {
