@@ -55,6 +55,9 @@ type OAuthConfig struct {
 	TenantID   string
 	HTTPClient *http.Client
 	Now        func() time.Time
+	// OnRefresh, if set, is told of every token a RefreshingSource asks the endpoint for
+	// (grant_type refresh_token or client_credentials) and of its error, for metrics.
+	OnRefresh func(grant string, err error)
 }
 
 func (c OAuthConfig) now() time.Time {
@@ -163,6 +166,9 @@ func (s *RefreshingSource) refreshLocked(ctx context.Context) (string, error) {
 		return "", &Error{Kind: InvalidGrant, Vendor: s.cfg.Vendor, Op: "refresh token", Message: "no refresh token: authorize the connection first"}
 	}
 	tok, err := requestToken(ctx, s.cfg, form)
+	if s.cfg.OnRefresh != nil {
+		s.cfg.OnRefresh(form.Get("grant_type"), err)
+	}
 	if err != nil {
 		return "", err
 	}

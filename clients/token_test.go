@@ -128,6 +128,26 @@ func TestRefreshIsSingleFlightAcrossCallers(t *testing.T) {
 	}
 }
 
+func TestOnRefreshHearsEveryTokenRequest(t *testing.T) {
+	_, srv := newTokenServer(t, true)
+	var heard []string
+	cfg := OAuthConfig{Vendor: "fortnox", TokenURL: srv.URL, ClientID: "cid", ClientSecret: "sec",
+		OnRefresh: func(grant string, err error) { heard = append(heard, fmt.Sprintf("%s %s", grant, KindOf(err))) }}
+	ctx := context.Background()
+	src := NewRefreshingSource(cfg, Token{RefreshToken: "r0"}, nil)
+	first, err := src.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Token(ctx) // cached: no request
+	src.Refresh(ctx, first)
+	NewRefreshingSource(cfg, Token{RefreshToken: "r0"}, nil).Token(ctx) // r0 was used
+	want := []string{"refresh_token ", "refresh_token ", "refresh_token InvalidGrant"}
+	if fmt.Sprint(heard) != fmt.Sprint(want) {
+		t.Fatalf("OnRefresh heard %q, want %q", heard, want)
+	}
+}
+
 func TestReusedRefreshTokenIsInvalidGrant(t *testing.T) {
 	_, srv := newTokenServer(t, true)
 	cfg := OAuthConfig{Vendor: "fortnox", TokenURL: srv.URL, ClientID: "cid", ClientSecret: "sec"}

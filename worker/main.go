@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
@@ -49,23 +48,26 @@ func run(ctx context.Context) error {
 	}
 	defer logger.Sync()
 
-	var hooks workers.Hooks
+	opts := workers.Options{Env: env, Logger: logger}
 	var reg *prometheus.Registry
 	if cfg.Fortspeed.MetricsAddr != "" {
 		reg = prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		metrics := newVendorMetrics(reg)
-		hooks = workers.Hooks{Fortnox: metrics.hook(workers.VendorFortnox), Lightspeed: metrics.hook(workers.VendorLightspeed)}
+		m, err := newMetrics(reg, logger)
+		if err != nil {
+			return err
+		}
+		defer m.close()
+		opts.Hooks, opts.MetricsHandler = m.hooks(), m.sdk
 	}
-
 	// The process is built before anything listens, so a missing key or credential is the
 	// one line the worker stops with.
-	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: logger, Hooks: hooks})
+	proc, err := workers.New(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
 	defer proc.Close()
 	if reg != nil {
+		reg.MustRegister(newRecordsWaiting(proc.Client(), cfg.Temporal.Namespace, workers.Tenant))
 		_, stopMetrics, err := serveMetrics(cfg.Fortspeed.MetricsAddr, reg, logger)
 		if err != nil {
 			return err
@@ -83,7 +85,11 @@ func serveMetrics(addr string, reg *prometheus.Registry, logger *zap.Logger) (bo
 		return "", nil, fmt.Errorf("FORTSPEED_METRICS_ADDR: listen on %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	// A collector that cannot answer (visibility down) leaves its series out of the scrape
+	// rather than failing the whole scrape.
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		Registry: reg, ErrorHandling: promhttp.ContinueOnError, ErrorLog: zap.NewStdLog(logger),
+	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,22 +1,96 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/otlptranslator"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
+	"go.uber.org/zap"
 
+	"fortspeed/activities"
+	"fortspeed/clients"
 	"fortspeed/clients/fortnox"
 	"fortspeed/clients/lightspeed"
+	"fortspeed/internal/workers"
+	"fortspeed/workflows"
 )
 
-// vendorMetrics counts the vendor clients' requests and pacing waits, so an operator sees
-// how close each connection runs to its rate limit and what the vendors answer.
+// metrics is everything the worker serves on FORTSPEED_METRICS_ADDR, on one registry: the
+// Go runtime, the vendor clients' requests, pacing waits and token requests, and, through
+// an OpenTelemetry meter exported to the same registry, the Temporal SDK's metrics and the
+// workflows' own (workflows.MetricRecords, workflows.MetricFlowCursor).
+type metrics struct {
+	vendor   *vendorMetrics
+	sdk      client.MetricsHandler
+	provider *sdkmetric.MeterProvider
+}
+
+func newMetrics(reg prometheus.Registerer, logger *zap.Logger) (*metrics, error) {
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	exporter, err := otelprom.New(
+		otelprom.WithRegisterer(reg),
+		otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithSuffixes),
+		otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo(),
+		otelprom.WithAggregationSelector(secondsBuckets),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: Prometheus exporter: %w", err)
+	}
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+	sdk := temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
+		Meter: provider.Meter("fortspeed"),
+		// Counters that only go up are Prometheus counters (_total), so rate() works.
+		UseMonotonicCounters: true,
+		// The default panics; a metric that cannot be recorded must not stop a sync.
+		OnError: func(err error) { logger.Warn("metric not recorded", zap.Error(err)) },
+	})
+	return &metrics{vendor: newVendorMetrics(reg), sdk: sdk, provider: provider}, nil
+}
+
+// secondsBuckets gives the SDK's latencies (seconds) buckets from 5 ms to a day: the OTel
+// default is made for milliseconds, and a needs_fix record's workflow lasts days.
+func secondsBuckets(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	if kind == sdkmetric.InstrumentKindHistogram {
+		return sdkmetric.AggregationExplicitBucketHistogram{
+			Boundaries: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 86400},
+		}
+	}
+	return sdkmetric.DefaultAggregationSelector(kind)
+}
+
+// hooks connects the vendor clients and token sources to the metrics.
+func (m *metrics) hooks() workers.Hooks {
+	return workers.Hooks{
+		Fortnox: m.vendor.hook(workers.VendorFortnox), Lightspeed: m.vendor.hook(workers.VendorLightspeed),
+		TokenRefresh: m.vendor.tokenRefresh,
+	}
+}
+
+// close flushes nothing (Prometheus pulls) but releases the meter provider.
+func (m *metrics) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m.provider.Shutdown(ctx)
+}
+
+// vendorMetrics counts the vendor clients' requests, pacing waits and token requests, so
+// an operator sees how close each connection runs to its rate limit and what the vendors
+// answer.
 type vendorMetrics struct {
-	requests     *prometheus.CounterVec
-	duration     *prometheus.HistogramVec
-	throttles    *prometheus.CounterVec
-	throttleWait *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	duration       *prometheus.HistogramVec
+	throttles      *prometheus.CounterVec
+	throttleWait   *prometheus.CounterVec
+	tokenRefreshes *prometheus.CounterVec
 }
 
 func newVendorMetrics(reg prometheus.Registerer) *vendorMetrics {
@@ -38,9 +112,24 @@ func newVendorMetrics(reg prometheus.Registerer) *vendorMetrics {
 			Name: "fortspeed_vendor_throttle_wait_seconds_total",
 			Help: "Time spent waiting for the client's pacer, by vendor and endpoint.",
 		}, []string{"vendor", "endpoint"}),
+		tokenRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fortspeed_token_refreshes_total",
+			Help: "Access tokens asked of a vendor's token endpoint, by vendor, grant (refresh_token, client_credentials) and outcome (ok, or the error kind).",
+		}, []string{"vendor", "grant", "outcome"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.throttles, m.throttleWait)
+	reg.MustRegister(m.requests, m.duration, m.throttles, m.throttleWait, m.tokenRefreshes)
 	return m
+}
+
+func (m *vendorMetrics) tokenRefresh(vendor, grant string, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = string(clients.KindOf(err))
+		if outcome == "" {
+			outcome = "error"
+		}
+	}
+	m.tokenRefreshes.WithLabelValues(vendor, grant, outcome).Inc()
 }
 
 // vendorHook is the Hook of one vendor's client; it satisfies both clients' Hook.
@@ -66,4 +155,55 @@ func (h vendorHook) Request(endpoint string, status int, took time.Duration) {
 func (h vendorHook) Throttle(endpoint string, wait time.Duration) {
 	h.m.throttles.WithLabelValues(h.vendor, endpoint).Inc()
 	h.m.throttleWait.WithLabelValues(h.vendor, endpoint).Add(wait.Seconds())
+}
+
+// recordsWaiting reports, at each scrape, the records that wait for someone now: those
+// parked in needs_fix and those whose latest run failed, per flow. The counters cannot say
+// this (a record counted needs_fix may have committed since), so it asks Temporal's
+// visibility, as `starter status` does. Every replica reports the same figures: the
+// dashboard takes their max.
+type recordsWaiting struct {
+	client    client.Client
+	namespace string
+	tenant    string
+	desc      *prometheus.Desc
+}
+
+const recordsWaitingName = "fortspeed_records_waiting"
+
+// recordsWaitingTimeout bounds the visibility queries of one scrape.
+const recordsWaitingTimeout = 10 * time.Second
+
+func newRecordsWaiting(c client.Client, namespace, tenant string) *recordsWaiting {
+	return &recordsWaiting{client: c, namespace: namespace, tenant: tenant, desc: prometheus.NewDesc(
+		recordsWaitingName,
+		"Records waiting now, by tenant, flow and status: needs_fix (parked for a fix at the source) or failed (latest run failed; a later run starts it again).",
+		[]string{"tenant", "flow", "status"}, nil)}
+}
+
+func (r *recordsWaiting) Describe(ch chan<- *prometheus.Desc) { ch <- r.desc }
+
+func (r *recordsWaiting) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), recordsWaitingTimeout)
+	defer cancel()
+	records := &activities.Records{Client: r.client, Namespace: r.namespace}
+	for _, flow := range workflows.Flows() {
+		query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
+			workflows.SearchAttrTenant, r.tenant, workflows.SearchAttrSyncFlow, flow.ID,
+			workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
+		parked, err := r.client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: r.namespace, Query: query})
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(r.desc, fmt.Errorf("count needs_fix records of %s: %w", flow.ID, err))
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.GaugeValue, float64(parked.GetCount()), r.tenant, flow.ID, string(workflows.StatusNeedsFix))
+		// A negative backoff lists every failed record, due or not.
+		failed, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: r.tenant, Flow: flow.ID,
+			Prefix: workflows.RecordWorkflowID(r.tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(r.desc, fmt.Errorf("list failed records of %s: %w", flow.ID, err))
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.GaugeValue, float64(len(failed.Records)+failed.Waiting), r.tenant, flow.ID, string(workflows.StatusFailed))
+	}
 }

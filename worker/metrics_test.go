@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
+
+	"fortspeed/clients"
 )
 
 func TestVendorMetricsCountRequestsAndThrottles(t *testing.T) {
@@ -44,6 +47,48 @@ func value(t *testing.T, c prometheus.Counter) float64 {
 	var m dto.Metric
 	require.NoError(t, c.Write(&m))
 	return m.GetCounter().GetValue()
+}
+
+func TestTokenRefreshesByOutcome(t *testing.T) {
+	m := newVendorMetrics(prometheus.NewRegistry())
+	m.tokenRefresh("lightspeed", "refresh_token", nil)
+	m.tokenRefresh("lightspeed", "refresh_token", &clients.Error{Kind: clients.InvalidGrant})
+	m.tokenRefresh("fortnox", "client_credentials", errors.New("save rotated token: disk full"))
+	assert.Equal(t, 1.0, value(t, m.tokenRefreshes.WithLabelValues("lightspeed", "refresh_token", "ok")))
+	assert.Equal(t, 1.0, value(t, m.tokenRefreshes.WithLabelValues("lightspeed", "refresh_token", "InvalidGrant")))
+	assert.Equal(t, 1.0, value(t, m.tokenRefreshes.WithLabelValues("fortnox", "client_credentials", "error")))
+}
+
+// The SDK's metrics reach the registry with Prometheus names: counters as counters with
+// _total, timers as histograms in seconds, gauges as gauges, each with the handler's tags.
+func TestSDKMetricsExportToTheRegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := newMetrics(reg, zap.NewNop())
+	require.NoError(t, err)
+	defer m.close()
+	h := m.sdk.WithTags(map[string]string{"flow": "stock"})
+	h.Counter("temporal_workflow_completed").Inc(2)
+	h.Timer("temporal_activity_execution_latency").Record(1500 * time.Millisecond)
+	h.Gauge("fortspeed_flow_cursor_timestamp_seconds").Update(1.7e9)
+
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		got[f.GetName()] = f
+	}
+	require.Contains(t, got, "temporal_workflow_completed_total")
+	assert.Equal(t, dto.MetricType_COUNTER, got["temporal_workflow_completed_total"].GetType())
+	assert.Equal(t, 2.0, got["temporal_workflow_completed_total"].GetMetric()[0].GetCounter().GetValue())
+	require.Contains(t, got, "temporal_activity_execution_latency_seconds")
+	hist := got["temporal_activity_execution_latency_seconds"].GetMetric()[0].GetHistogram()
+	assert.Equal(t, uint64(1), hist.GetSampleCount())
+	assert.InDelta(t, 1.5, hist.GetSampleSum(), 1e-9)
+	require.Contains(t, got, "fortspeed_flow_cursor_timestamp_seconds")
+	gauge := got["fortspeed_flow_cursor_timestamp_seconds"].GetMetric()[0]
+	assert.Equal(t, 1.7e9, gauge.GetGauge().GetValue())
+	assert.Equal(t, "flow", gauge.GetLabel()[0].GetName())
+	assert.Contains(t, got, "go_goroutines", "the Go runtime collector is registered")
 }
 
 func TestServeMetrics(t *testing.T) {

@@ -241,7 +241,11 @@ func (s *saTrail) statusTrail() []string {
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
-	var ts testsuite.WorkflowTestSuite
+	return newEnvOf(t, &testsuite.WorkflowTestSuite{})
+}
+
+func newEnvOf(t *testing.T, ts *testsuite.WorkflowTestSuite) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC))
 	env.SetTestTimeout(30 * time.Second)

@@ -305,6 +305,9 @@ func (r *recordRun) finish(ctx workflow.Context, status Status, targetID, reason
 
 func (r *recordRun) setStatus(ctx workflow.Context, status Status) error {
 	r.status = status
+	if status != StatusRunning && !r.in.DryRun {
+		countRecord(ctx, r.in.Tenant, r.in.Flow, status)
+	}
 	r.showDetails(ctx)
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SyncStatusKey().ValueSet(string(status))); err != nil {
 		return fmt.Errorf("upsert status %s: %w", status, err)

@@ -137,6 +137,14 @@ func (r SyncResult) line() string {
 // after the parent has finished. The last run of a sync sweeps the flow's failed records
 // and starts them again, so nothing that did not commit stays behind the cursor.
 func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
+	res, err := flowSync(ctx, in)
+	if err == nil && !in.DryRun {
+		setFlowCursor(ctx, in.Tenant, in.Flow, res.Cursor)
+	}
+	return res, err
+}
+
+func flowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 	in, flow, err := in.withDefaults()
 	if err != nil {
 		return SyncResult{}, invalidInput("flow sync", err)

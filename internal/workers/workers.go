@@ -47,10 +47,20 @@ const vendorQueueConcurrency = 20
 // workerStopTimeout is how long a stopping worker lets running activities finish.
 const workerStopTimeout = 5 * time.Second
 
-// Hooks receive the vendor clients' request and throttle events, for metrics.
+// Hooks receive the vendor clients' request, throttle and token events, for metrics.
 type Hooks struct {
 	Fortnox    fortnox.Hook
 	Lightspeed lightspeed.Hook
+	// TokenRefresh is told of every token a connection asks its vendor for.
+	TokenRefresh func(vendor, grant string, err error)
+}
+
+// onRefresh is the OnRefresh of vendor's token source.
+func (h Hooks) onRefresh(vendor string) func(grant string, err error) {
+	if h.TokenRefresh == nil {
+		return nil
+	}
+	return func(grant string, err error) { h.TokenRefresh(vendor, grant, err) }
 }
 
 // Options are the dependencies a caller may supply; every zero field is built from the
@@ -64,6 +74,9 @@ type Options struct {
 	Client     client.Client
 	Hooks      Hooks
 	HTTPClient *http.Client
+	// MetricsHandler receives the Temporal SDK's metrics, and the workflows' own through
+	// workflow.GetMetricsHandler, when the process dials its own client; nil: none.
+	MetricsHandler client.MetricsHandler
 }
 
 // Process is a worker process: one Temporal worker per configured task queue.
@@ -130,7 +143,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		return nil, fmt.Errorf("load shop time zone %s: %w", shopLocation, err)
 	}
 	if p.client == nil {
-		if p.client, err = Dial(ctx, cfg, logger); err != nil {
+		if p.client, err = dial(ctx, cfg, logger, opts.MetricsHandler); err != nil {
 			return nil, err
 		}
 		p.ownClient = true
@@ -284,10 +297,15 @@ func (p *Process) Close() {
 
 // Dial connects to Temporal as configured, with the payload codec and logger in place.
 func Dial(ctx context.Context, cfg config.Config, logger *zap.Logger) (client.Client, error) {
+	return dial(ctx, cfg, logger, nil)
+}
+
+func dial(ctx context.Context, cfg config.Config, logger *zap.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := temporalclient.Options(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	opts.MetricsHandler = metrics
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.Temporal.Address, cfg.Temporal.Namespace, err)
@@ -401,6 +419,7 @@ func newFortnoxClient(cfg config.Config, opts Options, conns connections) (*fort
 		return nil, err
 	}
 	oauth := FortnoxOAuth(cfg, opts.HTTPClient)
+	oauth.OnRefresh = opts.Hooks.onRefresh(VendorFortnox)
 	var tokens clients.TokenSource
 	if cfg.Fortnox.TenantID != "" {
 		// A service account mints its tokens with client credentials: nothing to store.
@@ -436,7 +455,9 @@ func newLightspeedClient(cfg config.Config, opts Options, conns connections) (*l
 		}
 		account = n
 	}
-	tokens, err := conns.tokenSource(VendorLightspeed, LightspeedOAuth(cfg, opts.HTTPClient))
+	oauth := LightspeedOAuth(cfg, opts.HTTPClient)
+	oauth.OnRefresh = opts.Hooks.onRefresh(VendorLightspeed)
+	tokens, err := conns.tokenSource(VendorLightspeed, oauth)
 	if err != nil {
 		return nil, err
 	}
