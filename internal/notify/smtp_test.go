@@ -161,4 +161,3 @@ func TestMessageListsDigestLinesAndClipsLongBodies(t *testing.T) {
 	assert.Len(t, []rune(text), slackSectionLimit)
 	assert.True(t, strings.HasSuffix(text, "…"))
 }
-
