@@ -10,6 +10,7 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 )
 
 // Records reads the flows' record workflows from Temporal's visibility store. It talks to
@@ -17,6 +18,8 @@ import (
 type Records struct {
 	Client    client.Client
 	Namespace string
+	// DataConverter reads payloads in histories (needs_fix reasons); nil is the SDK default.
+	DataConverter converter.DataConverter
 	// Backoff is the wait after a record's first failure before the sweep starts it
 	// again; it doubles with every further failure, up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration

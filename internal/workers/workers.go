@@ -99,7 +99,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	if err != nil {
 		return nil, err
 	}
-	notifier, err := newNotifier(cfg, opts.HTTPClient)
+	webhook, email, err := newNotifiers(cfg, opts.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := DataConverter(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -140,10 +144,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		if queue == workflows.TaskQueueFortspeed {
 			workflows.RegisterWorkflows(w)
 			w.RegisterActivityWithOptions(&activities.Notify{
-				Notifier: notifier, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
+				Webhook: webhook, Email: email, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
 			}, activity.RegisterOptions{Name: activities.NotifyPrefix})
 			w.RegisterActivityWithOptions(&activities.Records{
-				Client: p.client, Namespace: cfg.Temporal.Namespace,
+				Client: p.client, Namespace: cfg.Temporal.Namespace, DataConverter: dc,
 				Backoff: sweepBackoff, MaxBackoff: sweepMaxBackoff,
 			}, activity.RegisterOptions{Name: activities.RecordsPrefix})
 			w.RegisterActivityWithOptions(&activities.StockSales{Client: p.client, Namespace: cfg.Temporal.Namespace},
@@ -307,15 +311,21 @@ func Dial(ctx context.Context, cfg config.Config, logger *zap.Logger) (client.Cl
 	return c, nil
 }
 
-func newNotifier(cfg config.Config, hc *http.Client) (notify.Notifier, error) {
-	if cfg.Fortspeed.NotifyWebhookURL == "" {
-		return notify.Nop{}, nil
+// newNotifiers builds the alert channels that are configured; nil for one that is not.
+func newNotifiers(cfg config.Config, hc *http.Client) (webhook, email notify.Notifier, err error) {
+	if u := cfg.Fortspeed.NotifyWebhookURL; u != "" {
+		if webhook, err = notify.NewWebhook(u, hc); err != nil {
+			return nil, nil, fmt.Errorf("FORTSPEED_NOTIFY_WEBHOOK_URL: %w", err)
+		}
 	}
-	wh, err := notify.NewWebhook(cfg.Fortspeed.NotifyWebhookURL, hc)
-	if err != nil {
-		return nil, fmt.Errorf("FORTSPEED_NOTIFY_WEBHOOK_URL: %w", err)
+	if s := cfg.Fortspeed.SMTP; s.Host != "" {
+		email, err = notify.NewSMTP(notify.SMTPConfig{Host: s.Host, Port: s.Port, Username: s.Username,
+			Password: s.Password, From: s.From, To: s.Recipients()})
+		if err != nil {
+			return nil, nil, fmt.Errorf("FORTSPEED_SMTP_*: %w", err)
+		}
 	}
-	return wh, nil
+	return webhook, email, nil
 }
 
 // FortnoxOAuth is the token endpoint of the configured Fortnox app.
