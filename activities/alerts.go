@@ -11,6 +11,7 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 )
 
@@ -180,7 +181,7 @@ func (a *Records) Digest(ctx context.Context, in DigestInput) (DigestResult, err
 	query := fmt.Sprintf("WorkflowType = 'RecordSync' AND Tenant = '%s' AND SyncStatus = 'needs_fix' AND ExecutionStatus = 'Running'", in.Tenant)
 	err := a.listRuns(ctx, query, func(id, runID string) error {
 		waiting++
-		reason, err := a.NeedsFixReason(ctx, id, runID)
+		reason, err := NeedsFixReason(ctx, a.Client, a.DataConverter, id, runID)
 		if err != nil {
 			return err
 		}
@@ -198,7 +199,7 @@ func (a *Records) Digest(ctx context.Context, in DigestInput) (DigestResult, err
 		}
 		for _, r := range res.Records {
 			failed++
-			add(fmt.Sprintf("%s failed: %s", r.WorkflowID, a.CloseReason(ctx, r.WorkflowID)))
+			add(fmt.Sprintf("%s failed: %s", r.WorkflowID, CloseReason(ctx, a.Client, r.WorkflowID)))
 		}
 	}
 	if more > 0 {
@@ -235,9 +236,10 @@ func (a *Records) listRuns(ctx context.Context, query string, each func(id, runI
 	}
 }
 
-// CloseReason is the failure message of the record's last run.
-func (a *Records) CloseReason(ctx context.Context, workflowID string) string {
-	it := a.Client.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+// CloseReason is the failure message of the record's last run. (A function, not a
+// method of Records, whose every method is an activity.)
+func CloseReason(ctx context.Context, c client.Client, workflowID string) string {
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
@@ -252,14 +254,14 @@ func (a *Records) CloseReason(ctx context.Context, workflowID string) string {
 
 // NeedsFixReason is the reason of the record's latest needs_fix notification, which the
 // workflow sends each time the reason changes; else the latest failed step's message.
-// The notification's input is a payload, so it is read with the worker's codec.
-func (a *Records) NeedsFixReason(ctx context.Context, workflowID, runID string) (string, error) {
-	dc := a.DataConverter
+// The notification's input is a payload, so it is read with dc, the worker's codec (nil:
+// the SDK default).
+func NeedsFixReason(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID, runID string) (string, error) {
 	if dc == nil {
 		dc = converter.GetDefaultDataConverter()
 	}
 	reason, failed := "", ""
-	it := a.Client.GetWorkflowHistory(ctx, workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {

@@ -81,13 +81,13 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 		return err
 	}
 	sortRecords(waiting)
-	records := &activities.Records{Client: c, Namespace: namespace, DataConverter: dc}
+	records := &activities.Records{Client: c, Namespace: namespace}
 	if len(waiting) == 0 {
 		fmt.Fprintln(out, "no record waits for a fix")
 	} else {
 		fmt.Fprintf(out, "waiting for a fix (%d); after fixing the data at the source run `starter retry <workflow id>`:\n", len(waiting))
 		for _, ex := range waiting {
-			reason, err := records.NeedsFixReason(ctx, ex.workflowID, ex.runID)
+			reason, err := activities.NeedsFixReason(ctx, c, dc, ex.workflowID, ex.runID)
 			if err != nil {
 				return err
 			}
@@ -119,7 +119,7 @@ func failedRecords(ctx context.Context, records *activities.Records, only string
 	}
 	fmt.Fprintf(out, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(failed))
 	for _, f := range failed {
-		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, records.CloseReason(ctx, f.WorkflowID))
+		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, activities.CloseReason(ctx, records.Client, f.WorkflowID))
 	}
 	return nil
 }
