@@ -39,8 +39,12 @@ type fakeSteps struct {
 	commitIn  []activities.CommitInput
 	fetchIn   []activities.FetchInput
 	batchIn   []activities.CheckExistsBatchInput
+	// notifyIn are the needs_fix notifications on the webhook channel (each alert goes to
+	// every channel; count("notify") counts alerts, count("notify:email") the e-mail copies);
+	// alertIn every other alert, on every channel.
 	notifyIn  []activities.NotifyInput
-	notifyErr error
+	notifyErr error // the webhook's answer
+	alertIn   []activities.NotifyInput
 }
 
 func (f *fakeSteps) record(ctx context.Context, step string) int {
@@ -156,12 +160,23 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, flow Flow) {
 
 func (f *fakeSteps) registerNotify(env activityRegistry) {
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+		if in.Channel == activities.ChannelEmail {
+			f.record(ctx, "notify:email")
+			return activities.NotifyResult{Summary: "notify: no email configured"}, nil
+		}
 		f.record(ctx, "notify")
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.notifyIn = append(f.notifyIn, in)
 		return activities.NotifyResult{Summary: "posted to the webhook"}, f.notifyErr
 	}, activity.RegisterOptions{Name: activities.NotifyNeedsFix})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+		f.record(ctx, "alert:"+in.Status)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.alertIn = append(f.alertIn, in)
+		return activities.NotifyResult{Summary: "sent " + in.Status}, nil
+	}, activity.RegisterOptions{Name: activities.NotifyAlert})
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error) {
 		n := f.record(ctx, "sweep")
 		if f.sweep != nil {

@@ -44,6 +44,8 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(CustomerUpsert, workflow.RegisterOptions{Name: WorkflowCustomerUpsert})
 	r.RegisterWorkflowWithOptions(FlowSync, workflow.RegisterOptions{Name: LegacyOrdersSync})
 	r.RegisterWorkflowWithOptions(RecordSync, workflow.RegisterOptions{Name: LegacyOrderSync})
+	r.RegisterWorkflowWithOptions(AlertsCheck, workflow.RegisterOptions{Name: WorkflowAlertsCheck})
+	r.RegisterWorkflowWithOptions(AlertsDigest, workflow.RegisterOptions{Name: WorkflowAlertsDigest})
 }
 
 // RecordInput syncs one record. The waits come from the settings; zero means the default.
@@ -129,6 +131,7 @@ func RecordSync(ctx workflow.Context, in RecordInput) (RecordResult, error) {
 		workflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 		logger:     log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow, "sourceID", key),
 		memos:      map[string]stepMemo{},
+		alerted:    map[string]string{},
 	}
 	return r.run(ctx)
 }
@@ -153,7 +156,11 @@ type recordRun struct {
 
 	memos map[string]stepMemo // step name → its last clean run
 
-	notified string // the needs_fix reason last notified
+	notified string // the needs_fix reason last notified (runs recorded before changeAlerts)
+	// alerted is, per channel, the status and reason it last took: a record is alerted
+	// once per state and reason however often it is retried, and a channel that was down
+	// is offered the alert again at the next chance.
+	alerted map[string]string
 	parked   bool   // the parent has been told this record waits
 }
 
@@ -187,6 +194,7 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			if serr := r.finish(ctx, StatusFailed, "", msg); serr != nil {
 				r.logger.Error("record the failed status", "error", serr)
 			}
+			r.alertFailed(ctx, msg)
 			return RecordResult{}, temporal.NewNonRetryableApplicationError(msg, activities.ErrorTypeSyncFailed, err)
 		}
 		if r.in.DryRun {
@@ -196,7 +204,7 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			}
 			return RecordResult{Status: StatusNeedsFix, Reason: reason}, nil
 		}
-		if err := r.park(ctx, reason); err != nil {
+		if err := r.park(ctx, reason, isReauthorize(err)); err != nil {
 			return RecordResult{}, err
 		}
 		if !r.waitForRetry(ctx) {
@@ -204,6 +212,7 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			if err := r.finish(ctx, StatusFailed, "", msg); err != nil {
 				return RecordResult{}, err
 			}
+			r.alertFailed(ctx, msg)
 			return RecordResult{}, temporal.NewNonRetryableApplicationError(msg, activities.ErrorTypeNeedsFixTimeout, nil)
 		}
 		r.note(ctx, "retry", "signal received; re-reading the record from "+r.flow.Source)
@@ -223,15 +232,22 @@ func (r *recordRun) attempt(ctx workflow.Context) (RecordResult, error) {
 	return r.flow.attempt(ctx, r)
 }
 
-// park makes the record needs_fix: status, details, one notification per distinct reason,
-// and a signal that frees the parent's slot.
-func (r *recordRun) park(ctx workflow.Context, reason string) error {
+// park makes the record needs_fix: status, details, one notification per distinct reason
+// (reauthorize_required when a refused authorization is the reason), and a signal that
+// frees the parent's slot.
+func (r *recordRun) park(ctx workflow.Context, reason string, reauthorize bool) error {
 	r.note(ctx, "needs_fix", reason)
 	if err := r.setStatus(ctx, StatusNeedsFix); err != nil {
 		return err
 	}
 	r.logger.Warn("record needs a fix at the source", "reason", reason)
-	if reason != r.notified {
+	status := StatusNeedsFix
+	if reauthorize {
+		status = activities.AlertReauthorize
+	}
+	if workflow.GetVersion(ctx, changeAlerts, workflow.DefaultVersion, 1) >= 1 {
+		r.alert(ctx, activities.NotifyNeedsFix, status, reason)
+	} else if reason != r.notified {
 		opts := NotifyActivityOptions()
 		opts.Summary = "notify: needs_fix " + r.key
 		var sent activities.NotifyResult
@@ -258,6 +274,38 @@ func (r *recordRun) park(ctx workflow.Context, reason string) error {
 		}
 	}
 	return nil
+}
+
+// alert offers the record's state to every channel that has not yet taken this status
+// and reason, and notes each answer in the details.
+func (r *recordRun) alert(ctx workflow.Context, activity string, status Status, reason string) {
+	key := string(status) + ": " + reason
+	in := activities.NotifyInput{Tenant: r.in.Tenant, Flow: r.in.Flow, WorkflowID: r.workflowID, SourceID: r.key,
+		Status: string(status), Reason: reason}
+	for _, res := range sendAlert(ctx, activity, in, func(ch string) bool { return r.alerted[ch] == key }) {
+		if res.err != nil {
+			// The record is visible in the UI either way; a dead channel must not turn a
+			// fixable record into a failed one.
+			r.logger.Error("alert not sent", "channel", res.channel, "status", status, "error", res.err)
+			r.note(ctx, "notify", res.channel+" not sent: "+oneLine(res.err.Error()))
+			continue
+		}
+		r.alerted[res.channel] = key
+		r.note(ctx, "notify", res.summary)
+	}
+}
+
+// alertFailed alerts the record's failure, on its first failed run only: the sweep starts
+// a failed record again with its count of failures, and each of those runs failing again
+// is the same failed record, shown by `starter status` and the digest.
+func (r *recordRun) alertFailed(ctx workflow.Context, reason string) {
+	if r.in.DryRun || r.in.Failures > 0 {
+		return
+	}
+	if workflow.GetVersion(ctx, changeAlerts, workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	r.alert(ctx, activities.NotifyAlert, StatusFailed, reason)
 }
 
 // waitForRetry waits for the retry signal up to NeedsFixWait and reports whether it came.

@@ -135,13 +135,22 @@ func (r SyncResult) line() string {
 // starts one RecordSync child per record, at most MaxConcurrent at a time. A child that
 // reaches needs_fix frees its slot (it tells the parent by signal) and goes on waiting
 // after the parent has finished. The last run of a sync sweeps the flow's failed records
-// and starts them again, so nothing that did not commit stays behind the cursor.
+// and starts them again, so nothing that did not commit stays behind the cursor. A run that
+// fails is alerted, once per streak of failed scheduled runs.
 func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
+	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
+	res, err := flowSync(ctx, in, logger)
+	if err != nil {
+		alertFlowFailed(ctx, in, err, logger)
+	}
+	return res, err
+}
+
+func flowSync(ctx workflow.Context, in SyncInput, logger log.Logger) (SyncResult, error) {
 	in, flow, err := in.withDefaults()
 	if err != nil {
 		return SyncResult{}, invalidInput("flow sync", err)
 	}
-	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
 	if flow.sync != nil {
 		return flow.sync(ctx, in, flow, logger)
 	}
