@@ -31,14 +31,14 @@ type fakeSteps struct {
 	batch    func(n int, in activities.CheckExistsBatchInput) (activities.CheckExistsBatchResult, error)
 	sweep    func(n int, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error)
 
-	mu        sync.Mutex
-	counts    map[string]int
-	queues    map[string]string // step → task queue of its last call
-	enrichIn  []activities.EnrichInput
-	customIn  []activities.UpsertCustomerInput
-	commitIn  []activities.CommitInput
-	fetchIn   []activities.FetchInput
-	batchIn   []activities.CheckExistsBatchInput
+	mu       sync.Mutex
+	counts   map[string]int
+	queues   map[string]string // step → task queue of its last call
+	enrichIn []activities.EnrichInput
+	customIn []activities.UpsertCustomerInput
+	commitIn []activities.CommitInput
+	fetchIn  []activities.FetchInput
+	batchIn  []activities.CheckExistsBatchInput
 	// notifyIn are the needs_fix notifications on the webhook channel (each alert goes to
 	// every channel; count("notify") counts alerts, count("notify:email") the e-mail copies);
 	// alertIn every other alert, on every channel.

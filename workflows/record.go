@@ -161,7 +161,7 @@ type recordRun struct {
 	// once per state and reason however often it is retried, and a channel that was down
 	// is offered the alert again at the next chance.
 	alerted map[string]string
-	parked   bool   // the parent has been told this record waits
+	parked  bool // the parent has been told this record waits
 }
 
 // maxDetailLines bounds the details log so a record retried many times stays readable.
