@@ -119,7 +119,7 @@ func failedRecords(ctx context.Context, records *activities.Records, only string
 	}
 	fmt.Fprintf(out, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(failed))
 	for _, f := range failed {
-		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, activities.CloseReason(ctx, records.Client, f.WorkflowID))
+		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, f.LastFailure)
 	}
 	return nil
 }

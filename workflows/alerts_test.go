@@ -162,3 +162,30 @@ func TestAlertsDigestFailsWhenAChannelFails(t *testing.T) {
 	assert.True(t, errors.As(err, &app))
 	assert.Contains(t, err.Error(), "digest by webhook")
 }
+
+// TestSweptRecordAlertsOnlyANewReason: a record the sweep starts again after its needs_fix
+// wait ran out is not alerted again for the reason its last run failed with; a new reason
+// is alerted.
+func TestSweptRecordAlertsOnlyANewReason(t *testing.T) {
+	for name, tc := range map[string]struct {
+		last string
+		want int
+	}{
+		"same reason": {last: "needs_fix not retried within 168h0m0s: no e-mail and no default customer", want: 0},
+		"new reason":  {last: "commit: Fortnox answered 503", want: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := newEnv(t)
+			steps := &fakeSteps{enrich: func(int, activities.EnrichInput) (activities.EnrichResult, error) {
+				return activities.EnrichResult{}, activities.NeedsFixError("no e-mail and no default customer")
+			}}
+			steps.register(env, mustFlow(t, FlowOrdersToLightspeed))
+			watchSearchAttributes(env)
+			env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToLightspeed,
+				Source: orderRecord("17", "MUG"), Failures: 1, LastFailure: tc.last, NeedsFixWait: time.Hour})
+			require.Error(t, env.GetWorkflowError(), "the wait runs out")
+			assert.Equal(t, tc.want, steps.count("notify"))
+			assert.Empty(t, steps.alertIn, "the failure of a swept record is not alerted again")
+		})
+	}
+}

@@ -65,9 +65,10 @@ type RecordInput struct {
 	PageCheck *PageCheck `json:"page_check,omitempty"`
 	// RetryBudget bounds each vendor step's retries (SyncInput.RetryBudget).
 	RetryBudget time.Duration `json:"retry_budget,omitempty"`
-	// Failures is how many earlier runs of the record failed; set by the sweep that
-	// started it again.
-	Failures int `json:"failures,omitempty"`
+	// Failures is how many earlier runs of the record failed, and LastFailure the last
+	// one's message; set by the sweep that started it again.
+	Failures    int    `json:"failures,omitempty"`
+	LastFailure string `json:"last_failure,omitempty"`
 }
 
 // PageCheck is the page lookup's answer for one record: whether the target has Reference,
@@ -280,6 +281,12 @@ func (r *recordRun) park(ctx workflow.Context, reason string, reauthorize bool) 
 // and reason, and notes each answer in the details.
 func (r *recordRun) alert(ctx workflow.Context, activity string, status Status, reason string) {
 	key := string(status) + ": " + reason
+	if r.in.Failures > 0 && strings.Contains(r.in.LastFailure, reason) {
+		// The run the sweep restarted failed for this reason (its needs_fix wait ran out),
+		// which was alerted then.
+		r.note(ctx, "notify", "alerted by an earlier run; not sent again")
+		return
+	}
 	in := activities.NotifyInput{Tenant: r.in.Tenant, Flow: r.in.Flow, WorkflowID: r.workflowID, SourceID: r.key,
 		Status: string(status), Reason: reason}
 	for _, res := range sendAlert(ctx, activity, in, func(ch string) bool { return r.alerted[ch] == key }) {
@@ -297,7 +304,7 @@ func (r *recordRun) alert(ctx workflow.Context, activity string, status Status, 
 
 // alertFailed alerts the record's failure, on its first failed run only: the sweep starts
 // a failed record again with its count of failures, and each of those runs failing again
-// is the same failed record, shown by `starter status` and the digest.
+// is the same failed record, listed by `starter status` and the digest.
 func (r *recordRun) alertFailed(ctx workflow.Context, reason string) {
 	if r.in.DryRun || r.in.Failures > 0 {
 		return

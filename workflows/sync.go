@@ -194,7 +194,7 @@ func flowSync(ctx workflow.Context, in SyncInput, logger log.Logger) (SyncResult
 			if c, ok := checked[rec.ID]; ok {
 				known = &c
 			}
-			fan.start(ctx, rec, known, 0)
+			fan.start(ctx, rec, known, activities.FailedRecord{})
 		}
 		if page.Cursor.After(result.Cursor) {
 			result.Cursor = page.Cursor
@@ -337,7 +337,7 @@ func sweepFailed(ctx workflow.Context, fan *fanOut, flow Flow, in SyncInput, log
 		return
 	}
 	for _, rec := range res.Records {
-		if fan.start(ctx, activities.Record{ID: rec.SourceID}, nil, rec.Failures) {
+		if fan.start(ctx, activities.Record{ID: rec.SourceID}, nil, rec) {
 			fan.result.Swept++
 		}
 	}
@@ -379,8 +379,8 @@ func newFanOut(ctx workflow.Context, flow Flow, in SyncInput, engine workflow.Ve
 }
 
 // start starts the record's child unless this run already did; it reports whether it did.
-// failures is how many runs of the record failed before (the sweep's count).
-func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageCheck, failures int) bool {
+// failed is the sweep's account of the record's failed runs (zero when it was fetched).
+func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageCheck, failed activities.FailedRecord) bool {
 	id, err := f.flow.RecordWorkflowID(f.in.Tenant, rec.ID)
 	if err != nil {
 		f.result.Invalid++
@@ -391,7 +391,7 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		id = DryRunWorkflowID(id, workflow.GetInfo(ctx).WorkflowExecution.RunID)
 	}
 	if f.seen[id] {
-		if failures == 0 {
+		if failed.Failures == 0 {
 			f.result.Duplicates++
 		}
 		return false
@@ -411,7 +411,8 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		ProductRecheck: f.in.ProductRecheck,
 		NeedsFixWait:   f.in.NeedsFixWait,
 		PageCheck:      known,
-		Failures:       failures,
+		Failures:       failed.Failures,
+		LastFailure:    failed.LastFailure,
 		RetryBudget:    f.in.RetryBudget,
 	}
 	childType := WorkflowRecordSync
