@@ -74,8 +74,8 @@ func (a *Records) Health(ctx context.Context, in HealthInput) (HealthResult, err
 			res.Problems = append(res.Problems, Problem{
 				Key:    "paused:" + f.ScheduleID + ":" + st.Note,
 				Status: AlertSchedulePaused, Flow: f.Flow, ScheduleID: f.ScheduleID,
-				Reason: fmt.Sprintf("schedule %s is paused%s, note %q, since %s: the flow does not run until it is unpaused",
-					f.ScheduleID, a.pausedBy(ctx, f.ScheduleID), st.Note, desc.Info.LastUpdateAt.UTC().Format(time.RFC3339)),
+				Reason: fmt.Sprintf("schedule %s is paused%s, note %q: the flow does not run until it is unpaused",
+					f.ScheduleID, a.pausedBy(ctx, f.ScheduleID), st.Note),
 			})
 			continue // a paused flow lags by design; the pause is the alert
 		}
@@ -101,26 +101,27 @@ func (a *Records) Health(ctx context.Context, in HealthInput) (HealthResult, err
 	return res, nil
 }
 
-// pausedBy names who last changed the schedule, as " by <identity>". Temporal keeps no
-// such field on a schedule; the server's scheduler workflow (temporal-sys-scheduler:<id>)
+// pausedBy says who paused the schedule and when, as " by <identity> at <time>". Temporal
+// keeps neither on a schedule; the server's scheduler workflow (temporal-sys-scheduler:<id>)
 // records each pause as a "patch" signal with the caller's identity. Where that history
 // cannot be read (another scheduler implementation, no permission) it says so.
 func (a *Records) pausedBy(ctx context.Context, scheduleID string) string {
+	const unknown = " (who paused it is not recorded by this server)"
 	it := a.Client.GetWorkflowHistory(ctx, "temporal-sys-scheduler:"+scheduleID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	who := ""
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
-			return " (who paused it is not recorded by this server)"
+			return unknown
 		}
 		if s := ev.GetWorkflowExecutionSignaledEventAttributes(); s != nil && s.GetSignalName() == "patch" && s.GetIdentity() != "" {
-			who = s.GetIdentity()
+			who = fmt.Sprintf(" by %s at %s", s.GetIdentity(), ev.GetEventTime().AsTime().UTC().Format(time.RFC3339))
 		}
 	}
 	if who == "" {
-		return " (who paused it is not recorded by this server)"
+		return unknown
 	}
-	return " by " + who
+	return who
 }
 
 // DigestFlow is one flow of the digest: its id and the workflow id prefix of its records.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enums "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 
 	"fortspeed/activities"
@@ -60,6 +62,7 @@ func TestAlerts(t *testing.T) {
 	}
 	assert.Equal(t, 1, signals, "the record was retried before its wait ran out")
 	assert.Equal(t, 2, notifies, "two parks, one needs_fix notification per channel")
+	replayAndRecord(ctx, t, s, record, "record-sync-to-fortnox-alerts-failed.json")
 
 	// The connection: another holder rotated the worker's Lightspeed refresh token (it is
 	// single use) and the access token expired. Two scheduled runs fail on it.
@@ -70,6 +73,7 @@ func TestAlerts(t *testing.T) {
 		require.NoError(t, flowSchedule.Trigger(ctx, client.ScheduleTriggerOptions{}))
 		s.waitScheduled(ctx, flowSchedule.GetID(), enums.WORKFLOW_EXECUTION_STATUS_FAILED, n)
 	}
+	s.recordScheduled(ctx, t, flowSchedule.GetID(), "flow-sync-alerts-reauthorize-again.json", "flow-sync-alerts-reauthorize.json")
 
 	// The check: the flow's schedule paused with a note, products never run (lag 1ms),
 	// orders-to-lightspeed without a lag alert. Two scheduled checks.
@@ -89,6 +93,7 @@ func TestAlerts(t *testing.T) {
 		require.NoError(t, check.Trigger(ctx, client.ScheduleTriggerOptions{}))
 		s.waitScheduled(ctx, check.GetID(), enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, n)
 	}
+	s.recordScheduled(ctx, t, check.GetID(), "alerts-check-held.json", "alerts-check.json")
 
 	// The digest.
 	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "default:alerts-digest:test", TaskQueue: workflows.TaskQueueFortspeed},
@@ -96,7 +101,11 @@ func TestAlerts(t *testing.T) {
 	require.NoError(t, err)
 	var digest activities.DigestResult
 	require.NoError(t, run.Get(ctx, &digest))
+	replayAndRecord(ctx, t, s, run.GetID(), "alerts-digest.json")
 
+	for _, text := range s.webhook.texts() {
+		t.Logf("alert: %s", text)
+	}
 	alerts := []struct {
 		name  string
 		parts []string
@@ -143,6 +152,20 @@ func (s *stack) createTestSchedule(ctx context.Context, id, workflowType string,
 		}
 	})
 	return h
+}
+
+// recordScheduled replays (and with FORTSPEED_RECORD_HISTORIES stores) the runs of the
+// schedule, newest first, as files.
+func (s *stack) recordScheduled(ctx context.Context, t *testing.T, id string, files ...string) {
+	t.Helper()
+	runs := s.executions(ctx, fmt.Sprintf("TemporalScheduledById = '%s'", id))
+	require.Len(t, runs, len(files), "runs of %s", id)
+	slices.SortFunc(runs, func(a, b *workflowpb.WorkflowExecutionInfo) int {
+		return b.GetStartTime().AsTime().Compare(a.GetStartTime().AsTime())
+	})
+	for i, run := range runs {
+		replayAndRecordRun(ctx, t, s, run.GetExecution().GetWorkflowId(), run.GetExecution().GetRunId(), files[i])
+	}
 }
 
 // waitScheduled waits until n runs of the schedule have ended with status.
