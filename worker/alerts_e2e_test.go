@@ -27,9 +27,9 @@ import (
 // TestAlerts drives every alert through the real stack, to a local webhook receiver and a
 // local SMTP server, and finds each alert on both, once: a record in needs_fix that is
 // retried and needs the same fix again, the same record failing when its wait runs out, a
-// connection whose refresh token was used up elsewhere (two scheduled runs fail, one
-// alert), a paused schedule and a lagging flow (two runs of the alert check, one alert
-// each), and the digest.
+// connection whose refresh token was used up elsewhere and a vendor that answers only 5xx
+// (two scheduled runs fail on each, one alert each), a paused schedule and a lagging flow
+// (two runs of the alert check, one alert each), and the digest.
 func TestAlerts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole-stack test")
@@ -37,7 +37,7 @@ func TestAlerts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	s := startStack(t, stackOptions{settings: badSettings, webhook: true, smtp: true,
-		productWait: 2 * time.Second, productRecheck: time.Second, needsFixWait: 20 * time.Second})
+		productWait: 2 * time.Second, productRecheck: time.Second, needsFixWait: 20 * time.Second, retryBudget: 5 * time.Second})
 	s.startWorker()
 	fx, ls := s.fortnoxState(ctx), s.lightspeedState(ctx)
 	line := lsNewLine{itemID: anyItem(t, fx, ls).ItemID, qty: 1, price: "149.00"}
@@ -74,6 +74,19 @@ func TestAlerts(t *testing.T) {
 		s.waitScheduled(ctx, flowSchedule.GetID(), enums.WORKFLOW_EXECUTION_STATUS_FAILED, n)
 	}
 	s.recordScheduled(ctx, t, flowSchedule.GetID(), "flow-sync-alerts-reauthorize-again.json", "flow-sync-alerts-reauthorize.json")
+	replayAndRecord(ctx, t, s, workflows.ConnectionAlertID(workflows.DefaultTenant, workers.VendorLightspeed), "connection-alert.json")
+
+	// A flow run failing: Fortnox answers every call with a 5xx until the retry budget is
+	// spent. Two scheduled runs fail.
+	toLightspeed := s.createTestSchedule(ctx, workflows.ScheduleID(workflows.DefaultTenant, workflows.FlowOrdersToLightspeed),
+		workflows.WorkflowFlowSync, s.syncInput(workflows.FlowOrdersToLightspeed, since))
+	s.setFaults(ctx, testapi.Faults{ErrorRate: 1}, testapi.Faults{})
+	for n := int64(1); n <= 2; n++ {
+		require.NoError(t, toLightspeed.Trigger(ctx, client.ScheduleTriggerOptions{}))
+		s.waitScheduled(ctx, toLightspeed.GetID(), enums.WORKFLOW_EXECUTION_STATUS_FAILED, n)
+	}
+	s.setFaults(ctx, testapi.Faults{}, testapi.Faults{})
+	s.recordScheduled(ctx, t, toLightspeed.GetID(), "flow-sync-alerts-failed-again.json", "flow-sync-alerts-failed.json")
 
 	// The check: the flow's schedule paused with a note, products never run (lag 1ms),
 	// orders-to-lightspeed without a lag alert. Two scheduled checks.
@@ -81,12 +94,10 @@ func TestAlerts(t *testing.T) {
 	require.NoError(t, flowSchedule.Pause(ctx, client.SchedulePauseOptions{Note: note}))
 	products := workflows.ScheduleID(workflows.DefaultTenant, workflows.FlowProducts)
 	s.createTestSchedule(ctx, products, workflows.WorkflowFlowSync, s.syncInput(workflows.FlowProducts, since))
-	toLightspeed := workflows.ScheduleID(workflows.DefaultTenant, workflows.FlowOrdersToLightspeed)
-	s.createTestSchedule(ctx, toLightspeed, workflows.WorkflowFlowSync, s.syncInput(workflows.FlowOrdersToLightspeed, since))
 	check := s.createTestSchedule(ctx, workflows.AlertsScheduleID(workflows.DefaultTenant), workflows.WorkflowAlertsCheck,
 		workflows.AlertsCheckInput{Tenant: workflows.DefaultTenant, Flows: []activities.HealthFlow{
 			{Flow: workflows.FlowOrdersToFortnox, ScheduleID: flowSchedule.GetID(), Lag: time.Millisecond},
-			{Flow: workflows.FlowOrdersToLightspeed, ScheduleID: toLightspeed},
+			{Flow: workflows.FlowOrdersToLightspeed, ScheduleID: toLightspeed.GetID()},
 			{Flow: workflows.FlowProducts, ScheduleID: products, Lag: time.Millisecond},
 		}})
 	for n := int64(1); n <= 2; n++ {
@@ -112,7 +123,9 @@ func TestAlerts(t *testing.T) {
 	}{
 		{"needs_fix", []string{record + " is needs_fix", "Gift Card"}},
 		{"failed", []string{record + " is failed", "needs_fix not retried within 20s", "Gift Card"}},
-		{"re-authorization", []string{"default:orders-to-fortnox-", "is reauthorize_required", "re-authorization needed (starter connect)", "lightspeed"}},
+		{"re-authorization", []string{"default:alerts:connection:lightspeed is reauthorize_required",
+			"lightspeed refused fortspeed's authorization (met by default:orders-to-fortnox-", "run `starter connect lightspeed`", "invalid_grant"}},
+		{"flow run failed", []string{"default:orders-to-lightspeed-", "is flow_failed", "fortnox: list a page of changed orders: Transient"}},
 		{"paused schedule", []string{"default:orders-to-fortnox is schedule_paused", fmt.Sprintf("note %q", note), "paused by "}},
 		{"lag", []string{"default:products is lagging", "no run of products has succeeded for more than 1ms"}},
 		{"digest", []string{"default:alerts-digest is digest", "1 failed"}},
@@ -123,7 +136,7 @@ func TestAlerts(t *testing.T) {
 	}
 	assert.Len(t, s.webhook.texts(), len(alerts), "nothing else by webhook: %q", s.webhook.texts())
 	assert.Len(t, s.smtp.Messages(), len(alerts), "nothing else by e-mail")
-	assert.Empty(t, s.webhook.mentioning("orders-to-lightspeed"), "a flow without a lag alert")
+	assert.Empty(t, s.webhook.mentioning("default:orders-to-lightspeed is lagging"), "a flow without a lag alert")
 	for _, m := range s.mailsMentioning("is digest") {
 		assert.Contains(t, m, "- "+record+" failed: needs_fix not retried within 20s", "the digest lists the failed record")
 	}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -19,11 +21,17 @@ import (
 // are alerted.
 const changeAlerts = "alerts"
 
-// The workflow type names of the periodic alert check and the daily digest.
+// The workflow type names of the periodic alert check, the daily digest and a
+// connection's re-authorization alert.
 const (
-	WorkflowAlertsCheck  = "AlertsCheck"
-	WorkflowAlertsDigest = "AlertsDigest"
+	WorkflowAlertsCheck     = "AlertsCheck"
+	WorkflowAlertsDigest    = "AlertsDigest"
+	WorkflowConnectionAlert = "ConnectionAlert"
 )
+
+// ConnectionAlertQuiet is how long a connection's re-authorization alert holds off the
+// next one while records and runs keep meeting the refusal.
+const ConnectionAlertQuiet = 24 * time.Hour
 
 // AlertChannels are the channels every alert is offered to, each in an activity of its
 // own; a channel that is not configured answers so at once.
@@ -69,7 +77,7 @@ func sendAlert(ctx workflow.Context, name string, in activities.NotifyInput, ski
 // alertFlowFailed tells the operator that a flow's parent run failed, once per streak of
 // failed scheduled runs: the schedule hands each run the previous run's failure
 // (workflow.GetLastError), and a run after a failed one stays quiet. A failure whose cause
-// is a refused authorization is a reauthorize_required alert naming the vendor's error.
+// is a refused authorization is the connection's alert instead.
 func alertFlowFailed(ctx workflow.Context, in SyncInput, runErr error, logger log.Logger) {
 	if in.DryRun || workflow.IsContinueAsNewError(runErr) || temporal.IsCanceledError(runErr) {
 		return
@@ -77,23 +85,92 @@ func alertFlowFailed(ctx workflow.Context, in SyncInput, runErr error, logger lo
 	if workflow.GetVersion(ctx, changeAlerts, workflow.DefaultVersion, 1) < 1 {
 		return
 	}
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	if isReauthorize(runErr) {
+		alertConnection(ctx, in.Tenant, in.Flow, id, runErr, logger)
+		return
+	}
 	if workflow.GetLastError(ctx) != nil {
 		logger.Info("flow run failed again; the first failure of the streak was alerted", "error", runErr)
 		return
 	}
-	status, reason := activities.AlertFlowFailed, rootCause(runErr)
-	if isReauthorize(runErr) {
-		status = activities.AlertReauthorize
-		reason = "re-authorization needed (starter connect), the flow stops until then: " + reason
-	}
-	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	for _, res := range sendAlert(ctx, activities.NotifyAlert, activities.NotifyInput{
-		Tenant: in.Tenant, Flow: in.Flow, WorkflowID: id, Status: status, Reason: reason,
+		Tenant: in.Tenant, Flow: in.Flow, WorkflowID: id, Status: activities.AlertFlowFailed, Reason: rootCause(runErr),
 	}, nil) {
 		if res.err != nil {
 			logger.Error("flow failure alert not sent", "channel", res.channel, "error", res.err)
 		}
 	}
+}
+
+// ConnectionAlertID is the workflow id of a connection's re-authorization alert.
+func ConnectionAlertID(tenant, vendor string) string { return tenant + ":alerts:connection:" + vendor }
+
+// ConnectionAlertInput is a refused authorization that a record or flow run (MetBy) met.
+type ConnectionAlertInput struct {
+	Tenant string `json:"tenant"`
+	Vendor string `json:"vendor"`
+	Flow   string `json:"flow"`
+	MetBy  string `json:"met_by"`
+	Reason string `json:"reason"`
+	// Quiet overrides ConnectionAlertQuiet.
+	Quiet time.Duration `json:"quiet,omitempty"`
+}
+
+// ConnectionAlert alerts that a connection needs re-authorization, then holds its workflow
+// id for a quiet time: each record and run that meets the refusal meanwhile starts it again,
+// which does nothing while it runs, so a dead connection is one alert a day, not one per
+// record.
+func ConnectionAlert(ctx workflow.Context, in ConnectionAlertInput) error {
+	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "vendor", in.Vendor)
+	reason := fmt.Sprintf("%s refused fortspeed's authorization (met by %s); run `starter connect %s`, then `starter retry` the records waiting for it: %s",
+		in.Vendor, in.MetBy, in.Vendor, in.Reason)
+	for _, res := range sendAlert(ctx, activities.NotifyAlert, activities.NotifyInput{
+		Tenant: in.Tenant, Flow: in.Flow, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		Status: activities.AlertReauthorize, Reason: reason,
+	}, nil) {
+		if res.err != nil {
+			logger.Error("re-authorization alert not sent", "channel", res.channel, "error", res.err)
+		}
+	}
+	quiet := in.Quiet
+	if quiet <= 0 {
+		quiet = ConnectionAlertQuiet
+	}
+	return workflow.NewTimerWithOptions(ctx, quiet, workflow.TimerOptions{
+		Summary: "quiet: further refusals of this connection are not alerted again",
+	}).Get(ctx, nil)
+}
+
+// alertConnection starts the connection's alert unless it already runs (then the refusal
+// was alerted within the quiet time). It waits only for the start: the alert outlives the
+// record or run that met the refusal.
+func alertConnection(ctx workflow.Context, tenant, flow, metBy string, cause error, logger log.Logger) {
+	vendor := vendorOf(cause)
+	opts := workflow.ChildWorkflowOptions{
+		WorkflowID:            ConnectionAlertID(tenant, vendor),
+		TaskQueue:             TaskQueueFortspeed,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+		StaticSummary:         "re-authorization alert: " + vendor,
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), WorkflowConnectionAlert, ConnectionAlertInput{
+		Tenant: tenant, Vendor: vendor, Flow: flow, MetBy: metBy, Reason: rootCause(cause),
+	})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !isAlreadyStarted(err) {
+		logger.Error("re-authorization alert not started", "vendor", vendor, "error", err)
+	}
+}
+
+// vendorOf names the vendor of a client error: its message begins with it ("lightspeed:
+// refresh token: InvalidGrant …", clients.Error).
+func vendorOf(err error) string {
+	vendor, _, _ := strings.Cut(rootCause(err), ":")
+	switch vendor {
+	case "fortnox", "lightspeed":
+		return vendor
+	}
+	return "unknown"
 }
 
 // rootCause is the message of the innermost error: the vendor's or the step's own words,

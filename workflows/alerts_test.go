@@ -40,7 +40,9 @@ func TestRecordFailureIsAlertedOnTheFirstFailedRunOnly(t *testing.T) {
 	}
 }
 
-func TestRecordRefusedAuthorizationIsReauthorizeRequired(t *testing.T) {
+// TestRecordRefusedAuthorizationAlertsTheConnection: a record refused by the vendor starts
+// the connection's alert instead of its own.
+func TestRecordRefusedAuthorizationAlertsTheConnection(t *testing.T) {
 	env := newEnv(t)
 	steps := &fakeSteps{commit: func(n int, _ activities.CommitInput) (activities.CommitResult, error) {
 		if n == 1 {
@@ -53,9 +55,11 @@ func TestRecordRefusedAuthorizationIsReauthorizeRequired(t *testing.T) {
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalRetry, nil) }, time.Second)
 	env.ExecuteWorkflow(RecordSync, RecordInput{Tenant: "default", Flow: FlowOrdersToFortnox, Source: orderRecord("7", "MUG")})
 	require.NoError(t, env.GetWorkflowError())
-	require.Len(t, steps.notifyIn, 1)
-	assert.Equal(t, activities.AlertReauthorize, steps.notifyIn[0].Status)
-	assert.Contains(t, steps.notifyIn[0].Reason, "re-authorization needed (starter connect)")
+	assert.Empty(t, steps.notifyIn, "the connection is alerted, not the record")
+	require.Len(t, steps.alertIn, 2)
+	assert.Equal(t, activities.AlertReauthorize, steps.alertIn[0].Status)
+	assert.Equal(t, "default:alerts:connection:fortnox", steps.alertIn[0].WorkflowID)
+	assert.Contains(t, steps.alertIn[0].Reason, "fortnox refused fortspeed's authorization (met by default-test-workflow-id)")
 }
 
 func TestRecordOffersAChannelThatWasDownAgainAtTheNextPark(t *testing.T) {

@@ -261,6 +261,7 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.SetStartTime(time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC))
 	env.SetTestTimeout(30 * time.Second)
 	env.RegisterWorkflowWithOptions(CustomerUpsert, workflow.RegisterOptions{Name: WorkflowCustomerUpsert})
+	env.RegisterWorkflowWithOptions(ConnectionAlert, workflow.RegisterOptions{Name: WorkflowConnectionAlert})
 	return env
 }
 

@@ -340,7 +340,7 @@ func TestOrdersSyncDoesNotWaitForNeedsFix(t *testing.T) {
 func TestOrdersSyncFailsWhenFetchFails(t *testing.T) {
 	env := newEnv(t)
 	steps := &fakeSteps{fetch: func(int, activities.FetchInput) (activities.FetchResult, error) {
-		return activities.FetchResult{}, temporal.NewNonRetryableApplicationError("refresh token revoked", "InvalidGrant", nil)
+		return activities.FetchResult{}, temporal.NewNonRetryableApplicationError("lightspeed: refresh token revoked", "InvalidGrant", nil)
 	}}
 	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 
@@ -351,10 +351,12 @@ func TestOrdersSyncFailsWhenFetchFails(t *testing.T) {
 	assert.Equal(t, activities.ErrorTypeSyncFailed, app.Type())
 	assert.Contains(t, app.Message(), "fetch page 1")
 	assert.Equal(t, 1, steps.count("fetch"), "InvalidGrant is not retried")
-	require.Len(t, steps.alertIn, 2, "one alert per channel")
+	require.Len(t, steps.alertIn, 2, "the connection's alert, one per channel")
 	for _, in := range steps.alertIn {
 		assert.Equal(t, activities.AlertReauthorize, in.Status)
-		assert.Equal(t, "re-authorization needed (starter connect), the flow stops until then: refresh token revoked", in.Reason,
+		assert.Equal(t, "default:alerts:connection:lightspeed", in.WorkflowID)
+		assert.Equal(t, "lightspeed refused fortspeed's authorization (met by default-test-workflow-id); run `starter connect lightspeed`, "+
+			"then `starter retry` the records waiting for it: lightspeed: refresh token revoked", in.Reason,
 			"the vendor's words, without the SDK's activity and event ids")
 		assert.Equal(t, FlowOrdersToFortnox, in.Flow)
 	}

@@ -46,6 +46,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(RecordSync, workflow.RegisterOptions{Name: LegacyOrderSync})
 	r.RegisterWorkflowWithOptions(AlertsCheck, workflow.RegisterOptions{Name: WorkflowAlertsCheck})
 	r.RegisterWorkflowWithOptions(AlertsDigest, workflow.RegisterOptions{Name: WorkflowAlertsDigest})
+	r.RegisterWorkflowWithOptions(ConnectionAlert, workflow.RegisterOptions{Name: WorkflowConnectionAlert})
 }
 
 // RecordInput syncs one record. The waits come from the settings; zero means the default.
@@ -205,7 +206,11 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			}
 			return RecordResult{Status: StatusNeedsFix, Reason: reason}, nil
 		}
-		if err := r.park(ctx, reason, isReauthorize(err)); err != nil {
+		var reauthorize error
+		if isReauthorize(err) {
+			reauthorize = err
+		}
+		if err := r.park(ctx, reason, reauthorize); err != nil {
 			return RecordResult{}, err
 		}
 		if !r.waitForRetry(ctx) {
@@ -234,20 +239,22 @@ func (r *recordRun) attempt(ctx workflow.Context) (RecordResult, error) {
 }
 
 // park makes the record needs_fix: status, details, one notification per distinct reason
-// (reauthorize_required when a refused authorization is the reason), and a signal that
-// frees the parent's slot.
-func (r *recordRun) park(ctx workflow.Context, reason string, reauthorize bool) error {
+// (the connection's alert when reauthorize, a refused authorization, is the reason), and a
+// signal that frees the parent's slot.
+func (r *recordRun) park(ctx workflow.Context, reason string, reauthorize error) error {
 	r.note(ctx, "needs_fix", reason)
 	if err := r.setStatus(ctx, StatusNeedsFix); err != nil {
 		return err
 	}
 	r.logger.Warn("record needs a fix at the source", "reason", reason)
-	status := StatusNeedsFix
-	if reauthorize {
-		status = activities.AlertReauthorize
-	}
 	if workflow.GetVersion(ctx, changeAlerts, workflow.DefaultVersion, 1) >= 1 {
-		r.alert(ctx, activities.NotifyNeedsFix, status, reason)
+		if reauthorize != nil {
+			// The connection is alerted once, not every record that waits for it.
+			alertConnection(ctx, r.in.Tenant, r.in.Flow, r.workflowID, reauthorize, r.logger)
+			r.note(ctx, "notify", "the connection's re-authorization is alerted by "+ConnectionAlertID(r.in.Tenant, vendorOf(reauthorize)))
+		} else {
+			r.alert(ctx, activities.NotifyNeedsFix, StatusNeedsFix, reason)
+		}
 	} else if reason != r.notified {
 		opts := NotifyActivityOptions()
 		opts.Summary = "notify: needs_fix " + r.key
