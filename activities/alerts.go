@@ -200,7 +200,7 @@ func (a *Records) Digest(ctx context.Context, in DigestInput) (DigestResult, err
 		}
 		for _, r := range res.Records {
 			failed++
-			add(fmt.Sprintf("%s failed: %s", r.WorkflowID, CloseReason(ctx, a.Client, r.WorkflowID)))
+			add(fmt.Sprintf("%s failed: %s", r.WorkflowID, r.LastFailure))
 		}
 	}
 	if more > 0 {

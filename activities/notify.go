@@ -40,9 +40,9 @@ type Notify struct {
 	Namespace string
 }
 
-// NeedsFix tells the operator that a record became needs_fix (or, with Status
-// reauthorize_required, waits for a connection to be authorized again) and why. The input
-// names the record by ids only: the message leaves the encrypted boundary.
+// NeedsFix tells the operator that a record became needs_fix and why. The input names the
+// record by ids only: the message leaves the encrypted boundary. It is an activity of its
+// own because `starter status` reads the reason from its input in the record's history.
 func (n *Notify) NeedsFix(ctx context.Context, in NotifyInput) (NotifyResult, error) {
 	if in.Status == "" {
 		in.Status = statusNeedsFix

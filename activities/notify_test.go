@@ -138,17 +138,6 @@ func TestNotifyAlertNeedsStatusAndKnownChannel(t *testing.T) {
 	assert.Contains(t, appErr.Message(), `unknown channel "pager"`)
 }
 
-func TestNotifyNeedsFixKeepsItsReauthorizeStatus(t *testing.T) {
-	hook := &recorder{}
-	in := notifyInput()
-	in.Status = "reauthorize_required"
-	in.Channel = ChannelWebhook
-	_, err := runNeedsFix(t, &Notify{Webhook: hook}, in)
-	require.NoError(t, err)
-	require.Len(t, hook.got, 1)
-	assert.Equal(t, "reauthorize_required", hook.got[0].Status)
-}
-
 func TestNotifyChannelFailureIsRetryable(t *testing.T) {
 	in := notifyInput()
 	in.Channel = ChannelEmail
