@@ -136,9 +136,11 @@ type DigestInput struct {
 	Tenant string       `json:"tenant"`
 	Flows  []DigestFlow `json:"flows"`
 	Since  time.Time    `json:"since"`
-	// Limit bounds the records listed; the counts are complete.
-	Limit int `json:"limit"`
 }
+
+// digestLines bounds the records a digest lists (a message stays readable); its counts
+// are complete and `starter status` lists them all.
+const digestLines = 50
 
 // DigestResult is the digest's text: Reason the counts, Lines the records.
 type DigestResult struct {
@@ -149,19 +151,12 @@ type DigestResult struct {
 
 func (r DigestResult) StepSummary() string { return r.Summary }
 
-// digestStatuses are the record outcomes the digest counts, in its order.
-var digestStatuses = []string{"committed", "updated", "skipped", "needs_fix", "failed"}
-
 // Digest counts the records that ran since in.Since by outcome and lists those waiting in
 // needs_fix and those whose last run failed, with their reasons.
 func (a *Records) Digest(ctx context.Context, in DigestInput) (DigestResult, error) {
-	limit := in.Limit
-	if limit <= 0 {
-		limit = 50
-	}
 	scope := fmt.Sprintf("WorkflowType = 'RecordSync' AND Tenant = '%s' AND StartTime > '%s'", in.Tenant, in.Since.UTC().Format(time.RFC3339))
-	counts := make([]string, 0, len(digestStatuses))
-	for _, st := range digestStatuses {
+	var counts []string
+	for _, st := range []string{"committed", "updated", "skipped", "needs_fix", "failed"} {
 		resp, err := a.Client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: a.Namespace,
 			Query: fmt.Sprintf("%s AND SyncStatus = '%s'", scope, st)})
 		if err != nil {
@@ -172,7 +167,7 @@ func (a *Records) Digest(ctx context.Context, in DigestInput) (DigestResult, err
 	var lines []string
 	more := 0
 	add := func(line string) {
-		if len(lines) < limit {
+		if len(lines) < digestLines {
 			lines = append(lines, line)
 		} else {
 			more++
