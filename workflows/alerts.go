@@ -18,7 +18,7 @@ import (
 
 // changeAlerts is the GetVersion change id of the alerts. Version 1: a record's needs_fix
 // notification goes out once per channel, a record's first failure and a failed flow run
-// are alerted.
+// are alerted, and a refused authorization starts the connection's alert (a child).
 const changeAlerts = "alerts"
 
 // The workflow type names of the periodic alert check, the daily digest and a
