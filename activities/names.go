@@ -29,9 +29,10 @@ const (
 	// MethodUpdateSale carries a changed or cancelled Fortnox order over to the open sale
 	// made from it (orders-to-lightspeed).
 	MethodUpdateSale = "UpdateSale"
-	// MethodNeedsFix is the method of the vendor-free Notify struct that sends the needs_fix
-	// notification.
+	// MethodNeedsFix and MethodAlert are the methods of the vendor-free Notify struct that
+	// send a record's needs_fix notification and every other alert.
 	MethodNeedsFix = "NeedsFix"
+	MethodAlert    = "Alert"
 )
 
 // The registered names in full.
@@ -55,6 +56,10 @@ const (
 	OrdersToLightspeedUpdateSale       = OrdersToLightspeedPrefix + MethodUpdateSale
 
 	NotifyNeedsFix = NotifyPrefix + MethodNeedsFix
+	NotifyAlert    = NotifyPrefix + MethodAlert
 	// RecordsFailed is the sweep's lookup of failed records (Records.Failed).
 	RecordsFailed = RecordsPrefix + "Failed"
+	// RecordsHealth and RecordsDigest are the alert check's and the daily digest's lookups.
+	RecordsHealth = RecordsPrefix + "Health"
+	RecordsDigest = RecordsPrefix + "Digest"
 )

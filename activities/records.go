@@ -10,6 +10,7 @@ import (
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 )
 
 // Records reads the flows' record workflows from Temporal's visibility store. It talks to
@@ -17,6 +18,8 @@ import (
 type Records struct {
 	Client    client.Client
 	Namespace string
+	// DataConverter reads payloads in histories (needs_fix reasons); nil is the SDK default.
+	DataConverter converter.DataConverter
 	// Backoff is the wait after a record's first failure before the sweep starts it
 	// again; it doubles with every further failure, up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
@@ -34,12 +37,14 @@ type FailedRecordsInput struct {
 	Backoff time.Duration `json:"backoff,omitempty"`
 }
 
-// FailedRecord is one record to start again: its source id (the end of its workflow id) and
-// how many of its runs failed so far.
+// FailedRecord is one record to start again: its source id (the end of its workflow id),
+// how many of its runs failed so far and the failure message of the last, so the next run
+// does not alert again what was alerted.
 type FailedRecord struct {
-	WorkflowID string `json:"workflow_id"`
-	SourceID   string `json:"source_id"`
-	Failures   int    `json:"failures"`
+	WorkflowID  string `json:"workflow_id"`
+	SourceID    string `json:"source_id"`
+	Failures    int    `json:"failures"`
+	LastFailure string `json:"last_failure,omitempty"`
 }
 
 // FailedRecordsResult lists the records due for another run, oldest failure first, at
@@ -54,7 +59,7 @@ func (r FailedRecordsResult) StepSummary() string { return r.Summary }
 
 // Failed lists the flow's records whose latest run failed and whose backoff has passed. A
 // record with a later run that did not fail (running, committed, or ended by an operator)
-// is left alone. Two visibility queries, however many records there are.
+// is left alone. Two visibility queries, and one read of each listed record's close event.
 func (a *Records) Failed(ctx context.Context, in FailedRecordsInput) (FailedRecordsResult, error) {
 	if strings.TrimSpace(in.Prefix) == "" || strings.ContainsAny(in.Prefix, "'\"") {
 		return FailedRecordsResult{}, InvalidInputError("failed records of %s: workflow id prefix %q is empty or quoted", in.Flow, in.Prefix)
@@ -115,6 +120,9 @@ func (a *Records) Failed(ctx context.Context, in FailedRecordsInput) (FailedReco
 	due := len(res.Records)
 	if due > limit {
 		res.Records = res.Records[:limit]
+	}
+	for i := range res.Records {
+		res.Records[i].LastFailure = CloseReason(ctx, a.Client, a.DataConverter, res.Records[i].WorkflowID)
 	}
 	res.Summary = fmt.Sprintf("sweep: %d failed records due for another run (%d taken), %d waiting for their backoff", due, len(res.Records), res.Waiting)
 	return res, nil

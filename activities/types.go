@@ -179,14 +179,25 @@ type UpdateSaleResult struct {
 	Summary string `json:"summary"`
 }
 
-// NotifyInput is the needs_fix notification of one record. It names the record by ids, not
-// by personal data, because webhook channels are read by many.
+// NotifyInput is one alert: a record's needs_fix, or any other (Status). It names what it
+// is about by ids, not by personal data, because webhook channels and mailboxes are read
+// by many.
 type NotifyInput struct {
 	Tenant     string `json:"tenant"`
 	Flow       string `json:"flow"`
-	WorkflowID string `json:"workflow_id"`
+	WorkflowID string `json:"workflow_id"` // the record, run or schedule the alert is about
 	SourceID   string `json:"source_id"`
 	Reason     string `json:"reason"`
+	// Status is what happened (needs_fix, failed, flow_failed …); NeedsFix defaults it.
+	Status string `json:"status,omitempty"`
+	// Channel is the one channel to send on (ChannelWebhook, ChannelEmail); "" is every
+	// configured channel, as runs recorded before the channels ask.
+	Channel string `json:"channel,omitempty"`
+	// Link is the kind of Web UI page WorkflowID names (LinkWorkflow, LinkSchedule,
+	// LinkNone).
+	Link string `json:"link,omitempty"`
+	// Lines are the digest's entries.
+	Lines []string `json:"lines,omitempty"`
 }
 
 // NotifyResult says where the notification went.

@@ -46,6 +46,7 @@ type Settings struct {
 	Orders   OrderSettings                `yaml:"orders"`
 	Products ProductSettings              `yaml:"products"`
 	Stock    StockSettings                `yaml:"stock"`
+	Alerts   AlertSettings                `yaml:"alerts"`
 	Tables   map[string]map[string]string `yaml:"tables"`
 	// Mappings holds per order flow the expression of each draft field.
 	Mappings map[string]map[string]string `yaml:"mappings"`
@@ -276,6 +277,50 @@ type StockSettings struct {
 	PendingSalesWindow Duration `yaml:"pending_sales_window"`
 }
 
+// AlertSettings shape the periodic alert check and the daily digest.
+type AlertSettings struct {
+	// CheckEvery is how often the check of paused schedules and lag runs.
+	CheckEvery Duration `yaml:"check_every"`
+	// Lag is, per flow, how long it may go without a successful run; zero: no alert.
+	Lag map[string]Duration `yaml:"lag"`
+	// DigestAt is the daily digest's time of day, "HH:MM" in TimeZone; "": no digest.
+	DigestAt string `yaml:"digest_at"`
+	TimeZone string `yaml:"time_zone"`
+}
+
+// Digest returns the digest's hour and minute, and whether there is one.
+func (a AlertSettings) Digest() (hour, minute int, on bool) {
+	t, err := time.Parse("15:04", a.DigestAt)
+	if err != nil {
+		return 0, 0, false
+	}
+	return t.Hour(), t.Minute(), true
+}
+
+func (a AlertSettings) validate() error {
+	if a.CheckEvery.D() < 10*time.Second {
+		return pathError("alerts.check_every", "must be at least 10s")
+	}
+	for _, id := range sortedStringKeys(a.Lag) {
+		p := mapKeyPath("alerts.lag", id)
+		if !contains(FlowIDs(), id) {
+			return pathError(p, "unknown flow (known: "+strings.Join(FlowIDs(), ", ")+")")
+		}
+		if a.Lag[id].D() < 0 {
+			return pathError(p, "must not be negative")
+		}
+	}
+	if a.DigestAt != "" {
+		if _, _, ok := a.Digest(); !ok {
+			return pathError("alerts.digest_at", fmt.Sprintf("want a time of day such as \"07:00\", or \"\" for no digest, got %q", a.DigestAt))
+		}
+	}
+	if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "" {
+		return pathError("alerts.time_zone", fmt.Sprintf("want an IANA time zone such as \"Europe/Stockholm\", got %q", a.TimeZone))
+	}
+	return nil
+}
+
 // Load reads the settings: the embedded defaults, with the file at path (if any) merged over
 // them, validated and with every expression compiled. Errors are one line naming the file,
 // the key path and what is wrong.
@@ -390,6 +435,9 @@ func (s *Settings) validate() error {
 		return err
 	}
 	if err := s.Stock.validate(); err != nil {
+		return err
+	}
+	if err := s.Alerts.validate(); err != nil {
 		return err
 	}
 	for _, name := range sortedStringKeys(s.Tables) {

@@ -98,7 +98,7 @@ func TestLoadErrors(t *testing.T) {
 		{"empty mode of payment", "orders:\n  payment_methods:\n    Card: \"\"\n",
 			`settings.yaml: orders.payment_methods."Card": mode of payment must not be empty`},
 		{"unknown top key", "order:\n  currency: SEK\n",
-			`settings.yaml: order: unknown key (known: flows, mappings, orders, products, stock, tables, tenants)`},
+			`settings.yaml: order: unknown key (known: alerts, flows, mappings, orders, products, stock, tables, tenants)`},
 		{"unknown nested key", "orders:\n  curency: SEK\n", `settings.yaml: orders.curency: unknown key (known: `},
 		{"unknown flow", "flows:\n  invoices: {enabled: true, schedule: 1m}\n",
 			`settings.yaml: flows."invoices": unknown flow (known: orders-to-fortnox, orders-to-lightspeed, products, stock)`},
@@ -173,6 +173,11 @@ func TestLoadErrors(t *testing.T) {
 		{"list wanted", "products:\n  create_fields: sku\n", `settings.yaml: products.create_fields: want a list, got "sku"`},
 		{"missing shop id", "orders:\n  lightspeed: {shop_id: \"\"}\n", `settings.yaml: orders.lightspeed.shop_id: must be set while orders-to-lightspeed is enabled`},
 		{"bad yaml", "orders: [\n", `settings.yaml: not valid YAML:`},
+		{"alert check too often", "alerts:\n  check_every: 1s\n", `settings.yaml: alerts.check_every: must be at least 10s`},
+		{"lag of an unknown flow", "alerts:\n  lag: {invoices: 1h}\n", `settings.yaml: alerts.lag."invoices": unknown flow (known: orders-to-fortnox, orders-to-lightspeed, products, stock)`},
+		{"negative lag", "alerts:\n  lag: {stock: -1h}\n", `settings.yaml: alerts.lag."stock": must not be negative`},
+		{"bad digest time", "alerts:\n  digest_at: 7am\n", `settings.yaml: alerts.digest_at: want a time of day such as "07:00", or "" for no digest, got "7am"`},
+		{"bad time zone", "alerts:\n  time_zone: Mars/Olympus\n", `settings.yaml: alerts.time_zone: want an IANA time zone such as "Europe/Stockholm", got "Mars/Olympus"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,4 +216,21 @@ func TestFlowLookbackMergesAndValidates(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `flows."orders-to-fortnox".lookback: must not be negative`) {
 		t.Fatalf("a negative lookback must be refused naming the key, got %v", err)
 	}
+}
+
+func TestAlertSettings(t *testing.T) {
+	s, err := Parse("settings.yaml", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Minute, s.Alerts.CheckEvery.D())
+	assert.Equal(t, time.Hour, s.Alerts.Lag[FlowStock].D())
+	_, _, on := s.Alerts.Digest()
+	assert.False(t, on, "the digest is off by default")
+
+	s, err = Parse("settings.yaml", []byte("alerts:\n  digest_at: \"07:30\"\n  lag: {stock: 0s}\n"))
+	require.NoError(t, err)
+	h, m, on := s.Alerts.Digest()
+	assert.True(t, on)
+	assert.Equal(t, []int{7, 30}, []int{h, m})
+	assert.Zero(t, s.Alerts.Lag[FlowStock].D(), "0s turns the stock lag alert off")
+	assert.Equal(t, 24*time.Hour, s.Alerts.Lag[FlowProducts].D(), "the other flows keep their default")
 }

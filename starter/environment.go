@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
-	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
@@ -80,13 +79,6 @@ func (e environment) dial(ctx context.Context) (client.Client, error) {
 // payloads is the converter for reading histories: the worker's.
 func (e environment) payloads() (converter.DataConverter, error) {
 	return temporalclient.DataConverter(e.cfg.Fortspeed)
-}
-
-// failureMessage is the text of a failure read from raw history, which the failure
-// converter stored encrypted.
-func failureMessage(dc converter.DataConverter, f *failurepb.Failure) string {
-	converter.DecodeCommonFailureAttributes(dc, f)
-	return strings.TrimSpace(f.GetMessage())
 }
 
 // workflowURL is the Web UI page of a workflow, "" without FORTSPEED_WEB_UI_URL.

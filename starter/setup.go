@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"fortspeed/activities"
 	"fortspeed/clients/fortnox"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
@@ -91,7 +92,7 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 				fmt.Fprintf(out, "schedule %s: not created, the %s flow has no workflow yet\n", id, flow)
 			}
 		case !f.Enabled:
-			if err := pauseSchedule(ctx, c, id, out); err != nil {
+			if err := pauseSchedule(ctx, c, id, "the flow is disabled in the settings", out); err != nil {
 				return err
 			}
 		default:
@@ -102,12 +103,50 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 			if interval <= 0 {
 				return fmt.Errorf("settings: flows.%s.schedule: want a positive interval, got %s", flow, interval)
 			}
-			if err := upsertSchedule(ctx, c, id, scheduledInput(settings, flow), interval, out); err != nil {
+			if err := upsertSchedule(ctx, c, id, everySpec(interval), workflows.WorkflowFlowSync, scheduledInput(settings, flow),
+				fmt.Sprintf("every %s", interval), out); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	return setupAlerts(ctx, c, settings, out)
+}
+
+// setupAlerts makes the schedule of the periodic alert check and, when alerts.digest_at is
+// set, of the daily digest; without it the digest's schedule is paused.
+func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Settings, out io.Writer) error {
+	a := settings.Alerts
+	var check workflows.AlertsCheckInput
+	digest := workflows.AlertsDigestInput{Tenant: workers.Tenant}
+	check.Tenant = workers.Tenant
+	for _, flow := range workflows.FlowIDs() {
+		if f, _ := settings.Flow(flow); !f.Enabled {
+			continue
+		}
+		check.Flows = append(check.Flows, activities.HealthFlow{Flow: flow,
+			ScheduleID: workflows.ScheduleID(workers.Tenant, flow), Lag: a.Lag[flow].D()})
+		digest.Flows = append(digest.Flows, flow)
+	}
+	every := a.CheckEvery.D()
+	if err := upsertSchedule(ctx, c, workflows.AlertsScheduleID(workers.Tenant), everySpec(every),
+		workflows.WorkflowAlertsCheck, check, fmt.Sprintf("every %s (alerts: paused schedules, lag)", every), out); err != nil {
+		return err
+	}
+	id := workflows.DigestScheduleID(workers.Tenant)
+	hour, minute, on := a.Digest()
+	if !on {
+		return pauseSchedule(ctx, c, id, "the digest is off in the settings (alerts.digest_at)", out)
+	}
+	spec := client.ScheduleSpec{
+		Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: hour}}, Minute: []client.ScheduleRange{{Start: minute}}}},
+		TimeZoneName: a.TimeZone,
+	}
+	return upsertSchedule(ctx, c, id, spec, workflows.WorkflowAlertsDigest, digest,
+		fmt.Sprintf("daily at %s %s (alerts digest)", a.DigestAt, a.TimeZone), out)
+}
+
+func everySpec(every time.Duration) client.ScheduleSpec {
+	return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
 }
 
 // ensureWalkInCustomer says in one line which Fortnox customer orders-to-fortnox books sales
@@ -192,13 +231,14 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return nil
 }
 
-// upsertSchedule creates the schedule, or brings an existing one to the settings and
-// unpauses it (a disabled flow that is enabled again runs again).
-func upsertSchedule(ctx context.Context, c client.Client, id string, input workflows.SyncInput, every time.Duration, out io.Writer) error {
-	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
+// upsertSchedule creates the schedule of workflowType with input, or brings an existing
+// one to the settings and unpauses it (a disabled flow that is enabled again runs again).
+// when says how often it runs, for the output.
+func upsertSchedule(ctx context.Context, c client.Client, id string, spec client.ScheduleSpec, workflowType string, input any,
+	when string, out io.Writer) error {
 	action := &client.ScheduleWorkflowAction{
 		ID:        id,
-		Workflow:  workflows.WorkflowFlowSync,
+		Workflow:  workflowType,
 		Args:      []any{input},
 		TaskQueue: workflows.TaskQueueFortspeed,
 	}
@@ -209,7 +249,7 @@ func upsertSchedule(ctx context.Context, c client.Client, id string, input workf
 		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
 	})
 	if err == nil {
-		fmt.Fprintf(out, "schedule %s: created, every %s\n", id, every)
+		fmt.Fprintf(out, "schedule %s: created, %s\n", id, when)
 		return nil
 	}
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
@@ -235,30 +275,30 @@ func upsertSchedule(ctx context.Context, c client.Client, id string, input workf
 	if err != nil {
 		return fmt.Errorf("update schedule %s: %w", id, err)
 	}
-	fmt.Fprintf(out, "schedule %s: updated, every %s\n", id, every)
+	fmt.Fprintf(out, "schedule %s: updated, %s\n", id, when)
 	return nil
 }
 
-// pauseSchedule pauses the schedule of a disabled flow; pausing keeps its history and
-// the cursor of its last run, which deleting would lose.
-func pauseSchedule(ctx context.Context, c client.Client, id string, out io.Writer) error {
+// pauseSchedule pauses the schedule of something the settings turned off, saying why;
+// pausing keeps its history and the cursor of its last run, which deleting would lose.
+func pauseSchedule(ctx context.Context, c client.Client, id, why string, out io.Writer) error {
 	h := c.ScheduleClient().GetHandle(ctx, id)
 	desc, err := h.Describe(ctx)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		fmt.Fprintf(out, "schedule %s: none (flow disabled)\n", id)
+		fmt.Fprintf(out, "schedule %s: none (%s)\n", id, why)
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("describe schedule %s: %w", id, err)
 	}
 	if desc.Schedule.State != nil && desc.Schedule.State.Paused {
-		fmt.Fprintf(out, "schedule %s: paused (flow disabled)\n", id)
+		fmt.Fprintf(out, "schedule %s: paused (%s)\n", id, why)
 		return nil
 	}
-	if err := h.Pause(ctx, client.SchedulePauseOptions{Note: "flow disabled in the settings"}); err != nil {
+	if err := h.Pause(ctx, client.SchedulePauseOptions{Note: why}); err != nil {
 		return fmt.Errorf("pause schedule %s: %w", id, err)
 	}
-	fmt.Fprintf(out, "schedule %s: paused, the flow is disabled in the settings\n", id)
+	fmt.Fprintf(out, "schedule %s: paused, %s\n", id, why)
 	return nil
 }

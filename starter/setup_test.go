@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"fortspeed/activities"
 	"fortspeed/clients/fortnox"
 	"fortspeed/internal/workers"
 	fxsandbox "fortspeed/sandbox/fortnox"
@@ -35,12 +36,14 @@ func TestSetupIsIdempotent(t *testing.T) {
 	assert.Contains(t, out, "schedule default:orders-to-lightspeed: created, every 30s\n")
 	assert.Contains(t, out, "schedule default:products: created, every 5m0s\n")
 	assert.Contains(t, out, "schedule default:stock: created, every 1m0s\n", "stock runs incrementally every minute")
+	assert.Contains(t, out, "schedule default:alerts: created, every 5m0s (alerts: paused schedules, lag)\n")
+	assert.Contains(t, out, "schedule default:alerts-digest: none (the digest is off in the settings (alerts.digest_at))\n")
 
 	// The settings change: orders-to-fortnox every 5 minutes, orders-to-lightspeed off.
 	settings := filepath.Join(t.TempDir(), "settings.yaml")
 	require.NoError(t, os.WriteFile(settings, []byte(
 		"flows:\n  orders-to-fortnox: {enabled: true, schedule: 5m}\n  orders-to-lightspeed: {enabled: false}\n"+
-			"orders:\n  product_wait: 2m\n"), 0o600))
+			"orders:\n  product_wait: 2m\nalerts:\n  digest_at: \"07:30\"\n  lag: {products: 0s}\n"), 0o600))
 	t.Setenv("FORTSPEED_MAPPING_FILE", settings)
 	out, err = starter(ctx, "setup")
 	require.NoError(t, err)
@@ -69,16 +72,39 @@ func TestSetupIsIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, desc.Schedule.State.Paused)
 
+	// The alert check follows the enabled flows and their lag; the digest runs daily.
+	assert.Contains(t, out, "schedule default:alerts: updated, every 5m0s (alerts: paused schedules, lag)\n")
+	assert.Contains(t, out, "schedule default:alerts-digest: created, daily at 07:30 Europe/Stockholm (alerts digest)\n")
+	desc, err = c.ScheduleClient().GetHandle(ctx, "default:alerts").Describe(ctx)
+	require.NoError(t, err)
+	action, ok = desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	require.True(t, ok)
+	assert.Equal(t, workflows.WorkflowAlertsCheck, action.Workflow)
+	var check workflows.AlertsCheckInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(action.Args[0].(*commonpb.Payload), &check))
+	assert.Equal(t, workflows.AlertsCheckInput{Tenant: "default", Flows: []activities.HealthFlow{
+		{Flow: workflows.FlowOrdersToFortnox, ScheduleID: "default:orders-to-fortnox", Lag: time.Hour},
+		{Flow: workflows.FlowProducts, ScheduleID: "default:products"},
+		{Flow: workflows.FlowStock, ScheduleID: "default:stock", Lag: time.Hour},
+	}}, check, "the disabled flow is not checked; products has no lag alert")
+	desc, err = c.ScheduleClient().GetHandle(ctx, "default:alerts-digest").Describe(ctx)
+	require.NoError(t, err)
+	require.Len(t, desc.Schedule.Spec.Calendars, 1)
+	assert.Equal(t, "Europe/Stockholm", desc.Schedule.Spec.TimeZoneName)
+	assert.Equal(t, []client.ScheduleRange{{Start: 7, End: 7, Step: 1}}, desc.Schedule.Spec.Calendars[0].Hour)
+	assert.Equal(t, []client.ScheduleRange{{Start: 30, End: 30, Step: 1}}, desc.Schedule.Spec.Calendars[0].Minute)
+
 	// A third run with the same settings changes nothing and says so for the paused one.
 	out, err = starter(ctx, "setup")
 	require.NoError(t, err)
-	assert.Contains(t, out, "schedule default:orders-to-lightspeed: paused (flow disabled)\n")
+	assert.Contains(t, out, "schedule default:orders-to-lightspeed: paused (the flow is disabled in the settings)\n")
 
 	// Enabled again: unpaused.
 	t.Setenv("FORTSPEED_MAPPING_FILE", "")
 	out, err = starter(ctx, "setup")
 	require.NoError(t, err)
 	assert.Contains(t, out, "schedule default:orders-to-lightspeed: updated, every 30s\n")
+	assert.Contains(t, out, "schedule default:alerts-digest: paused, the digest is off in the settings (alerts.digest_at)\n")
 	desc, err = c.ScheduleClient().GetHandle(ctx, "default:orders-to-lightspeed").Describe(ctx)
 	require.NoError(t, err)
 	assert.False(t, desc.Schedule.State.Paused)

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -85,25 +84,25 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 		return err
 	}
 	sortRecords(waiting)
+	records := &activities.Records{Client: c, Namespace: namespace, DataConverter: dc}
 	if len(waiting) == 0 {
 		fmt.Fprintln(out, "no record waits for a fix")
 	} else {
 		fmt.Fprintf(out, "waiting for a fix (%d); after fixing the data at the source run `starter retry <workflow id>`:\n", len(waiting))
 		for _, ex := range waiting {
-			reason, err := needsFixReason(ctx, c, dc, ex)
+			reason, err := activities.NeedsFixReason(ctx, c, dc, ex.workflowID, ex.runID)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "  %s  %s\n", ex.workflowID, reason)
 		}
 	}
-	return failedRecords(ctx, c, dc, namespace, flow, out)
+	return failedRecords(ctx, records, flow, out)
 }
 
 // failedRecords lists the records whose last run failed: the next scheduled runs start
 // them again (with a backoff), `starter retry` at once.
-func failedRecords(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, only string, out io.Writer) error {
-	records := &activities.Records{Client: c, Namespace: namespace}
+func failedRecords(ctx context.Context, records *activities.Records, only string, out io.Writer) error {
 	var failed []activities.FailedRecord
 	for _, flow := range workflows.Flows() {
 		if only != "" && flow.ID != only {
@@ -123,55 +122,7 @@ func failedRecords(ctx context.Context, c client.Client, dc converter.DataConver
 	}
 	fmt.Fprintf(out, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(failed))
 	for _, f := range failed {
-		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, closeReason(ctx, c, dc, f.WorkflowID))
+		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, f.LastFailure)
 	}
 	return nil
-}
-
-// closeReason is the failure message of the record's last run.
-func closeReason(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID string) string {
-	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			return "(history not readable: " + err.Error() + ")"
-		}
-		if f := ev.GetWorkflowExecutionFailedEventAttributes().GetFailure(); f != nil {
-			return failureMessage(dc, f)
-		}
-	}
-	return "(no failure message)"
-}
-
-// needsFixReason is the reason of the record's latest needs_fix notification, which the
-// workflow sends each time the reason changes; else the latest failed step's message.
-func needsFixReason(ctx context.Context, c client.Client, dc converter.DataConverter, ex childExecution) (string, error) {
-	reason, failed := "", ""
-	it := c.GetWorkflowHistory(ctx, ex.workflowID, ex.runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			return "", fmt.Errorf("read history of %s: %w", ex.workflowID, err)
-		}
-		switch ev.GetEventType() {
-		case enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-			attrs := ev.GetActivityTaskScheduledEventAttributes()
-			if attrs.GetActivityType().GetName() != activities.NotifyNeedsFix {
-				continue
-			}
-			var in activities.NotifyInput
-			if err := dc.FromPayloads(attrs.GetInput(), &in); err == nil && in.Reason != "" {
-				reason = in.Reason
-			}
-		case enums.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-			failed = failureMessage(dc, ev.GetActivityTaskFailedEventAttributes().GetFailure())
-		}
-	}
-	switch {
-	case reason != "":
-		return reason, nil
-	case failed != "":
-		return failed, nil
-	}
-	return "reason not recorded yet; see the Web UI", nil
 }

@@ -254,7 +254,7 @@ func recordLine(ctx context.Context, c client.Client, dc converter.DataConverter
 			}
 			result = &r
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-			failure = failureMessage(dc, ev.GetWorkflowExecutionFailedEventAttributes().GetFailure())
+			failure = activities.FailureMessage(dc, ev.GetWorkflowExecutionFailedEventAttributes().GetFailure())
 		}
 	}
 	name := ex.sourceID

@@ -787,7 +787,13 @@ const envRecordHistories = "FORTSPEED_RECORD_HISTORIES"
 // code and, with FORTSPEED_RECORD_HISTORIES set, stores it in workflows/testdata/ as file.
 func replayAndRecord(ctx context.Context, t *testing.T, s *stack, workflowID, file string) {
 	t.Helper()
-	hist := s.history(ctx, workflowID, "")
+	replayAndRecordRun(ctx, t, s, workflowID, "", file)
+}
+
+// replayAndRecordRun is replayAndRecord for one run of the workflow ("": the latest).
+func replayAndRecordRun(ctx context.Context, t *testing.T, s *stack, workflowID, runID, file string) {
+	t.Helper()
+	hist := s.history(ctx, workflowID, runID)
 	require.NotEmpty(t, hist.Events, "history of %s", workflowID)
 	replayer := worker.NewWorkflowReplayer()
 	workflows.RegisterWorkflows(replayer)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,6 +40,7 @@ import (
 	"fortspeed/clients"
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
+	"fortspeed/internal/notify/smtptest"
 	"fortspeed/internal/temporalclient"
 	"fortspeed/internal/tokenfile"
 	"fortspeed/internal/workers"
@@ -57,6 +59,8 @@ type stackOptions struct {
 	settings string
 	// webhook starts a receiver and points FORTSPEED_NOTIFY_WEBHOOK_URL at it.
 	webhook bool
+	// smtp starts a recording SMTP server on loopback and points FORTSPEED_SMTP_* at it.
+	smtp bool
 	// seed is the sandboxes' reset seed; "" is "demo".
 	seed string
 	// productWait, productRecheck and needsFixWait go into every SyncInput; zero: defaults.
@@ -101,6 +105,7 @@ type stack struct {
 	settingsPath string // FORTSPEED_MAPPING_FILE
 	env          map[string]string
 	webhook      *webhookReceiver
+	smtp         *smtptest.Server
 
 	mu      sync.Mutex
 	workers []*inProcessWorker
@@ -211,6 +216,16 @@ func startStack(tb testing.TB, opts stackOptions) *stack {
 	}
 	if s.webhook != nil {
 		s.env["FORTSPEED_NOTIFY_WEBHOOK_URL"] = s.webhook.url
+	}
+	if opts.smtp {
+		// Plain SMTP without credentials: the notifier's STARTTLS and AUTH have unit tests.
+		s.smtp, err = smtptest.Start(smtptest.Options{NoTLS: true})
+		require.NoError(tb, err)
+		tb.Cleanup(s.smtp.Close)
+		host, port, err := net.SplitHostPort(s.smtp.Addr)
+		require.NoError(tb, err)
+		s.env["FORTSPEED_SMTP_HOST"], s.env["FORTSPEED_SMTP_PORT"] = host, port
+		s.env["FORTSPEED_SMTP_FROM"], s.env["FORTSPEED_SMTP_TO"] = "fortspeed <alerts@shop.example>", "ops@shop.example"
 	}
 	for k, v := range opts.extraEnv {
 		s.env[k] = v

@@ -31,16 +31,20 @@ type fakeSteps struct {
 	batch    func(n int, in activities.CheckExistsBatchInput) (activities.CheckExistsBatchResult, error)
 	sweep    func(n int, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error)
 
-	mu        sync.Mutex
-	counts    map[string]int
-	queues    map[string]string // step → task queue of its last call
-	enrichIn  []activities.EnrichInput
-	customIn  []activities.UpsertCustomerInput
-	commitIn  []activities.CommitInput
-	fetchIn   []activities.FetchInput
-	batchIn   []activities.CheckExistsBatchInput
+	mu       sync.Mutex
+	counts   map[string]int
+	queues   map[string]string // step → task queue of its last call
+	enrichIn []activities.EnrichInput
+	customIn []activities.UpsertCustomerInput
+	commitIn []activities.CommitInput
+	fetchIn  []activities.FetchInput
+	batchIn  []activities.CheckExistsBatchInput
+	// notifyIn are the needs_fix notifications on the webhook channel (each alert goes to
+	// every channel; count("notify") counts alerts, count("notify:email") the e-mail copies);
+	// alertIn every other alert, on every channel.
 	notifyIn  []activities.NotifyInput
-	notifyErr error
+	notifyErr error // the webhook's answer
+	alertIn   []activities.NotifyInput
 }
 
 func (f *fakeSteps) record(ctx context.Context, step string) int {
@@ -156,12 +160,23 @@ func (f *fakeSteps) registerOrderSteps(env activityRegistry, flow Flow) {
 
 func (f *fakeSteps) registerNotify(env activityRegistry) {
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+		if in.Channel == activities.ChannelEmail {
+			f.record(ctx, "notify:email")
+			return activities.NotifyResult{Summary: "notify: no email configured"}, nil
+		}
 		f.record(ctx, "notify")
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.notifyIn = append(f.notifyIn, in)
 		return activities.NotifyResult{Summary: "posted to the webhook"}, f.notifyErr
 	}, activity.RegisterOptions{Name: activities.NotifyNeedsFix})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+		f.record(ctx, "alert:"+in.Status)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.alertIn = append(f.alertIn, in)
+		return activities.NotifyResult{Summary: "sent " + in.Status}, nil
+	}, activity.RegisterOptions{Name: activities.NotifyAlert})
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.FailedRecordsInput) (activities.FailedRecordsResult, error) {
 		n := f.record(ctx, "sweep")
 		if f.sweep != nil {
@@ -250,6 +265,7 @@ func newEnvOf(t *testing.T, ts *testsuite.WorkflowTestSuite) *testsuite.TestWork
 	env.SetStartTime(time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC))
 	env.SetTestTimeout(30 * time.Second)
 	env.RegisterWorkflowWithOptions(CustomerUpsert, workflow.RegisterOptions{Name: WorkflowCustomerUpsert})
+	env.RegisterWorkflowWithOptions(ConnectionAlert, workflow.RegisterOptions{Name: WorkflowConnectionAlert})
 	return env
 }
 

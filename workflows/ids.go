@@ -64,6 +64,12 @@ func ScheduleID(tenant, flow string) string {
 	return tenant + ":" + flow
 }
 
+// AlertsScheduleID is the id of the tenant's periodic alert check (AlertsCheck).
+func AlertsScheduleID(tenant string) string { return tenant + ":alerts" }
+
+// DigestScheduleID is the id of the tenant's daily digest (AlertsDigest).
+func DigestScheduleID(tenant string) string { return tenant + ":alerts-digest" }
+
 // Search attribute names (DESIGN.md): all Keyword except SKUs (KeywordList). They hold no
 // personal data, because search attributes are not encrypted.
 const (

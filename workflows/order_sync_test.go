@@ -132,7 +132,9 @@ func TestOrderSyncNeedsFixThenRetryCommits(t *testing.T) {
 	assert.Equal(t, activities.NotifyInput{
 		Tenant: "default", Flow: FlowOrdersToFortnox, WorkflowID: "default-test-workflow-id",
 		SourceID: "sale:1042", Reason: `payment method "Swish" has no mode of payment and there is no default`,
+		Status: "needs_fix", Channel: activities.ChannelWebhook,
 	}, steps.notifyIn[0])
+	assert.Equal(t, 1, steps.count("notify:email"), "the e-mail copy has its own activity")
 	assert.Equal(t, []string{"running", "needs_fix", "running", "committed"}, trail.statusTrail())
 }
 
@@ -246,7 +248,13 @@ func TestOrderSyncNeedsFixTimesOutAndFails(t *testing.T) {
 	assert.Equal(t, activities.ErrorTypeNeedsFixTimeout, app.Type())
 	assert.Contains(t, app.Message(), "no e-mail and no default customer")
 	assert.Equal(t, 2, steps.count("enrich"))
-	assert.Equal(t, 1, steps.count("notify"))
+	assert.Equal(t, 1, steps.count("notify"), "needs_fix again for the same reason after a retry: no second notification")
+	assert.Equal(t, 1, steps.count("notify:email"))
+	require.Len(t, steps.alertIn, 2, "the failure: one alert per channel")
+	for _, in := range steps.alertIn {
+		assert.Equal(t, "failed", in.Status)
+		assert.Contains(t, in.Reason, "needs_fix not retried within 48h0m0s")
+	}
 	assert.Equal(t, []string{"running", "needs_fix", "running", "needs_fix", "failed"}, trail.statusTrail())
 }
 

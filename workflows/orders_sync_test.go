@@ -340,7 +340,7 @@ func TestOrdersSyncDoesNotWaitForNeedsFix(t *testing.T) {
 func TestOrdersSyncFailsWhenFetchFails(t *testing.T) {
 	env := newEnv(t)
 	steps := &fakeSteps{fetch: func(int, activities.FetchInput) (activities.FetchResult, error) {
-		return activities.FetchResult{}, temporal.NewNonRetryableApplicationError("refresh token revoked", "InvalidGrant", nil)
+		return activities.FetchResult{}, temporal.NewNonRetryableApplicationError("lightspeed: refresh token revoked", "InvalidGrant", nil)
 	}}
 	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
 
@@ -351,6 +351,42 @@ func TestOrdersSyncFailsWhenFetchFails(t *testing.T) {
 	assert.Equal(t, activities.ErrorTypeSyncFailed, app.Type())
 	assert.Contains(t, app.Message(), "fetch page 1")
 	assert.Equal(t, 1, steps.count("fetch"), "InvalidGrant is not retried")
+	require.Len(t, steps.alertIn, 2, "the connection's alert, one per channel")
+	for _, in := range steps.alertIn {
+		assert.Equal(t, activities.AlertReauthorize, in.Status)
+		assert.Equal(t, "default:alerts:connection:lightspeed", in.WorkflowID)
+		assert.Equal(t, "lightspeed refused fortspeed's authorization (met by default-test-workflow-id); run `starter connect lightspeed`, "+
+			"then `starter retry` the records waiting for it: lightspeed: refresh token revoked", in.Reason,
+			"the vendor's words, without the SDK's activity and event ids")
+		assert.Equal(t, FlowOrdersToFortnox, in.Flow)
+	}
+}
+
+// TestFlowSyncAlertsOncePerStreakOfFailedRuns: a scheduled run after a failed one (the
+// schedule hands it the failure) fails without a second alert; other failures are
+// flow_failed.
+func TestFlowSyncAlertsOncePerStreakOfFailedRuns(t *testing.T) {
+	for name, last := range map[string]error{"first failure": nil, "after a failed run": errors.New("fetch page 1: 503")} {
+		t.Run(name, func(t *testing.T) {
+			env := newEnv(t)
+			steps := &fakeSteps{fetch: func(int, activities.FetchInput) (activities.FetchResult, error) {
+				return activities.FetchResult{}, temporal.NewNonRetryableApplicationError("Lightspeed answered 400", "Validation", nil)
+			}}
+			steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+			if last != nil {
+				env.SetLastError(last)
+			}
+			env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox})
+			require.Error(t, env.GetWorkflowError())
+			if last != nil {
+				assert.Empty(t, steps.alertIn)
+				return
+			}
+			require.Len(t, steps.alertIn, 2)
+			assert.Equal(t, activities.AlertFlowFailed, steps.alertIn[0].Status)
+			assert.Equal(t, "Lightspeed answered 400", steps.alertIn[0].Reason)
+		})
+	}
 }
 
 func TestOrdersSyncRejectsBadInput(t *testing.T) {
@@ -364,10 +400,13 @@ func TestOrdersSyncRejectsBadInput(t *testing.T) {
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
 			env := newEnv(t)
+			steps := &fakeSteps{}
+			steps.registerNotify(env)
 			env.ExecuteWorkflow(FlowSync, in)
 			var app *temporal.ApplicationError
 			require.True(t, errors.As(env.GetWorkflowError(), &app))
 			assert.Equal(t, activities.ErrorTypeInvalidInput, app.Type())
+			assert.Equal(t, 2, steps.count("alert:flow_failed"), "a schedule with a bad input is alerted, once per channel")
 		})
 	}
 }

@@ -44,6 +44,9 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(CustomerUpsert, workflow.RegisterOptions{Name: WorkflowCustomerUpsert})
 	r.RegisterWorkflowWithOptions(FlowSync, workflow.RegisterOptions{Name: LegacyOrdersSync})
 	r.RegisterWorkflowWithOptions(RecordSync, workflow.RegisterOptions{Name: LegacyOrderSync})
+	r.RegisterWorkflowWithOptions(AlertsCheck, workflow.RegisterOptions{Name: WorkflowAlertsCheck})
+	r.RegisterWorkflowWithOptions(AlertsDigest, workflow.RegisterOptions{Name: WorkflowAlertsDigest})
+	r.RegisterWorkflowWithOptions(ConnectionAlert, workflow.RegisterOptions{Name: WorkflowConnectionAlert})
 }
 
 // RecordInput syncs one record. The waits come from the settings; zero means the default.
@@ -63,9 +66,10 @@ type RecordInput struct {
 	PageCheck *PageCheck `json:"page_check,omitempty"`
 	// RetryBudget bounds each vendor step's retries (SyncInput.RetryBudget).
 	RetryBudget time.Duration `json:"retry_budget,omitempty"`
-	// Failures is how many earlier runs of the record failed; set by the sweep that
-	// started it again.
-	Failures int `json:"failures,omitempty"`
+	// Failures is how many earlier runs of the record failed, and LastFailure the last
+	// one's message; set by the sweep that started it again.
+	Failures    int    `json:"failures,omitempty"`
+	LastFailure string `json:"last_failure,omitempty"`
 }
 
 // PageCheck is the page lookup's answer for one record: whether the target has Reference,
@@ -129,6 +133,7 @@ func RecordSync(ctx workflow.Context, in RecordInput) (RecordResult, error) {
 		workflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 		logger:     log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow, "sourceID", key),
 		memos:      map[string]stepMemo{},
+		alerted:    map[string]string{},
 	}
 	return r.run(ctx)
 }
@@ -153,8 +158,12 @@ type recordRun struct {
 
 	memos map[string]stepMemo // step name → its last clean run
 
-	notified string // the needs_fix reason last notified
-	parked   bool   // the parent has been told this record waits
+	notified string // the needs_fix reason last notified (runs recorded before changeAlerts)
+	// alerted is, per channel, the status and reason it last took: a record is alerted
+	// once per state and reason however often it is retried, and a channel that was down
+	// is offered the alert again at the next chance.
+	alerted map[string]string
+	parked  bool // the parent has been told this record waits
 }
 
 // maxDetailLines bounds the details log so a record retried many times stays readable.
@@ -187,6 +196,7 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			if serr := r.finish(ctx, StatusFailed, "", msg); serr != nil {
 				r.logger.Error("record the failed status", "error", serr)
 			}
+			r.alertFailed(ctx, msg)
 			return RecordResult{}, temporal.NewNonRetryableApplicationError(msg, activities.ErrorTypeSyncFailed, err)
 		}
 		if r.in.DryRun {
@@ -196,7 +206,11 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			}
 			return RecordResult{Status: StatusNeedsFix, Reason: reason}, nil
 		}
-		if err := r.park(ctx, reason); err != nil {
+		var reauthorize error
+		if isReauthorize(err) {
+			reauthorize = err
+		}
+		if err := r.park(ctx, reason, reauthorize); err != nil {
 			return RecordResult{}, err
 		}
 		if !r.waitForRetry(ctx) {
@@ -204,6 +218,7 @@ func (r *recordRun) run(ctx workflow.Context) (RecordResult, error) {
 			if err := r.finish(ctx, StatusFailed, "", msg); err != nil {
 				return RecordResult{}, err
 			}
+			r.alertFailed(ctx, msg)
 			return RecordResult{}, temporal.NewNonRetryableApplicationError(msg, activities.ErrorTypeNeedsFixTimeout, nil)
 		}
 		r.note(ctx, "retry", "signal received; re-reading the record from "+r.flow.Source)
@@ -223,15 +238,24 @@ func (r *recordRun) attempt(ctx workflow.Context) (RecordResult, error) {
 	return r.flow.attempt(ctx, r)
 }
 
-// park makes the record needs_fix: status, details, one notification per distinct reason,
-// and a signal that frees the parent's slot.
-func (r *recordRun) park(ctx workflow.Context, reason string) error {
+// park makes the record needs_fix: status, details, one notification per distinct reason
+// (the connection's alert when reauthorize, a refused authorization, is the reason), and a
+// signal that frees the parent's slot.
+func (r *recordRun) park(ctx workflow.Context, reason string, reauthorize error) error {
 	r.note(ctx, "needs_fix", reason)
 	if err := r.setStatus(ctx, StatusNeedsFix); err != nil {
 		return err
 	}
 	r.logger.Warn("record needs a fix at the source", "reason", reason)
-	if reason != r.notified {
+	if workflow.GetVersion(ctx, changeAlerts, workflow.DefaultVersion, 1) >= 1 {
+		if reauthorize != nil {
+			// The connection is alerted once, not every record that waits for it.
+			alertConnection(ctx, r.in.Tenant, r.in.Flow, r.workflowID, reauthorize, r.logger)
+			r.note(ctx, "notify", "the connection's re-authorization is alerted by "+ConnectionAlertID(r.in.Tenant, vendorOf(reauthorize)))
+		} else {
+			r.alert(ctx, activities.NotifyNeedsFix, StatusNeedsFix, reason)
+		}
+	} else if reason != r.notified {
 		opts := NotifyActivityOptions()
 		opts.Summary = "notify: needs_fix " + r.key
 		var sent activities.NotifyResult
@@ -258,6 +282,44 @@ func (r *recordRun) park(ctx workflow.Context, reason string) error {
 		}
 	}
 	return nil
+}
+
+// alert offers the record's state to every channel that has not yet taken this status
+// and reason, and notes each answer in the details.
+func (r *recordRun) alert(ctx workflow.Context, activity string, status Status, reason string) {
+	key := string(status) + ": " + reason
+	if r.in.Failures > 0 && strings.Contains(r.in.LastFailure, reason) {
+		// The run the sweep restarted failed for this reason (its needs_fix wait ran out),
+		// which was alerted then.
+		r.note(ctx, "notify", "alerted by an earlier run; not sent again")
+		return
+	}
+	in := activities.NotifyInput{Tenant: r.in.Tenant, Flow: r.in.Flow, WorkflowID: r.workflowID, SourceID: r.key,
+		Status: string(status), Reason: reason}
+	for _, res := range sendAlert(ctx, activity, in, func(ch string) bool { return r.alerted[ch] == key }) {
+		if res.err != nil {
+			// The record is visible in the UI either way; a dead channel must not turn a
+			// fixable record into a failed one.
+			r.logger.Error("alert not sent", "channel", res.channel, "status", status, "error", res.err)
+			r.note(ctx, "notify", res.channel+" not sent: "+oneLine(res.err.Error()))
+			continue
+		}
+		r.alerted[res.channel] = key
+		r.note(ctx, "notify", res.summary)
+	}
+}
+
+// alertFailed alerts the record's failure, on its first failed run only: the sweep starts
+// a failed record again with its count of failures, and each of those runs failing again
+// is the same failed record, listed by `starter status` and the digest.
+func (r *recordRun) alertFailed(ctx workflow.Context, reason string) {
+	if r.in.DryRun || r.in.Failures > 0 {
+		return
+	}
+	if workflow.GetVersion(ctx, changeAlerts, workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	r.alert(ctx, activities.NotifyAlert, StatusFailed, reason)
 }
 
 // waitForRetry waits for the retry signal up to NeedsFixWait and reports whether it came.

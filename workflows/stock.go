@@ -322,7 +322,7 @@ func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities
 	var compare []activities.Record
 	for _, rec := range recs {
 		if rec.Problem != "" {
-			fan.start(ctx, rec, nil, 0) // needs_fix on its own, naming the bad value
+			fan.start(ctx, rec, nil, activities.FailedRecord{}) // needs_fix on its own, naming the bad value
 			continue
 		}
 		compare = append(compare, rec)
@@ -339,7 +339,7 @@ func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities
 	// Articles already right start no record: the result counts records, as every flow's
 	// does (Records − Children is what was already right or has no item).
 	for _, rec := range cmp.Records {
-		fan.start(ctx, rec, nil, 0)
+		fan.start(ctx, rec, nil, activities.FailedRecord{})
 	}
 	return nil
 }

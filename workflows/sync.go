@@ -135,21 +135,25 @@ func (r SyncResult) line() string {
 // starts one RecordSync child per record, at most MaxConcurrent at a time. A child that
 // reaches needs_fix frees its slot (it tells the parent by signal) and goes on waiting
 // after the parent has finished. The last run of a sync sweeps the flow's failed records
-// and starts them again, so nothing that did not commit stays behind the cursor.
+// and starts them again, so nothing that did not commit stays behind the cursor. A run that
+// fails is alerted, once per streak of failed scheduled runs.
 func FlowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
-	res, err := flowSync(ctx, in)
-	if err == nil && !in.DryRun {
+	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
+	res, err := flowSync(ctx, in, logger)
+	switch {
+	case err != nil:
+		alertFlowFailed(ctx, in, err, logger)
+	case !in.DryRun:
 		setFlowCursor(ctx, in.Tenant, in.Flow, res.Cursor)
 	}
 	return res, err
 }
 
-func flowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
+func flowSync(ctx workflow.Context, in SyncInput, logger log.Logger) (SyncResult, error) {
 	in, flow, err := in.withDefaults()
 	if err != nil {
 		return SyncResult{}, invalidInput("flow sync", err)
 	}
-	logger := log.With(workflow.GetLogger(ctx), "tenant", in.Tenant, "flow", in.Flow)
 	if flow.sync != nil {
 		return flow.sync(ctx, in, flow, logger)
 	}
@@ -193,7 +197,7 @@ func flowSync(ctx workflow.Context, in SyncInput) (SyncResult, error) {
 			if c, ok := checked[rec.ID]; ok {
 				known = &c
 			}
-			fan.start(ctx, rec, known, 0)
+			fan.start(ctx, rec, known, activities.FailedRecord{})
 		}
 		if page.Cursor.After(result.Cursor) {
 			result.Cursor = page.Cursor
@@ -336,7 +340,7 @@ func sweepFailed(ctx workflow.Context, fan *fanOut, flow Flow, in SyncInput, log
 		return
 	}
 	for _, rec := range res.Records {
-		if fan.start(ctx, activities.Record{ID: rec.SourceID}, nil, rec.Failures) {
+		if fan.start(ctx, activities.Record{ID: rec.SourceID}, nil, rec) {
 			fan.result.Swept++
 		}
 	}
@@ -378,8 +382,8 @@ func newFanOut(ctx workflow.Context, flow Flow, in SyncInput, engine workflow.Ve
 }
 
 // start starts the record's child unless this run already did; it reports whether it did.
-// failures is how many runs of the record failed before (the sweep's count).
-func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageCheck, failures int) bool {
+// failed is the sweep's account of the record's failed runs (zero when it was fetched).
+func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageCheck, failed activities.FailedRecord) bool {
 	id, err := f.flow.RecordWorkflowID(f.in.Tenant, rec.ID)
 	if err != nil {
 		f.result.Invalid++
@@ -390,7 +394,7 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		id = DryRunWorkflowID(id, workflow.GetInfo(ctx).WorkflowExecution.RunID)
 	}
 	if f.seen[id] {
-		if failures == 0 {
+		if failed.Failures == 0 {
 			f.result.Duplicates++
 		}
 		return false
@@ -410,7 +414,8 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		ProductRecheck: f.in.ProductRecheck,
 		NeedsFixWait:   f.in.NeedsFixWait,
 		PageCheck:      known,
-		Failures:       failures,
+		Failures:       failed.Failures,
+		LastFailure:    failed.LastFailure,
 		RetryBudget:    f.in.RetryBudget,
 	}
 	childType := WorkflowRecordSync

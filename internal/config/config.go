@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"strings"
 
@@ -75,7 +76,7 @@ type Fortspeed struct {
 	// payloads then reach Temporal readable.
 	AllowPlaintext bool   `envconfig:"FORTSPEED_ALLOW_PLAINTEXT"`
 	MetricsAddr    string `envconfig:"FORTSPEED_METRICS_ADDR" default:"127.0.0.1:9090"`
-	// NotifyWebhookURL receives Slack-compatible needs_fix notifications; empty: none.
+	// NotifyWebhookURL receives the alerts as Slack-compatible JSON; empty: none.
 	NotifyWebhookURL string `envconfig:"FORTSPEED_NOTIFY_WEBHOOK_URL"`
 	SMTP
 	LogLevel   string     `envconfig:"FORTSPEED_LOG_LEVEL" default:"info"`
@@ -91,14 +92,52 @@ type Fortspeed struct {
 	CodecHosts []string `envconfig:"FORTSPEED_CODEC_HOSTS"`
 }
 
-// SMTP configures e-mail notifications.
+// SMTP configures the alerts by e-mail; no host: none. STARTTLS is used whenever the
+// server offers it, and a username makes fortspeed authenticate (PLAIN, only over TLS).
 type SMTP struct {
 	Host     string `envconfig:"FORTSPEED_SMTP_HOST"`
 	Port     int    `envconfig:"FORTSPEED_SMTP_PORT" default:"587"`
 	Username string `envconfig:"FORTSPEED_SMTP_USERNAME"`
 	Password string `envconfig:"FORTSPEED_SMTP_PASSWORD"`
-	From     string `envconfig:"FORTSPEED_SMTP_FROM"`
-	To       string `envconfig:"FORTSPEED_SMTP_TO"`
+	// From is the sender, "alerts@shop.example" or "fortspeed <alerts@shop.example>".
+	From string `envconfig:"FORTSPEED_SMTP_FROM"`
+	// To is a comma-separated list of recipients.
+	To string `envconfig:"FORTSPEED_SMTP_TO"`
+}
+
+// Recipients splits To into its addresses.
+func (s SMTP) Recipients() []string {
+	var out []string
+	for _, a := range strings.Split(s.To, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s SMTP) validate() error {
+	if s.Host == "" {
+		if s.From != "" || s.To != "" || s.Username != "" {
+			return fmt.Errorf("FORTSPEED_SMTP_HOST: must be set with FORTSPEED_SMTP_FROM, FORTSPEED_SMTP_TO or FORTSPEED_SMTP_USERNAME")
+		}
+		return nil
+	}
+	if s.From == "" || s.To == "" {
+		return fmt.Errorf("FORTSPEED_SMTP_FROM and FORTSPEED_SMTP_TO: must be set with FORTSPEED_SMTP_HOST")
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return fmt.Errorf("FORTSPEED_SMTP_FROM: want an e-mail address, got %q", s.From)
+	}
+	for _, a := range s.Recipients() {
+		if _, err := mail.ParseAddress(a); err != nil {
+			return fmt.Errorf("FORTSPEED_SMTP_TO: want comma-separated e-mail addresses, %q is not one", a)
+		}
+	}
+	if (s.Username == "") != (s.Password == "") {
+		return fmt.Errorf("FORTSPEED_SMTP_USERNAME and FORTSPEED_SMTP_PASSWORD: set both or neither")
+	}
+	return nil
 }
 
 // EncryptionKeys are the payload keys, "id1:base64key,id2:base64key"; the first encrypts.
@@ -209,8 +248,8 @@ func (c Config) validate() error {
 	if c.Fortspeed.LogFormat != "json" && c.Fortspeed.LogFormat != "console" {
 		return fmt.Errorf("FORTSPEED_LOG_FORMAT: want json or console, got %q", c.Fortspeed.LogFormat)
 	}
-	if c.Fortspeed.SMTP.Host != "" && (c.Fortspeed.SMTP.From == "" || c.Fortspeed.SMTP.To == "") {
-		return fmt.Errorf("FORTSPEED_SMTP_FROM and FORTSPEED_SMTP_TO: must be set with FORTSPEED_SMTP_HOST")
+	if err := c.Fortspeed.SMTP.validate(); err != nil {
+		return err
 	}
 	if p := c.Fortspeed.SMTP.Port; p <= 0 || p > 65535 {
 		return fmt.Errorf("FORTSPEED_SMTP_PORT: want 1-65535, got %d", p)

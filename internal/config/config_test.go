@@ -71,6 +71,7 @@ func TestLoadValues(t *testing.T) {
 	assert.True(t, c.Fortspeed.TaskQueues.Has(QueueFortnox))
 	assert.False(t, c.Fortspeed.TaskQueues.Has(QueueLightspeed))
 	assert.Equal(t, 25, c.Fortspeed.SMTP.Port)
+	assert.Equal(t, []string{"ops@example.se"}, c.Fortspeed.SMTP.Recipients())
 	assert.Equal(t, "/etc/fortspeed/settings.yaml", c.Fortspeed.MappingFile)
 }
 
@@ -97,6 +98,10 @@ func TestLoadErrors(t *testing.T) {
 		{"log level", map[string]string{"FORTSPEED_LOG_LEVEL": "loud"}, `FORTSPEED_LOG_LEVEL: want debug, info, warn or error, got "loud"`},
 		{"log format", map[string]string{"FORTSPEED_LOG_FORMAT": "xml"}, `FORTSPEED_LOG_FORMAT: want json or console, got "xml"`},
 		{"smtp without to", map[string]string{"FORTSPEED_SMTP_HOST": "smtp.example"}, `FORTSPEED_SMTP_FROM and FORTSPEED_SMTP_TO: must be set with FORTSPEED_SMTP_HOST`},
+		{"smtp to without host", map[string]string{"FORTSPEED_SMTP_TO": "ops@example.se"}, `FORTSPEED_SMTP_HOST: must be set with FORTSPEED_SMTP_FROM, FORTSPEED_SMTP_TO or FORTSPEED_SMTP_USERNAME`},
+		{"smtp bad from", map[string]string{"FORTSPEED_SMTP_HOST": "smtp.example", "FORTSPEED_SMTP_FROM": "fortspeed", "FORTSPEED_SMTP_TO": "ops@example.se"}, `FORTSPEED_SMTP_FROM: want an e-mail address, got "fortspeed"`},
+		{"smtp bad to", map[string]string{"FORTSPEED_SMTP_HOST": "smtp.example", "FORTSPEED_SMTP_FROM": "a@example.se", "FORTSPEED_SMTP_TO": "ops@example.se, kim"}, `FORTSPEED_SMTP_TO: want comma-separated e-mail addresses, "kim" is not one`},
+		{"smtp user without password", map[string]string{"FORTSPEED_SMTP_HOST": "smtp.example", "FORTSPEED_SMTP_FROM": "a@example.se", "FORTSPEED_SMTP_TO": "ops@example.se", "FORTSPEED_SMTP_USERNAME": "u"}, `FORTSPEED_SMTP_USERNAME and FORTSPEED_SMTP_PASSWORD: set both or neither`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
-// Package notify tells an operator that a record needs attention (needs_fix, a connection
-// that must be re-authorised), so bad data is fixed at the source instead of going unseen.
-// Notifications carry ids only, never personal data: they leave the encrypted boundary.
+// Package notify tells an operator that fortspeed needs attention (a record in needs_fix or
+// failed, a failed flow run, a paused schedule, a connection to re-authorize, sync lag, the
+// daily digest) over a Slack-compatible webhook or e-mail, so problems are fixed instead of
+// going unseen. Notifications carry ids only, never personal data: they leave the
+// encrypted boundary.
 package notify
 
 import (
@@ -24,6 +26,17 @@ type Notification struct {
 	Status     string `json:"status"` // needs_fix, failed, reauthorize_required …
 	Reason     string `json:"reason"`
 	URL        string `json:"url,omitempty"` // where to look, such as the Web UI page of the workflow
+	// Lines are the digest's entries, one id and reason each.
+	Lines []string `json:"lines,omitempty"`
+}
+
+// Summary is the notification in one line: the webhook's text and the e-mail's subject.
+func (n Notification) Summary() string {
+	s := fmt.Sprintf("fortspeed: %s is %s", n.WorkflowID, n.Status)
+	if n.Reason != "" {
+		s += ": " + n.Reason
+	}
+	return s
 }
 
 // Notifier sends notifications.
@@ -31,7 +44,22 @@ type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
-// Nop drops every notification; it is used when no webhook is configured.
+// All sends a notification to each of its notifiers that is set, so one event reaches
+// every configured channel.
+type All []Notifier
+
+// Notify sends n to each notifier and returns their errors joined.
+func (a All) Notify(ctx context.Context, n Notification) error {
+	var errs []error
+	for _, x := range a {
+		if x != nil {
+			errs = append(errs, x.Notify(ctx, n))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Nop drops every notification; it is used when a channel is not configured.
 type Nop struct{}
 
 // Notify does nothing.
@@ -77,22 +105,32 @@ type slackMessage struct {
 
 // Message renders a notification as a Slack-compatible message.
 func Message(n Notification) ([]byte, error) {
-	summary := fmt.Sprintf("fortspeed: %s is %s", n.WorkflowID, n.Status)
-	if n.Reason != "" {
-		summary += ": " + n.Reason
-	}
 	body := fmt.Sprintf("*%s* `%s`\n%s", escape(n.Status), escape(n.WorkflowID), escape(n.Reason))
+	for _, line := range n.Lines {
+		body += "\n• " + escape(line)
+	}
 	if n.URL != "" {
 		body += fmt.Sprintf("\n<%s|Open in Temporal>", n.URL)
 	}
 	msg := slackMessage{
-		Text: summary,
+		Text: n.Summary(),
 		Blocks: []slackBlock{
-			{Type: "section", Text: &slackText{Type: "mrkdwn", Text: body}},
+			{Type: "section", Text: &slackText{Type: "mrkdwn", Text: clip(body, slackSectionLimit)}},
 			{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: fmt.Sprintf("tenant `%s` · flow `%s`", escape(n.Tenant), escape(n.Flow))}}},
 		},
 	}
 	return json.Marshal(msg)
+}
+
+// slackSectionLimit is the most text Slack takes in one section block.
+const slackSectionLimit = 3000
+
+// clip cuts s to at most limit runes, ending with "…" when it cut.
+func clip(s string, limit int) string {
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit-1]) + "…"
+	}
+	return s
 }
 
 // escape keeps Slack from reading data as markup or mentions.

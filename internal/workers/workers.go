@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
@@ -102,11 +103,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 			return nil, err
 		}
 	}
-	if opts.Client == nil {
-		// Checked first, so a process without payload keys says that before anything else.
-		if _, err := temporalclient.DataConverter(cfg.Fortspeed); err != nil {
+	// Checked first, so a process without payload keys says that before anything else. A
+	// process handed its client (tests) reads histories with the SDK's default without keys.
+	dc, err := temporalclient.DataConverter(cfg.Fortspeed)
+	if err != nil {
+		if opts.Client == nil {
 			return nil, err
 		}
+		dc = converter.GetDefaultDataConverter()
 	}
 	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
 	if err != nil {
@@ -116,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	if err != nil {
 		return nil, err
 	}
-	notifier, err := newNotifier(cfg, opts.HTTPClient)
+	webhook, email, err := newNotifiers(cfg, opts.HTTPClient)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +132,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	var deps flowDeps
 	deps.mapper = mapper
 	deps.settings = settings
-	conns := connections{env: opts.Env, logger: logger, notifier: notifier}
+	conns := connections{env: opts.Env, logger: logger, notifier: notify.All{webhook, email}}
 	if queues.Has(workflows.TaskQueueFortnox) {
 		if deps.fortnox, err = newFortnoxClient(cfg, opts, conns); err != nil {
 			return nil, err
@@ -158,10 +162,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		if queue == workflows.TaskQueueFortspeed {
 			workflows.RegisterWorkflows(w)
 			w.RegisterActivityWithOptions(&activities.Notify{
-				Notifier: notifier, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
+				Webhook: webhook, Email: email, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
 			}, activity.RegisterOptions{Name: activities.NotifyPrefix})
 			w.RegisterActivityWithOptions(&activities.Records{
-				Client: p.client, Namespace: cfg.Temporal.Namespace,
+				Client: p.client, Namespace: cfg.Temporal.Namespace, DataConverter: dc,
 				Backoff: sweepBackoff, MaxBackoff: sweepMaxBackoff,
 			}, activity.RegisterOptions{Name: activities.RecordsPrefix})
 			w.RegisterActivityWithOptions(&activities.StockSales{Client: p.client, Namespace: cfg.Temporal.Namespace},
@@ -313,15 +317,21 @@ func dial(ctx context.Context, cfg config.Config, logger *zap.Logger, metrics cl
 	return c, nil
 }
 
-func newNotifier(cfg config.Config, hc *http.Client) (notify.Notifier, error) {
-	if cfg.Fortspeed.NotifyWebhookURL == "" {
-		return notify.Nop{}, nil
+// newNotifiers builds the alert channels that are configured; nil for one that is not.
+func newNotifiers(cfg config.Config, hc *http.Client) (webhook, email notify.Notifier, err error) {
+	if u := cfg.Fortspeed.NotifyWebhookURL; u != "" {
+		if webhook, err = notify.NewWebhook(u, hc); err != nil {
+			return nil, nil, fmt.Errorf("FORTSPEED_NOTIFY_WEBHOOK_URL: %w", err)
+		}
 	}
-	wh, err := notify.NewWebhook(cfg.Fortspeed.NotifyWebhookURL, hc)
-	if err != nil {
-		return nil, fmt.Errorf("FORTSPEED_NOTIFY_WEBHOOK_URL: %w", err)
+	if s := cfg.Fortspeed.SMTP; s.Host != "" {
+		email, err = notify.NewSMTP(notify.SMTPConfig{Host: s.Host, Port: s.Port, Username: s.Username,
+			Password: s.Password, From: s.From, To: s.Recipients()})
+		if err != nil {
+			return nil, nil, fmt.Errorf("FORTSPEED_SMTP_*: %w", err)
+		}
 	}
-	return wh, nil
+	return webhook, email, nil
 }
 
 // FortnoxOAuth is the token endpoint of the configured Fortnox app.
