@@ -61,12 +61,12 @@ func TestParseSince(t *testing.T) {
 		"90m":                       now.Add(-90 * time.Minute),
 		"3d":                        now.Add(-72 * time.Hour),
 	} {
-		got, err := parseSince(in, now)
+		got, err := parseTime("--since", in, now)
 		require.NoError(t, err, in)
 		assert.True(t, want.Equal(got), "%s: got %s", in, got)
 	}
 	for _, bad := range []string{"", "-2h", "0d", "2w", "27/11/2026"} {
-		_, err := parseSince(bad, now)
+		_, err := parseTime("--since", bad, now)
 		require.Error(t, err, bad)
 	}
 }

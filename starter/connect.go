@@ -25,7 +25,7 @@ import (
 // Scopes asked for: what the flows read and write (invoice and payment: orders.on_pickup
 // invoice makes and pays invoices).
 const (
-	fortnoxScopes    = "companyinformation article customer order invoice payment price settings"
+	fortnoxScopes    = "companyinformation article currency customer order invoice payment price settings"
 	lightspeedScopes = "employee:all"
 )
 

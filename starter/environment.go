@@ -28,18 +28,19 @@ type environment struct {
 	settings *mapping.Settings
 }
 
+// A bad variable or settings file is a usage error: the command line's setting is wrong.
 func loadEnvironment() (environment, error) {
 	cfg, err := config.Load()
 	if err != nil {
-		return environment{}, err
+		return environment{}, usageError(err)
 	}
 	env, err := workers.LoadEnv()
 	if err != nil {
-		return environment{}, err
+		return environment{}, usageError(err)
 	}
 	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
 	if err != nil {
-		return environment{}, err
+		return environment{}, usageError(err)
 	}
 	return environment{cfg: cfg, env: env, settings: settings}, nil
 }
@@ -72,7 +73,8 @@ func terminalLogger(level string) *zap.Logger {
 // dial connects to Temporal with the same codec as the worker, so inputs and results
 // decode.
 func (e environment) dial(ctx context.Context) (client.Client, error) {
-	return workers.Dial(ctx, e.cfg, cliLogger(e.cfg))
+	c, err := workers.Dial(ctx, e.cfg, cliLogger(e.cfg))
+	return c, connectError(err)
 }
 
 // payloads is the converter for reading histories: the worker's, or the SDK default.

@@ -1,0 +1,504 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"fortspeed/clients"
+	"fortspeed/clients/fortnox"
+	"fortspeed/clients/lightspeed"
+	"fortspeed/mapping"
+)
+
+// problem is one setting whose value the connected account does not have.
+type problem struct {
+	Setting string `json:"setting"`
+	Value   string `json:"value"`
+	Problem string `json:"problem"`
+}
+
+func (p problem) String() string { return fmt.Sprintf("%s: %q %s", p.Setting, p.Value, p.Problem) }
+
+// checkReport is what the pre-flight checks found. A vendor that is not connected is not
+// checked, and says why, so a check never passes silently on nothing.
+type checkReport struct {
+	Flows      []string  `json:"flows"`
+	Checked    []string  `json:"checked"`
+	NotChecked []string  `json:"not_checked,omitempty"`
+	Notes      []string  `json:"notes,omitempty"`
+	Problems   []problem `json:"problems"`
+}
+
+func (r checkReport) writeText(w io.Writer) {
+	for _, n := range r.NotChecked {
+		fmt.Fprintf(w, "pre-flight: %s\n", n)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "pre-flight: %s\n", n)
+	}
+	if len(r.Checked) == 0 {
+		return
+	}
+	if len(r.Problems) == 0 {
+		fmt.Fprintf(w, "pre-flight: the settings of %s match %s\n", joinWords(r.Flows, "and"), joinWords(r.Checked, "and"))
+		return
+	}
+	fmt.Fprintf(w, "pre-flight: %d problems in the settings of %s:\n", len(r.Problems), joinWords(r.Flows, "and"))
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
+// attention is the error a report with problems or unchecked vendors ends the command with.
+func (r checkReport) attention() error {
+	switch {
+	case len(r.Problems) > 0:
+		return attentionError(fmt.Errorf("pre-flight: %d settings name what the accounts do not have; fix them and run again", len(r.Problems)))
+	case len(r.NotChecked) > 0:
+		return connectError(fmt.Errorf("pre-flight: %s", strings.Join(r.NotChecked, "; ")))
+	}
+	return nil
+}
+
+// swedishVATRates are the VAT percentages Fortnox books Swedish sales at. Fortnox has no
+// VAT register to read; an article or row with another rate is refused.
+var swedishVATRates = []string{"0", "6", "12", "25"}
+
+// register is what one vendor register holds, for looking a setting's value up in it.
+type register struct {
+	noun string
+	fold bool // names compare case-insensitively and trimmed, as the activities match them
+	has  map[string]bool
+	list []string
+}
+
+func newRegister(noun string, fold bool, values ...string) *register {
+	r := &register{noun: noun, fold: fold, has: map[string]bool{}}
+	for _, v := range values {
+		r.add(v)
+	}
+	return r
+}
+
+func (r *register) add(v string) {
+	if strings.TrimSpace(v) == "" {
+		return
+	}
+	r.has[r.key(v)] = true
+	r.list = append(r.list, v)
+}
+
+// addAs adds a value looked up by key and shown as display: an id with its name.
+func (r *register) addAs(key, display string) {
+	r.has[r.key(key)] = true
+	r.list = append(r.list, display)
+}
+
+func (r *register) key(v string) string {
+	if r.fold {
+		return strings.ToLower(strings.TrimSpace(v))
+	}
+	return v
+}
+
+// instead says what the register has.
+func (r *register) instead() string {
+	if len(r.list) == 0 {
+		return "there are none"
+	}
+	list := slices.Clone(r.list)
+	sort.Strings(list)
+	return "there are " + joinWords(list, "and")
+}
+
+// preflight checks the settings of the enabled flows against the accounts: every value a
+// setting names must exist there. fx or ls nil means that vendor is not connected (why is
+// in fxErr, lsErr); its values are then not checked.
+func preflight(ctx context.Context, settings *mapping.Settings, fx *fortnox.Client, fxErr error,
+	ls *lightspeed.Client, lsErr error) (checkReport, error) {
+	c := &checker{settings: settings}
+	for _, id := range mapping.FlowIDs() {
+		if settings.Flows[id].Enabled {
+			c.report.Flows = append(c.report.Flows, id)
+		}
+	}
+	if fx == nil {
+		c.report.NotChecked = append(c.report.NotChecked, "Fortnox not checked: "+fxErr.Error())
+	} else if err := c.fortnox(ctx, fx); err != nil {
+		return checkReport{}, err
+	}
+	if ls == nil {
+		c.report.NotChecked = append(c.report.NotChecked, "Lightspeed not checked: "+lsErr.Error())
+	} else if err := c.lightspeed(ctx, ls); err != nil {
+		return checkReport{}, err
+	}
+	c.vatRates()
+	if c.report.Problems == nil {
+		c.report.Problems = []problem{}
+	}
+	return c.report, nil
+}
+
+type checker struct {
+	settings *mapping.Settings
+	report   checkReport
+}
+
+func (c *checker) enabled(flow string) bool { return c.settings.Flows[flow].Enabled }
+
+// want records a problem when value is set and the register lacks it.
+func (c *checker) want(setting, value string, r *register) {
+	if strings.TrimSpace(value) == "" || r.has[r.key(value)] {
+		return
+	}
+	c.report.Problems = append(c.report.Problems, problem{Setting: setting, Value: value,
+		Problem: "is not a " + r.noun + "; " + r.instead()})
+}
+
+// wantEach checks every value (or, with keys, every key) of a settings table.
+func (c *checker) wantEach(table string, m map[string]string, keys bool, r *register) {
+	for _, k := range sortedKeys(m) {
+		if keys {
+			c.want(table, k, r)
+		} else {
+			c.want(entryPath(table, k), m[k], r)
+		}
+	}
+}
+
+func (c *checker) fortnox(ctx context.Context, fx *fortnox.Client) error {
+	c.report.Checked = append(c.report.Checked, "Fortnox")
+	o, p := c.settings.Orders, c.settings.Products
+	toFortnox, toLightspeed := c.enabled(mapping.FlowOrdersToFortnox), c.enabled(mapping.FlowOrdersToLightspeed)
+	if toFortnox || toLightspeed {
+		modes, err := fx.ModesOfPayments(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		r := newRegister("Fortnox mode of payment", false)
+		for _, m := range modes {
+			r.add(string(m.Code))
+		}
+		if toFortnox {
+			c.wantEach("orders.payment_methods", o.PaymentMethods, false, r)
+			c.want("orders.default_mode_of_payment", o.DefaultModeOfPayment, r)
+		}
+		if toLightspeed {
+			c.wantEach("orders.modes_of_payment", o.ModesOfPayment, true, r)
+		}
+	}
+	if toFortnox {
+		terms, err := fx.TermsOfPayments(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		r := newRegister("Fortnox terms of payment", false)
+		for _, t := range terms {
+			r.add(string(t.Code))
+		}
+		c.want("orders.terms_of_payment", o.TermsOfPayment, r)
+
+		ways, err := fx.WayOfDeliveries(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		r = newRegister("Fortnox way of delivery", false)
+		for _, w := range ways {
+			r.add(string(w.Code))
+		}
+		c.want("orders.way_of_delivery", o.WayOfDelivery, r)
+		if err := c.fortnoxRecords(ctx, fx); err != nil {
+			return err
+		}
+	}
+	products := c.enabled(mapping.FlowProducts)
+	if toFortnox || products {
+		lists, err := fx.PriceLists(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		r := newRegister("Fortnox price list", false)
+		for _, l := range lists {
+			r.add(string(l.Code))
+		}
+		currencies, err := fx.Currencies(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		cr := newRegister("Fortnox currency", true, "SEK") // the accounting currency, listed or not
+		for _, cu := range currencies {
+			if !cr.has[cr.key(string(cu.Code))] {
+				cr.add(string(cu.Code))
+			}
+		}
+		if toFortnox {
+			c.want("orders.price_list", o.PriceList, r)
+			c.want("orders.currency", o.Currency, cr)
+		}
+		if products {
+			c.want("products.price_list", p.PriceList, r)
+			c.want("products.currency", p.Currency, cr)
+		}
+	}
+	if c.enabled(mapping.FlowStock) && len(c.settings.Stock.StockPoints) > 0 {
+		return c.stockPoints(ctx, fx)
+	}
+	return nil
+}
+
+// fortnoxRecords checks the single Fortnox records orders-to-fortnox books on: the default
+// customer and the article misc lines go to.
+func (c *checker) fortnoxRecords(ctx context.Context, fx *fortnox.Client) error {
+	o := c.settings.Orders
+	if n := o.DefaultCustomer.Fortnox; n != "" {
+		_, err := fx.Customer(ctx, n)
+		switch {
+		case clients.KindOf(err) == clients.NotFound:
+			c.report.Problems = append(c.report.Problems, problem{Setting: "orders.default_customer.fortnox", Value: n,
+				Problem: "is not a Fortnox customer number"})
+		case err != nil:
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+	}
+	if a := o.MiscLines; a != mapping.MiscRow && a != mapping.MiscNeedsFix && a != "" {
+		_, err := fx.Article(ctx, a)
+		switch {
+		case clients.KindOf(err) == clients.NotFound:
+			c.report.Problems = append(c.report.Problems, problem{Setting: "orders.misc_lines", Value: a,
+				Problem: "is not a Fortnox article number (nor row or needs_fix)"})
+		case err != nil:
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+	}
+	return nil
+}
+
+// stockPoints checks the stock point codes of stock.stock_points: they need the warehouse
+// module, and an active stock point of each code.
+func (c *checker) stockPoints(ctx context.Context, fx *fortnox.Client) error {
+	wh, err := fx.WarehouseStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	r := newRegister("Fortnox stock point", false)
+	if !bool(wh.Activated) {
+		r.noun = "Fortnox stock point (this company has no warehouse module: use stock.shop_id)"
+	} else {
+		points, err := fx.StockPoints(ctx, "ACTIVE")
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		for _, sp := range points {
+			r.add(string(sp.Code))
+		}
+	}
+	c.wantEach("stock.stock_points", c.settings.Stock.StockPoints, true, r)
+	return nil
+}
+
+func (c *checker) lightspeed(ctx context.Context, ls *lightspeed.Client) error {
+	c.report.Checked = append(c.report.Checked, "Lightspeed")
+	o, p, st := c.settings.Orders, c.settings.Products, c.settings.Stock
+	toFortnox, toLightspeed := c.enabled(mapping.FlowOrdersToFortnox), c.enabled(mapping.FlowOrdersToLightspeed)
+	if toFortnox || toLightspeed {
+		types, err := ls.PaymentTypes(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		r := newRegister("Lightspeed payment type", true)
+		for _, t := range types {
+			if !bool(t.Archived) {
+				r.add(t.Name)
+			}
+		}
+		if toFortnox {
+			c.wantEach("orders.payment_methods", o.PaymentMethods, true, r)
+		}
+		if toLightspeed {
+			c.wantEach("orders.modes_of_payment", o.ModesOfPayment, false, r)
+			c.want("orders.default_payment_type", o.DefaultPaymentType, r)
+		}
+	}
+	if !toLightspeed && !c.enabled(mapping.FlowStock) && !c.enabled(mapping.FlowProducts) {
+		return nil
+	}
+	shops, err := ls.Shops(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	shopIDs := newRegister("Lightspeed shop id", false)
+	for _, s := range shops {
+		if !bool(s.Archived) {
+			shopIDs.addAs(strconv.FormatInt(int64(s.ShopID), 10), fmt.Sprintf("%d (%s)", int64(s.ShopID), s.Name))
+		}
+	}
+	if toLightspeed {
+		if err := c.saleSite(ctx, ls, shopIDs); err != nil {
+			return err
+		}
+	}
+	if c.enabled(mapping.FlowStock) {
+		if len(st.StockPoints) == 0 {
+			c.want("stock.shop_id", st.ShopID, shopIDs)
+		}
+		c.wantEach("stock.stock_points", st.StockPoints, false, shopIDs)
+	}
+	if c.enabled(mapping.FlowProducts) {
+		return c.catalog(ctx, ls, p)
+	}
+	return nil
+}
+
+// saleSite checks where orders-to-lightspeed books its sales: a shop, a register of that
+// shop, an employee, and the default customer.
+func (c *checker) saleSite(ctx context.Context, ls *lightspeed.Client, shopIDs *register) error {
+	site := c.settings.Orders.Lightspeed
+	c.want("orders.lightspeed.shop_id", site.ShopID, shopIDs)
+	registers, err := ls.Registers(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	r := newRegister("Lightspeed register id of shop "+site.ShopID, false)
+	for _, reg := range registers {
+		if strconv.FormatInt(int64(reg.ShopID), 10) == site.ShopID {
+			r.addAs(strconv.FormatInt(int64(reg.RegisterID), 10), fmt.Sprintf("%d (%s)", int64(reg.RegisterID), reg.Name))
+		}
+	}
+	c.want("orders.lightspeed.register_id", site.RegisterID, r)
+	employees, err := ls.Employees(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	r = newRegister("Lightspeed employee id", false)
+	for _, e := range employees {
+		if !bool(e.Archived) {
+			r.addAs(strconv.FormatInt(int64(e.EmployeeID), 10), fmt.Sprintf("%d (%s)", int64(e.EmployeeID), strings.TrimSpace(e.FirstName+" "+e.LastName)))
+		}
+	}
+	c.want("orders.lightspeed.employee_id", site.EmployeeID, r)
+	if id := c.settings.Orders.DefaultCustomer.Lightspeed; id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err == nil {
+			_, err = ls.Customer(ctx, n)
+		}
+		switch {
+		case n <= 0 || clients.KindOf(err) == clients.NotFound:
+			c.report.Problems = append(c.report.Problems, problem{Setting: "orders.default_customer.lightspeed", Value: id,
+				Problem: "is not a Lightspeed customer id"})
+		case err != nil:
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+	}
+	return nil
+}
+
+// catalog checks what the products flow names in Lightspeed: price level, attribute set,
+// tax classes and the custom fields of its features.
+func (c *checker) catalog(ctx context.Context, ls *lightspeed.Client, p mapping.ProductSettings) error {
+	levels, err := ls.PriceLevels(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	r := newRegister("Lightspeed price level", true)
+	for _, l := range levels {
+		if !bool(l.Archived) {
+			r.add(l.Name)
+		}
+	}
+	c.want("products.price_level", p.PriceLevel, r)
+	if p.VariantGrouping.Rule != mapping.GroupingNone {
+		sets, err := ls.ItemAttributeSets(ctx)
+		if err != nil {
+			return fmt.Errorf("pre-flight: %w", err)
+		}
+		r = newRegister("Lightspeed attribute set", true)
+		for _, s := range sets {
+			if !bool(s.Archived) {
+				r.add(s.Name)
+			}
+		}
+		c.want("products.attribute_set", p.AttributeSet, r)
+	}
+	classes, err := ls.TaxClasses(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	r = newRegister("Lightspeed tax class", true)
+	for _, tc := range classes {
+		r.add(tc.Name)
+	}
+	c.wantEach("products.tax_classes", p.TaxClasses, false, r)
+	if len(p.Features) == 0 {
+		return nil
+	}
+	fields, err := ls.ItemCustomFields(ctx)
+	if err != nil {
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	live, archived := newRegister("", true), newRegister("", true)
+	for _, f := range fields {
+		if bool(f.Archived) {
+			archived.add(f.Name)
+		} else {
+			live.add(f.Name)
+		}
+	}
+	var created []string
+	for _, name := range sortedKeys(p.Features) {
+		switch {
+		case live.has[live.key(name)]:
+		case archived.has[archived.key(name)]:
+			c.report.Problems = append(c.report.Problems, problem{Setting: "products.features", Value: name,
+				Problem: "is an archived Lightspeed custom field: unarchive it or rename the feature"})
+		default:
+			created = append(created, name)
+		}
+	}
+	if len(created) > 0 {
+		c.report.Notes = append(c.report.Notes, fmt.Sprintf("products.features: Lightspeed has no custom field %s; the products flow creates it (text) on its first run",
+			joinWords(quoteAll(created), "or")))
+	}
+	return nil
+}
+
+// vatRates checks the tables keyed by VAT rate against the rates Fortnox books.
+func (c *checker) vatRates() {
+	r := newRegister("VAT rate Fortnox books (percent)", false, swedishVATRates...)
+	if c.enabled(mapping.FlowOrdersToFortnox) && c.settings.Orders.MiscLines == mapping.MiscRow {
+		c.wantEach("orders.misc_accounts", c.settings.Orders.MiscAccounts, true, r)
+	}
+	if c.enabled(mapping.FlowProducts) {
+		c.wantEach("products.tax_classes", c.settings.Products.TaxClasses, true, r)
+	}
+}
+
+// entryPath names one entry of a settings table: orders.payment_methods.Cash, or with
+// quotes when the key has spaces or dots.
+func entryPath(table, key string) string {
+	if strings.ContainsAny(key, " .\"") {
+		return fmt.Sprintf("%s[%q]", table, key)
+	}
+	return table + "." + key
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
