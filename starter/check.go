@@ -36,7 +36,7 @@ func newCheckCommand(out io.Writer) *cobra.Command {
 			if err := emit(cmd, out, rep); err != nil {
 				return err
 			}
-			return rep.attention()
+			return rep.attention(true)
 		},
 	}
 }

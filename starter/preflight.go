@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -54,12 +55,14 @@ func (r checkReport) writeText(w io.Writer) {
 	}
 }
 
-// attention is the error a report with problems or unchecked vendors ends the command with.
-func (r checkReport) attention() error {
+// attention is the error a report with problems ends the command with; with connected
+// also when a vendor was not checked (`starter check`: a check of nothing is no pass;
+// setup runs before `starter connect` as well).
+func (r checkReport) attention(connected bool) error {
 	switch {
 	case len(r.Problems) > 0:
 		return attentionError(fmt.Errorf("pre-flight: %d settings name what the accounts do not have; fix them and run again", len(r.Problems)))
-	case len(r.NotChecked) > 0:
+	case connected && len(r.NotChecked) > 0:
 		return connectError(fmt.Errorf("pre-flight: %s", strings.Join(r.NotChecked, "; ")))
 	}
 	return nil
@@ -112,7 +115,7 @@ func (r *register) instead() string {
 		return "there are none"
 	}
 	list := slices.Clone(r.list)
-	sort.Strings(list)
+	slices.SortFunc(list, compareNatural)
 	return "there are " + joinWords(list, "and")
 }
 
@@ -171,6 +174,25 @@ func (c *checker) wantEach(table string, m map[string]string, keys bool, r *regi
 	}
 }
 
+// unusedKeys notes the keys of a table that name a source value the account does not have:
+// such an entry is never used, so it is no problem, but it may be a misspelt name.
+func (c *checker) unusedKeys(table string, m map[string]string, r *register) {
+	var unused []string
+	for _, k := range sortedKeys(m) {
+		if !r.has[r.key(k)] {
+			unused = append(unused, strconv.Quote(k))
+		}
+	}
+	if len(unused) > 0 {
+		verb := "names"
+		if len(unused) > 1 {
+			verb = "name"
+		}
+		c.report.Notes = append(c.report.Notes, fmt.Sprintf("%s: %s %s no %s, so never match; %s",
+			table, joinWords(unused, "and"), verb, r.noun, r.instead()))
+	}
+}
+
 func (c *checker) fortnox(ctx context.Context, fx *fortnox.Client) error {
 	c.report.Checked = append(c.report.Checked, "Fortnox")
 	o, p := c.settings.Orders, c.settings.Products
@@ -189,7 +211,7 @@ func (c *checker) fortnox(ctx context.Context, fx *fortnox.Client) error {
 			c.want("orders.default_mode_of_payment", o.DefaultModeOfPayment, r)
 		}
 		if toLightspeed {
-			c.wantEach("orders.modes_of_payment", o.ModesOfPayment, true, r)
+			c.unusedKeys("orders.modes_of_payment", o.ModesOfPayment, r)
 		}
 	}
 	if toFortnox {
@@ -317,7 +339,7 @@ func (c *checker) lightspeed(ctx context.Context, ls *lightspeed.Client) error {
 			}
 		}
 		if toFortnox {
-			c.wantEach("orders.payment_methods", o.PaymentMethods, true, r)
+			c.unusedKeys("orders.payment_methods", o.PaymentMethods, r)
 		}
 		if toLightspeed {
 			c.wantEach("orders.modes_of_payment", o.ModesOfPayment, false, r)
@@ -475,6 +497,21 @@ func (c *checker) vatRates() {
 	if c.enabled(mapping.FlowProducts) {
 		c.wantEach("products.tax_classes", c.settings.Products.TaxClasses, true, r)
 	}
+}
+
+// compareNatural orders numbers as numbers ("6" before "12") and text as text.
+func compareNatural(a, b string) int {
+	na, errA := strconv.ParseFloat(a, 64)
+	nb, errB := strconv.ParseFloat(b, 64)
+	switch {
+	case errA == nil && errB == nil:
+		return cmp.Compare(na, nb)
+	case errA == nil:
+		return -1
+	case errB == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // entryPath names one entry of a settings table: orders.payment_methods.Cash, or with

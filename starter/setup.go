@@ -51,7 +51,7 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 			if err := emit(cmd, out, rep); err != nil {
 				return err
 			}
-			return rep.Check.attention()
+			return rep.Check.attention(false)
 		},
 	}
 }
