@@ -22,26 +22,7 @@ import (
 func TestSyncOnTheStack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	useSandboxes(t)
-	startServer(t, workflows.DevServerSearchAttributes())
-	for _, vendor := range []string{"fortnox", "lightspeed"} {
-		_, err := starter(ctx, "connect", vendor, "--follow")
-		require.NoError(t, err)
-	}
-	cfg, err := config.Load()
-	require.NoError(t, err)
-	env, err := workers.LoadEnv()
-	require.NoError(t, err)
-	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: zap.NewNop()})
-	require.NoError(t, err)
-	defer proc.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- proc.Run(runCtx) }()
-	defer func() {
-		stop()
-		require.NoError(t, <-done)
-	}()
+	startStack(ctx, t)
 
 	out, err := starter(ctx, "sync", "orders-to-fortnox", "--since", "30d", "--dry-run")
 	okOrAttention(t, out, err)
@@ -102,6 +83,32 @@ func TestSyncOnTheStack(t *testing.T) {
 	if strings.Contains(out, "waiting for a fix") {
 		assert.NotContains(t, out, "reason not recorded yet", "the reason comes from the notification")
 	}
+}
+
+// startStack starts the sandboxes and a dev server, connects both accounts and runs the
+// worker in-process until the test ends.
+func startStack(ctx context.Context, t *testing.T) {
+	t.Helper()
+	useSandboxes(t)
+	startServer(t, workflows.DevServerSearchAttributes())
+	for _, vendor := range []string{"fortnox", "lightspeed"} {
+		_, err := starter(ctx, "connect", vendor, "--follow")
+		require.NoError(t, err)
+	}
+	cfg, err := config.Load()
+	require.NoError(t, err)
+	env, err := workers.LoadEnv()
+	require.NoError(t, err)
+	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: zap.NewNop()})
+	require.NoError(t, err)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(runCtx) }()
+	t.Cleanup(func() {
+		stop()
+		require.NoError(t, <-done)
+		proc.Close()
+	})
 }
 
 // okOrAttention accepts success or exit code 4 (records in needs_fix): the demo data has
