@@ -319,11 +319,11 @@ func flowState(ctx context.Context, c client.Client, namespace, flow string, now
 // readLastRun describes a scheduled run (its latest run, after continue-as-new) and reads
 // its result when it completed.
 func readLastRun(ctx context.Context, c client.Client, workflowID string) (*lastRun, error) {
-	desc, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	desc, err := c.DescribeWorkflow(ctx, workflowID, "")
 	if err != nil {
 		return nil, fmt.Errorf("describe run %s: %w", workflowID, err)
 	}
-	info := desc.GetWorkflowExecutionInfo()
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
 	lr := &lastRun{WorkflowID: workflowID, Started: info.GetStartTime().AsTime(),
 		Status: strings.ToLower(strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"))}
 	if ct := info.GetCloseTime(); ct != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
 	"fortspeed/internal/config"
@@ -22,7 +23,7 @@ import (
 func TestSyncOnTheStack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	startStack(ctx, t)
+	c := startStack(ctx, t)
 
 	out, err := starter(ctx, "sync", "orders-to-fortnox", "--since", "30d", "--dry-run")
 	okOrAttention(t, out, err)
@@ -83,14 +84,40 @@ func TestSyncOnTheStack(t *testing.T) {
 	if strings.Contains(out, "waiting for a fix") {
 		assert.NotContains(t, out, "reason not recorded yet", "the reason comes from the notification")
 	}
+
+	// A scheduled run in status: the schedule is paused at once and triggered once.
+	out, err = starter(ctx, "setup")
+	require.NoError(t, err, out)
+	_, err = starter(ctx, "pause", "orders-to-lightspeed", "--note", "test: one triggered run")
+	require.NoError(t, err)
+	require.NoError(t, c.ScheduleClient().GetHandle(ctx, "default:orders-to-lightspeed").Trigger(ctx, client.ScheduleTriggerOptions{}))
+	var st statusReport
+	require.Eventually(t, func() bool {
+		out, err = starter(ctx, "status", "--flow", "orders-to-lightspeed", "--output", "json")
+		okOrAttention(t, out, err)
+		st = statusReport{}
+		require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+		return st.Flows[0].LastRun != nil && st.Flows[0].LastRun.Status == "completed"
+	}, time.Minute, 200*time.Millisecond, "the triggered run completes: %s", out)
+	f := st.Flows[0]
+	require.NotNil(t, f.LastRun.Result)
+	assert.Positive(t, f.LastRun.Result.Records, "the demo orders")
+	require.NotNil(t, f.LagSeconds, "a completed run has a cursor")
+	assert.GreaterOrEqual(t, *f.LagSeconds, int64(0))
+	assert.Equal(t, "test: one triggered run", f.Schedule.Note)
+	out, err = starter(ctx, "status", "--flow", "orders-to-lightspeed")
+	okOrAttention(t, out, err)
+	t.Logf("status after a scheduled run:\n%s", out)
+	assert.Regexp(t, `\n  last run   default:orders-to-lightspeed-\S+ completed at \S+: \d+ records on \d+ pages: `, out)
+	assert.Contains(t, out, "\n  lag        ")
 }
 
 // startStack starts the sandboxes and a dev server, connects both accounts and runs the
 // worker in-process until the test ends.
-func startStack(ctx context.Context, t *testing.T) {
+func startStack(ctx context.Context, t *testing.T) client.Client {
 	t.Helper()
 	useSandboxes(t)
-	startServer(t, workflows.DevServerSearchAttributes())
+	srv := startServer(t, workflows.DevServerSearchAttributes())
 	for _, vendor := range []string{"fortnox", "lightspeed"} {
 		_, err := starter(ctx, "connect", vendor, "--follow")
 		require.NoError(t, err)
@@ -109,6 +136,7 @@ func startStack(ctx context.Context, t *testing.T) {
 		require.NoError(t, <-done)
 		proc.Close()
 	})
+	return srv.Client()
 }
 
 // okOrAttention accepts success or exit code 4 (records in needs_fix): the demo data has
