@@ -193,18 +193,51 @@ func (c *checker) unusedKeys(table string, m map[string]string, r *register) {
 	}
 }
 
+// fill reads a vendor register into a new register; add picks what of each entry counts.
+func fill[T any](ctx context.Context, noun string, fold bool, list func(context.Context) ([]T, error), add func(r *register, v T)) (*register, error) {
+	items, err := list(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pre-flight: %w", err)
+	}
+	r := newRegister(noun, fold)
+	for _, it := range items {
+		add(r, it)
+	}
+	return r, nil
+}
+
+// byCode adds a Fortnox register entry by its code.
+func byCode[T any](code func(T) fortnox.Text) func(*register, T) {
+	return func(r *register, v T) { r.add(string(code(v))) }
+}
+
+// byID adds a Lightspeed entry that is not archived by its id, shown with its name.
+func byID(r *register, id int64, name string, archived bool) {
+	if !archived {
+		r.addAs(strconv.FormatInt(id, 10), fmt.Sprintf("%d (%s)", id, strings.TrimSpace(name)))
+	}
+}
+
+// exists records a problem when a single record the settings name is not found.
+func (c *checker) exists(setting, value, problemText string, err error) error {
+	switch {
+	case clients.KindOf(err) == clients.NotFound:
+		c.report.Problems = append(c.report.Problems, problem{Setting: setting, Value: value, Problem: problemText})
+	case err != nil:
+		return fmt.Errorf("pre-flight: %w", err)
+	}
+	return nil
+}
+
 func (c *checker) fortnox(ctx context.Context, fx *fortnox.Client) error {
 	c.report.Checked = append(c.report.Checked, "Fortnox")
 	o, p := c.settings.Orders, c.settings.Products
 	toFortnox, toLightspeed := c.enabled(mapping.FlowOrdersToFortnox), c.enabled(mapping.FlowOrdersToLightspeed)
 	if toFortnox || toLightspeed {
-		modes, err := fx.ModesOfPayments(ctx)
+		r, err := fill(ctx, "Fortnox mode of payment", false, fx.ModesOfPayments,
+			byCode(func(m fortnox.ModeOfPayment) fortnox.Text { return m.Code }))
 		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-		r := newRegister("Fortnox mode of payment", false)
-		for _, m := range modes {
-			r.add(string(m.Code))
+			return err
 		}
 		if toFortnox {
 			c.wantEach("orders.payment_methods", o.PaymentMethods, false, r)
@@ -215,87 +248,56 @@ func (c *checker) fortnox(ctx context.Context, fx *fortnox.Client) error {
 		}
 	}
 	if toFortnox {
-		terms, err := fx.TermsOfPayments(ctx)
+		r, err := fill(ctx, "Fortnox terms of payment", false, fx.TermsOfPayments,
+			byCode(func(t fortnox.TermsOfPayment) fortnox.Text { return t.Code }))
 		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-		r := newRegister("Fortnox terms of payment", false)
-		for _, t := range terms {
-			r.add(string(t.Code))
+			return err
 		}
 		c.want("orders.terms_of_payment", o.TermsOfPayment, r)
-
-		ways, err := fx.WayOfDeliveries(ctx)
-		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-		r = newRegister("Fortnox way of delivery", false)
-		for _, w := range ways {
-			r.add(string(w.Code))
+		if r, err = fill(ctx, "Fortnox way of delivery", false, fx.WayOfDeliveries,
+			byCode(func(w fortnox.WayOfDelivery) fortnox.Text { return w.Code })); err != nil {
+			return err
 		}
 		c.want("orders.way_of_delivery", o.WayOfDelivery, r)
-		if err := c.fortnoxRecords(ctx, fx); err != nil {
-			return err
+		if n := o.DefaultCustomer.Fortnox; n != "" {
+			_, err := fx.Customer(ctx, n)
+			if err := c.exists("orders.default_customer.fortnox", n, "is not a Fortnox customer number", err); err != nil {
+				return err
+			}
+		}
+		if a := o.MiscLines; a != mapping.MiscRow && a != mapping.MiscNeedsFix && a != "" {
+			_, err := fx.Article(ctx, a)
+			if err := c.exists("orders.misc_lines", a, "is not a Fortnox article number (nor row or needs_fix)", err); err != nil {
+				return err
+			}
 		}
 	}
 	products := c.enabled(mapping.FlowProducts)
 	if toFortnox || products {
-		lists, err := fx.PriceLists(ctx)
+		lists, err := fill(ctx, "Fortnox price list", false, fx.PriceLists,
+			byCode(func(l fortnox.PriceList) fortnox.Text { return l.Code }))
 		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
+			return err
 		}
-		r := newRegister("Fortnox price list", false)
-		for _, l := range lists {
-			r.add(string(l.Code))
-		}
-		currencies, err := fx.Currencies(ctx)
+		currencies, err := fill(ctx, "Fortnox currency", true, fx.Currencies,
+			byCode(func(cu fortnox.Currency) fortnox.Text { return cu.Code }))
 		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
+			return err
 		}
-		cr := newRegister("Fortnox currency", true, "SEK") // the accounting currency, listed or not
-		for _, cu := range currencies {
-			if !cr.has[cr.key(string(cu.Code))] {
-				cr.add(string(cu.Code))
-			}
+		if !currencies.has["sek"] {
+			currencies.add("SEK") // the accounting currency, listed or not
 		}
 		if toFortnox {
-			c.want("orders.price_list", o.PriceList, r)
-			c.want("orders.currency", o.Currency, cr)
+			c.want("orders.price_list", o.PriceList, lists)
+			c.want("orders.currency", o.Currency, currencies)
 		}
 		if products {
-			c.want("products.price_list", p.PriceList, r)
-			c.want("products.currency", p.Currency, cr)
+			c.want("products.price_list", p.PriceList, lists)
+			c.want("products.currency", p.Currency, currencies)
 		}
 	}
 	if c.enabled(mapping.FlowStock) && len(c.settings.Stock.StockPoints) > 0 {
 		return c.stockPoints(ctx, fx)
-	}
-	return nil
-}
-
-// fortnoxRecords checks the single Fortnox records orders-to-fortnox books on: the default
-// customer and the article misc lines go to.
-func (c *checker) fortnoxRecords(ctx context.Context, fx *fortnox.Client) error {
-	o := c.settings.Orders
-	if n := o.DefaultCustomer.Fortnox; n != "" {
-		_, err := fx.Customer(ctx, n)
-		switch {
-		case clients.KindOf(err) == clients.NotFound:
-			c.report.Problems = append(c.report.Problems, problem{Setting: "orders.default_customer.fortnox", Value: n,
-				Problem: "is not a Fortnox customer number"})
-		case err != nil:
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-	}
-	if a := o.MiscLines; a != mapping.MiscRow && a != mapping.MiscNeedsFix && a != "" {
-		_, err := fx.Article(ctx, a)
-		switch {
-		case clients.KindOf(err) == clients.NotFound:
-			c.report.Problems = append(c.report.Problems, problem{Setting: "orders.misc_lines", Value: a,
-				Problem: "is not a Fortnox article number (nor row or needs_fix)"})
-		case err != nil:
-			return fmt.Errorf("pre-flight: %w", err)
-		}
 	}
 	return nil
 }
@@ -307,16 +309,12 @@ func (c *checker) stockPoints(ctx context.Context, fx *fortnox.Client) error {
 	if err != nil {
 		return fmt.Errorf("pre-flight: %w", err)
 	}
-	r := newRegister("Fortnox stock point", false)
-	if !bool(wh.Activated) {
-		r.noun = "Fortnox stock point (this company has no warehouse module: use stock.shop_id)"
-	} else {
-		points, err := fx.StockPoints(ctx, "ACTIVE")
-		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-		for _, sp := range points {
-			r.add(string(sp.Code))
+	r := newRegister("Fortnox stock point (this company has no warehouse module: use stock.shop_id)", false)
+	if bool(wh.Activated) {
+		active := func(ctx context.Context) ([]fortnox.StockPoint, error) { return fx.StockPoints(ctx, "ACTIVE") }
+		if r, err = fill(ctx, "Fortnox stock point", false, active,
+			byCode(func(sp fortnox.StockPoint) fortnox.Text { return sp.Code })); err != nil {
+			return err
 		}
 	}
 	c.wantEach("stock.stock_points", c.settings.Stock.StockPoints, true, r)
@@ -325,18 +323,16 @@ func (c *checker) stockPoints(ctx context.Context, fx *fortnox.Client) error {
 
 func (c *checker) lightspeed(ctx context.Context, ls *lightspeed.Client) error {
 	c.report.Checked = append(c.report.Checked, "Lightspeed")
-	o, p, st := c.settings.Orders, c.settings.Products, c.settings.Stock
+	o, st := c.settings.Orders, c.settings.Stock
 	toFortnox, toLightspeed := c.enabled(mapping.FlowOrdersToFortnox), c.enabled(mapping.FlowOrdersToLightspeed)
 	if toFortnox || toLightspeed {
-		types, err := ls.PaymentTypes(ctx)
-		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-		r := newRegister("Lightspeed payment type", true)
-		for _, t := range types {
+		r, err := fill(ctx, "Lightspeed payment type", true, ls.PaymentTypes, func(r *register, t lightspeed.PaymentType) {
 			if !bool(t.Archived) {
 				r.add(t.Name)
 			}
+		})
+		if err != nil {
+			return err
 		}
 		if toFortnox {
 			c.unusedKeys("orders.payment_methods", o.PaymentMethods, r)
@@ -346,75 +342,61 @@ func (c *checker) lightspeed(ctx context.Context, ls *lightspeed.Client) error {
 			c.want("orders.default_payment_type", o.DefaultPaymentType, r)
 		}
 	}
-	if !toLightspeed && !c.enabled(mapping.FlowStock) && !c.enabled(mapping.FlowProducts) {
-		return nil
-	}
-	shops, err := ls.Shops(ctx)
-	if err != nil {
-		return fmt.Errorf("pre-flight: %w", err)
-	}
-	shopIDs := newRegister("Lightspeed shop id", false)
-	for _, s := range shops {
-		if !bool(s.Archived) {
-			shopIDs.addAs(strconv.FormatInt(int64(s.ShopID), 10), fmt.Sprintf("%d (%s)", int64(s.ShopID), s.Name))
-		}
-	}
-	if toLightspeed {
-		if err := c.saleSite(ctx, ls, shopIDs); err != nil {
+	stock := c.enabled(mapping.FlowStock)
+	if toLightspeed || stock {
+		shops, err := fill(ctx, "Lightspeed shop id", false, ls.Shops, func(r *register, s lightspeed.Shop) {
+			byID(r, int64(s.ShopID), s.Name, bool(s.Archived))
+		})
+		if err != nil {
 			return err
 		}
-	}
-	if c.enabled(mapping.FlowStock) {
-		if len(st.StockPoints) == 0 {
-			c.want("stock.shop_id", st.ShopID, shopIDs)
+		if toLightspeed {
+			if err := c.saleSite(ctx, ls, shops); err != nil {
+				return err
+			}
 		}
-		c.wantEach("stock.stock_points", st.StockPoints, false, shopIDs)
+		if stock && len(st.StockPoints) == 0 {
+			c.want("stock.shop_id", st.ShopID, shops)
+		}
+		if stock {
+			c.wantEach("stock.stock_points", st.StockPoints, false, shops)
+		}
 	}
 	if c.enabled(mapping.FlowProducts) {
-		return c.catalog(ctx, ls, p)
+		return c.catalog(ctx, ls, c.settings.Products)
 	}
 	return nil
 }
 
 // saleSite checks where orders-to-lightspeed books its sales: a shop, a register of that
 // shop, an employee, and the default customer.
-func (c *checker) saleSite(ctx context.Context, ls *lightspeed.Client, shopIDs *register) error {
+func (c *checker) saleSite(ctx context.Context, ls *lightspeed.Client, shops *register) error {
 	site := c.settings.Orders.Lightspeed
-	c.want("orders.lightspeed.shop_id", site.ShopID, shopIDs)
-	registers, err := ls.Registers(ctx)
-	if err != nil {
-		return fmt.Errorf("pre-flight: %w", err)
-	}
-	r := newRegister("Lightspeed register id of shop "+site.ShopID, false)
-	for _, reg := range registers {
+	c.want("orders.lightspeed.shop_id", site.ShopID, shops)
+	r, err := fill(ctx, "Lightspeed register id of shop "+site.ShopID, false, ls.Registers, func(r *register, reg lightspeed.Register) {
 		if strconv.FormatInt(int64(reg.ShopID), 10) == site.ShopID {
-			r.addAs(strconv.FormatInt(int64(reg.RegisterID), 10), fmt.Sprintf("%d (%s)", int64(reg.RegisterID), reg.Name))
+			byID(r, int64(reg.RegisterID), reg.Name, false)
 		}
+	})
+	if err != nil {
+		return err
 	}
 	c.want("orders.lightspeed.register_id", site.RegisterID, r)
-	employees, err := ls.Employees(ctx)
-	if err != nil {
-		return fmt.Errorf("pre-flight: %w", err)
-	}
-	r = newRegister("Lightspeed employee id", false)
-	for _, e := range employees {
-		if !bool(e.Archived) {
-			r.addAs(strconv.FormatInt(int64(e.EmployeeID), 10), fmt.Sprintf("%d (%s)", int64(e.EmployeeID), strings.TrimSpace(e.FirstName+" "+e.LastName)))
-		}
+	if r, err = fill(ctx, "Lightspeed employee id", false, ls.Employees, func(r *register, e lightspeed.Employee) {
+		byID(r, int64(e.EmployeeID), e.FirstName+" "+e.LastName, bool(e.Archived))
+	}); err != nil {
+		return err
 	}
 	c.want("orders.lightspeed.employee_id", site.EmployeeID, r)
 	if id := c.settings.Orders.DefaultCustomer.Lightspeed; id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
-		if err == nil {
-			_, err = ls.Customer(ctx, n)
-		}
-		switch {
-		case n <= 0 || clients.KindOf(err) == clients.NotFound:
+		if err != nil || n <= 0 {
 			c.report.Problems = append(c.report.Problems, problem{Setting: "orders.default_customer.lightspeed", Value: id,
-				Problem: "is not a Lightspeed customer id"})
-		case err != nil:
-			return fmt.Errorf("pre-flight: %w", err)
+				Problem: "is not a Lightspeed customer id (a positive number)"})
+			return nil
 		}
+		_, err = ls.Customer(ctx, n)
+		return c.exists("orders.default_customer.lightspeed", id, "is not a Lightspeed customer id", err)
 	}
 	return nil
 }
@@ -422,37 +404,27 @@ func (c *checker) saleSite(ctx context.Context, ls *lightspeed.Client, shopIDs *
 // catalog checks what the products flow names in Lightspeed: price level, attribute set,
 // tax classes and the custom fields of its features.
 func (c *checker) catalog(ctx context.Context, ls *lightspeed.Client, p mapping.ProductSettings) error {
-	levels, err := ls.PriceLevels(ctx)
-	if err != nil {
-		return fmt.Errorf("pre-flight: %w", err)
-	}
-	r := newRegister("Lightspeed price level", true)
-	for _, l := range levels {
+	r, err := fill(ctx, "Lightspeed price level", true, ls.PriceLevels, func(r *register, l lightspeed.PriceLevel) {
 		if !bool(l.Archived) {
 			r.add(l.Name)
 		}
+	})
+	if err != nil {
+		return err
 	}
 	c.want("products.price_level", p.PriceLevel, r)
 	if p.VariantGrouping.Rule != mapping.GroupingNone {
-		sets, err := ls.ItemAttributeSets(ctx)
-		if err != nil {
-			return fmt.Errorf("pre-flight: %w", err)
-		}
-		r = newRegister("Lightspeed attribute set", true)
-		for _, s := range sets {
+		if r, err = fill(ctx, "Lightspeed attribute set", true, ls.ItemAttributeSets, func(r *register, s lightspeed.ItemAttributeSet) {
 			if !bool(s.Archived) {
 				r.add(s.Name)
 			}
+		}); err != nil {
+			return err
 		}
 		c.want("products.attribute_set", p.AttributeSet, r)
 	}
-	classes, err := ls.TaxClasses(ctx)
-	if err != nil {
-		return fmt.Errorf("pre-flight: %w", err)
-	}
-	r = newRegister("Lightspeed tax class", true)
-	for _, tc := range classes {
-		r.add(tc.Name)
+	if r, err = fill(ctx, "Lightspeed tax class", true, ls.TaxClasses, func(r *register, tc lightspeed.TaxClass) { r.add(tc.Name) }); err != nil {
+		return err
 	}
 	c.wantEach("products.tax_classes", p.TaxClasses, false, r)
 	if len(p.Features) == 0 {

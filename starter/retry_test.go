@@ -102,7 +102,7 @@ func TestStatus(t *testing.T) {
 	}, 20*time.Second, 200*time.Millisecond, "visibility catches up: %s", out)
 	assert.Equal(t, exitAttention, exitCode(err), "a record waits in needs_fix: %v", err)
 	assert.Contains(t, out, "tenant default\n\norders-to-fortnox\n  schedule   none (run `starter setup`)\n  last run   none yet\n")
-	assert.Contains(t, out, "  oldest     default:orders-to-fortnox:sale:3, not synced for ")
+	assert.Contains(t, out, "  oldest     default:orders-to-fortnox:sale:3, in needs_fix for ")
 	assert.Contains(t, out, "waiting for a fix (1)")
 	assert.Contains(t, out, "  default:orders-to-fortnox:sale:3  reason not recorded yet; see the Web UI\n")
 	assert.Contains(t, out, "connection fortnox: FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set")

@@ -27,8 +27,8 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 		Short: "Show per flow the schedule, the last run, the records by status and those that need a person",
 		Long: "status shows for the tenant and each flow: the schedule (next run, or paused and why), the\n" +
 			"last scheduled run and its counts, the records by sync status, the sync lag (how old the\n" +
-			"last run's cursor is: changes after it wait for the next run) and the oldest record not\n" +
-			"synced yet; then the records waiting in needs_fix and those whose last run failed, with\n" +
+			"last run's cursor is: changes after it wait for the next run) and the oldest record in\n" +
+			"needs_fix; then the records waiting in needs_fix and those whose last run failed, with\n" +
 			"their reasons, and whether each vendor connection has its token stored. Exit code 4 when\n" +
 			"records wait in needs_fix or failed.",
 		Args: cobra.NoArgs,
@@ -90,8 +90,8 @@ type flowStatus struct {
 	// LagSeconds is how old the last run's cursor is: source changes after it are not
 	// read yet. Absent before the first completed run.
 	LagSeconds *int64 `json:"lag_seconds,omitempty"`
-	// Oldest is the record not synced yet (needs_fix or failed) that fortspeed first met
-	// earliest; its source change is older still.
+	// Oldest is the record waiting in needs_fix that fortspeed first met earliest (its
+	// source change is older still); failed records are listed apart, without an age.
 	Oldest *recordAge `json:"oldest_unsynced,omitempty"`
 }
 
@@ -128,9 +128,9 @@ type recordIssue struct {
 // connectionState is what starter knows of a vendor connection without calling the
 // vendor: whether its credentials and token are in place.
 type connectionState struct {
-	Vendor    string `json:"vendor"`
-	Connected bool   `json:"token_stored"`
-	Problem   string `json:"problem,omitempty"`
+	Vendor      string `json:"vendor"`
+	TokenStored bool   `json:"token_stored"`
+	Problem     string `json:"problem,omitempty"`
 }
 
 func connectionStates(acc accounts) []connectionState {
@@ -138,7 +138,7 @@ func connectionStates(acc accounts) []connectionState {
 		if err != nil {
 			return connectionState{Vendor: vendor, Problem: err.Error()}
 		}
-		return connectionState{Vendor: vendor, Connected: true}
+		return connectionState{Vendor: vendor, TokenStored: true}
 	}
 	return []connectionState{state(workers.VendorFortnox, acc.fxErr), state(workers.VendorLightspeed, acc.lsErr)}
 }
@@ -178,7 +178,7 @@ func (r statusReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, "  lag        %s (changes after the last run's cursor wait for the next run)\n", time.Duration(*f.LagSeconds)*time.Second)
 		}
 		if o := f.Oldest; o != nil {
-			fmt.Fprintf(w, "  oldest     %s, not synced for %s\n", o.WorkflowID, time.Duration(o.AgeSeconds)*time.Second)
+			fmt.Fprintf(w, "  oldest     %s, in needs_fix for %s\n", o.WorkflowID, time.Duration(o.AgeSeconds)*time.Second)
 		}
 		fmt.Fprintln(w, "  records")
 		for _, st := range statusOrder() {
@@ -203,7 +203,7 @@ func (r statusReport) writeText(w io.Writer) {
 		}
 	}
 	for _, cs := range r.Connections {
-		if cs.Connected {
+		if cs.TokenStored {
 			fmt.Fprintf(w, "connection %s: token stored (not checked against the API; `starter check` does)\n", cs.Vendor)
 		} else {
 			fmt.Fprintf(w, "connection %s: %s\n", cs.Vendor, cs.Problem)
