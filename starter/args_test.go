@@ -27,6 +27,18 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"connect", "shopify"}, `unknown vendor "shopify": want fortnox or lightspeed`},
 		{[]string{"connect", "fortnox", "--port", "70000"}, "--port: want 0 (any free port) to 65535, got 70000"},
 		{[]string{"connect", "fortnox"}, "FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set"},
+		{[]string{"connect", "fortnox", "--output", "json"}, "--output json: starter connect has no JSON answer"},
+		{[]string{"status", "--output", "yaml"}, `--output: want text or json, got "yaml"`},
+		{[]string{"check", "now"}, `unknown command "now" for "starter check"`},
+		{[]string{"pause"}, "name one flow: orders-to-fortnox, orders-to-lightspeed, products or stock"},
+		{[]string{"resume", "orders"}, `unknown flow "orders"`},
+		{[]string{"backfill", "stock"}, "--from: name the time to sync from"},
+		{[]string{"backfill", "stock", "--from", "soon"}, `--from: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got "soon"`},
+		{[]string{"retry", "--all-needs-fix", "--flow", "x"}, `--flow: unknown flow "x"`},
+		{[]string{"backfill", "stock", "--from", "2026-11-20", "--to", "2026-11-01"}, "--to 2026-11-01T00:00:00Z is not after --from 2026-11-20T00:00:00Z"},
+		{[]string{"retry", "--flow", "stock"}, "--flow goes with --all-needs-fix"},
+		{[]string{"retry", "x", "--all-needs-fix"}, "give a workflow id or --all-needs-fix, not both"},
+		{[]string{"sync", "stock", "--dry-run=perhaps"}, `invalid argument "perhaps" for "--dry-run" flag`},
 		{[]string{"setup", "now"}, `unknown command "now" for "starter setup"`},
 		{[]string{"deploy"}, `unknown command "deploy" for "starter"`},
 	}
@@ -35,6 +47,7 @@ func TestBadArguments(t *testing.T) {
 			_, err := starter(ctx, tt.args...)
 			require.Error(t, err, tt.args)
 			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, exitUsage, exitCode(err), "%v: %v", tt.args, err)
 		})
 	}
 
@@ -42,7 +55,27 @@ func TestBadArguments(t *testing.T) {
 		t.Setenv("FORTSPEED_LOG_LEVEL", "loud")
 		_, err := starter(ctx, "status")
 		require.EqualError(t, err, `FORTSPEED_LOG_LEVEL: want debug, info, warn or error, got "loud"`)
+		assert.Equal(t, exitUsage, exitCode(err))
 	})
+}
+
+// TestHelpListsExitCodes: scripts find the exit codes in --help of starter and each command.
+func TestHelpListsExitCodes(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"status", "--help"}, {"sync", "--help"}} {
+		out, err := starter(context.Background(), args...)
+		require.NoError(t, err)
+		assert.Contains(t, out, exitCodesHelp, args)
+	}
+}
+
+// TestUnreachableServer is exit code 5, so a script can tell an outage from a bad record.
+func TestUnreachableServer(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := starter(ctx, "status")
+	require.Error(t, err)
+	assert.Equal(t, exitConnect, exitCode(err), "%v", err)
 }
 
 func TestDevHelp(t *testing.T) {

@@ -159,11 +159,6 @@ func TestRetryAllNeedsFix(t *testing.T) {
 	assert.True(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:2"))
 	assert.False(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:3"), "not waiting")
 	assert.False(t, signalled(ctx, t, c, "default:products:article:TS-RED-M"), "another flow")
-
-	for _, args := range [][]string{{"retry", "x", "--all-needs-fix"}, {"retry", "--flow", "stock"}, {"retry", "--all-needs-fix", "--flow", "x"}} {
-		_, err := starter(ctx, args...)
-		assert.Equal(t, exitUsage, exitCode(err), "%v: %v", args, err)
-	}
 }
 
 func containsAll(s string, parts ...string) bool {

@@ -66,13 +66,6 @@ func TestPauseResume(t *testing.T) {
 	assert.False(t, rep.Flows[0].Schedule.Paused)
 	assert.NotNil(t, rep.Flows[0].Schedule.NextRun, "a running schedule says when it runs next")
 	assert.Equal(t, "30s", rep.Flows[0].Schedule.Every)
-
-	for _, args := range [][]string{{"pause"}, {"resume", "invoices"}, {"backfill", "stock"}, {"backfill", "stock", "--from", "soon"},
-		{"backfill", "stock", "--from", "2026-11-20", "--to", "2026-11-01"}} {
-		_, err := starter(ctx, args...)
-		require.Error(t, err, args)
-		assert.Equal(t, exitUsage, exitCode(err), "%v: %v", args, err)
-	}
 }
 
 // TestBackfill starts a backfill run with its own id and --from as the start; without a
