@@ -17,7 +17,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starter:", err)
@@ -25,16 +25,16 @@ func main() {
 	os.Exit(exitCode(err))
 }
 
-// run executes one command line; main exits once on its error.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	root := newRootCommand(stdout)
+// run executes one command line; main exits once on its error. stdin answers init.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	root := newRootCommand(stdin, stdout)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	return root.ExecuteContext(ctx)
 }
 
-func newRootCommand(out io.Writer) *cobra.Command {
+func newRootCommand(in io.Reader, out io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "starter",
 		Short: "Operate fortspeed: schedules, manual syncs, retries, status and connections",
@@ -57,6 +57,7 @@ func newRootCommand(out io.Writer) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(
+		newInitCommand(in, out),
 		withJSON(newSetupCommand(out)),
 		withJSON(newCheckCommand(out)),
 		withJSON(newSyncCommand(out)),
