@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -178,20 +177,24 @@ func runInit(cmd *cobra.Command, o initOptions, in io.Reader, out io.Writer) err
 		return err
 	}
 
+	// Each section's answers are checked by the settings parser the worker uses; at the
+	// terminal a section whose answers it refuses is asked again.
 	q := initQuestions{a: a, o: o, changed: changed, doc: doc, regs: regs}
-	if err := q.flows(current); err != nil {
-		return err
-	}
-	settings, err := doc.parse()
-	if err != nil {
-		return err
-	}
-	for _, step := range []func(*mapping.Settings) error{q.schedules, q.customer, q.payments, q.variants, q.stock} {
-		if err := step(settings); err != nil {
-			return err
-		}
-		if settings, err = doc.parse(); err != nil {
-			return err
+	settings := current
+	for _, section := range []func(*mapping.Settings) error{q.flows, q.schedules, q.customer, q.payments, q.variants, q.stock} {
+		for {
+			if err := section(settings); err != nil {
+				return err
+			}
+			next, err := doc.parse()
+			if err == nil {
+				settings = next
+				break
+			}
+			if !a.interactive {
+				return err
+			}
+			fmt.Fprintf(out, "%v\nagain, please:\n", err)
 		}
 	}
 	if err := doc.write(); err != nil {
@@ -317,7 +320,11 @@ func (q *initQuestions) flows(current *mapping.Settings) error {
 			continue
 		}
 		if !slices.Contains(mapping.FlowIDs(), id) {
-			return usageError(fmt.Errorf("flows: unknown flow %q (known: %s)", id, strings.Join(mapping.FlowIDs(), ", ")))
+			if !q.a.interactive || q.changed("flows") {
+				return usageError(fmt.Errorf("flows: unknown flow %q (known: %s)", id, strings.Join(mapping.FlowIDs(), ", ")))
+			}
+			fmt.Fprintf(q.a.out, "unknown flow %q (known: %s); again, please:\n", id, strings.Join(mapping.FlowIDs(), ", "))
+			return q.flows(current)
 		}
 		chosen[id] = true
 	}
@@ -343,12 +350,9 @@ func (q *initQuestions) schedules(s *mapping.Settings) error {
 			continue
 		}
 		flag, ok := given[id]
-		answer, err := q.a.ask(fmt.Sprintf("How often %s runs", id), s.Flows[id].Schedule.D().String(), flag, ok)
+		answer, err := q.a.ask(fmt.Sprintf("How often %s runs", id), durationText(s.Flows[id].Schedule.D()), flag, ok)
 		if err != nil {
 			return err
-		}
-		if _, err := time.ParseDuration(answer); err != nil && !strings.HasSuffix(answer, "d") {
-			return usageError(fmt.Errorf("flows.%s.schedule: want an interval such as 30s, 5m or 1h, got %q", id, answer))
 		}
 		if err := q.doc.set(answer, "flows", id, "schedule"); err != nil {
 			return err
@@ -384,7 +388,7 @@ func (q *initQuestions) customer(s *mapping.Settings) error {
 }
 
 // payments asks the Fortnox mode of payment of each Lightspeed payment type the account
-// has (or the table has, without a connection).
+// has (or the table has, without a connection); an empty answer keeps the current one.
 func (q *initQuestions) payments(s *mapping.Settings) error {
 	if !s.Flows[mapping.FlowOrdersToFortnox].Enabled {
 		return nil
@@ -417,13 +421,22 @@ func (q *initQuestions) payments(s *mapping.Settings) error {
 		if err != nil {
 			return err
 		}
-		if mode == "" || mode == "-" {
-			delete(table, name)
-			continue
+		if mode != "" {
+			table[name] = mode
 		}
-		table[name] = mode
 	}
-	return q.doc.set(table, "orders", "payment_methods")
+	// The file's table is merged over the defaults' key by key: it needs only what differs.
+	defaults, err := mapping.Load("")
+	if err != nil {
+		return err
+	}
+	own := map[string]string{}
+	for name, mode := range table {
+		if defaults.Orders.PaymentMethods[name] != mode {
+			own[name] = mode
+		}
+	}
+	return q.doc.set(own, "orders", "payment_methods")
 }
 
 func (q *initQuestions) variants(s *mapping.Settings) error {

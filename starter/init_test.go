@@ -54,6 +54,8 @@ func TestInitNonInteractive(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(data), newSettingsHeader), "a new file says what it is:\n%s", data)
 	assert.NotContains(t, string(data), "country_aliases", "a new file holds the answers, not a copy of the defaults")
+	assert.NotContains(t, string(data), "Debit Card", "nor the defaults' payment types")
+	t.Logf("written:\n%s", data)
 	_, err = c.ScheduleClient().GetHandle(ctx, "default:stock").Describe(ctx)
 	require.NoError(t, err)
 
@@ -82,8 +84,10 @@ func TestInitAsks(t *testing.T) {
 	connectSandboxes(ctx, t)
 	file := filepath.Join(t.TempDir(), "fortspeed.yaml")
 	answers := strings.Join([]string{
+		"orders,stock",                     // a flow that does not exist: asked again
 		"orders-to-fortnox,products,stock", // flows
-		"2m", "", "",                       // schedules of orders-to-fortnox, products, stock
+		"soon", "", "",                     // schedules of orders-to-fortnox, products, stock: refused, asked again
+		"2m", "", "",
 		"", "", // no default customer; the walk-in customer stays Kontantkund
 		"", "", "", "KORT", "BG", "", // Cash, Credit Account, Credit Card, Gift Card, Invoice, Swish
 		"none",          // variant rule
@@ -93,6 +97,8 @@ func TestInitAsks(t *testing.T) {
 	require.NoError(t, err, out)
 	t.Logf("init:\n%s", out)
 	assert.Contains(t, out, "Flows to run, comma-separated (orders-to-fortnox, orders-to-lightspeed, products, stock) [orders-to-fortnox,orders-to-lightspeed,products,stock]: ")
+	assert.Contains(t, out, `unknown flow "orders" (known: orders-to-fortnox, orders-to-lightspeed, products, stock); again, please:`)
+	assert.Contains(t, out, `flows."orders-to-fortnox".schedule: bad duration "soon"`)
 	assert.Contains(t, out, `Fortnox mode of payment for Lightspeed "Gift Card" (`)
 	assert.Contains(t, out, "KONTANT")
 	assert.Contains(t, out, "Lightspeed shop id that gets the Fortnox stock (1 (Butiken Stockholm), 2 (Butiken Göteborg)) [1]: ")

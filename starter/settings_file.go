@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -35,7 +36,7 @@ func openSettingsFile(path string, current *mapping.Settings) (*settingsFile, er
 		b.WriteString(newSettingsHeader + "flows:\n")
 		for _, id := range mapping.FlowIDs() {
 			f := current.Flows[id]
-			fmt.Fprintf(&b, "  %s: {enabled: %t, schedule: %s}\n", id, f.Enabled, f.Schedule.D())
+			fmt.Fprintf(&b, "  %s: {enabled: %t, schedule: %s}\n", id, f.Enabled, durationText(f.Schedule.D()))
 		}
 		data = []byte(b.String())
 	case err != nil:
@@ -80,6 +81,21 @@ func (f *settingsFile) set(value any, keys ...string) error {
 		return nil
 	}
 	return fmt.Errorf("settings %s: the file has no document to add it to", strings.Join(keys, "."))
+}
+
+// durationText writes a duration as the settings file does: 30s, 5m, 1h, 1d.
+func durationText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return d.String()
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 // settingsPath quotes each key, since flow ids have dashes and table keys spaces.
