@@ -30,6 +30,16 @@ type environment struct {
 
 // A bad variable or settings file is a usage error: the command line's setting is wrong.
 func loadEnvironment() (environment, error) {
+	e, err := loadVariables()
+	if err != nil {
+		return e, err
+	}
+	e.settings, err = mapping.Load(e.cfg.Fortspeed.MappingFile)
+	return e, usageError(err)
+}
+
+// loadVariables is the environment without the settings file, for init, which writes it.
+func loadVariables() (environment, error) {
 	cfg, err := config.Load()
 	if err != nil {
 		return environment{}, usageError(err)
@@ -38,11 +48,7 @@ func loadEnvironment() (environment, error) {
 	if err != nil {
 		return environment{}, usageError(err)
 	}
-	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
-	if err != nil {
-		return environment{}, usageError(err)
-	}
-	return environment{cfg: cfg, env: env, settings: settings}, nil
+	return environment{cfg: cfg, env: env}, nil
 }
 
 // cliLogger keeps the SDK quiet on the terminal unless FORTSPEED_LOG_LEVEL asks for more:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -119,26 +120,18 @@ type registers struct {
 
 func runInit(cmd *cobra.Command, o initOptions, in io.Reader, out io.Writer) error {
 	ctx := cmd.Context()
-	e, err := loadEnvironment()
+	e, err := loadVariables()
 	if err != nil {
 		return err
 	}
-	path := o.file
-	if path == "" {
-		path = e.cfg.Fortspeed.MappingFile
+	path := cmp.Or(o.file, e.cfg.Fortspeed.MappingFile, "fortspeed.yaml")
+	from := path
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		from = "" // a new file starts from the defaults
 	}
-	if path == "" {
-		path = "fortspeed.yaml"
-	}
-	current := e.settings
-	if path != e.cfg.Fortspeed.MappingFile {
-		from := path
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			from = "" // a new file starts from the defaults
-		}
-		if current, err = mapping.Load(from); err != nil {
-			return usageError(err)
-		}
+	current, err := mapping.Load(from)
+	if err != nil {
+		return usageError(err)
 	}
 	doc, err := openSettingsFile(path, current)
 	if err != nil {

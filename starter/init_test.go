@@ -71,6 +71,16 @@ func TestInitNonInteractive(t *testing.T) {
 	assert.Equal(t, "1", s.Stock.ShopID)
 	assert.Equal(t, "KORT", s.Orders.PaymentMethods["Gift Card"], "answers of the first run stay")
 
+	// FORTSPEED_MAPPING_FILE may name the file init is to write.
+	named := filepath.Join(t.TempDir(), "settings.yaml")
+	t.Setenv("FORTSPEED_MAPPING_FILE", named)
+	out, err = starter(ctx, "init", "--non-interactive", "--no-setup", "--flows", "stock")
+	require.NoError(t, err, out)
+	s, err = mapping.Load(named)
+	require.NoError(t, err)
+	assert.True(t, s.Flows[mapping.FlowStock].Enabled)
+	assert.False(t, s.Flows[mapping.FlowOrdersToFortnox].Enabled)
+
 	_, err = starter(ctx, "init", "--non-interactive", "--file", file, "--schedule", "stock", "--no-setup")
 	assert.EqualError(t, err, `--schedule "stock": want flow=interval, e.g. orders-to-fortnox=1m`)
 	assert.Equal(t, exitUsage, exitCode(err))
