@@ -330,13 +330,14 @@ func (q *initQuestions) flows(current *mapping.Settings) error {
 }
 
 func (q *initQuestions) schedules(s *mapping.Settings) error {
-	given := map[string]string{}
-	for _, kv := range q.o.schedules {
-		flow, every, ok := strings.Cut(kv, "=")
-		if !ok || !slices.Contains(mapping.FlowIDs(), flow) {
-			return usageError(fmt.Errorf("--schedule %q: want flow=interval, e.g. orders-to-fortnox=1m", kv))
+	given, err := pairs("schedule", "flow=interval, e.g. orders-to-fortnox=1m", q.o.schedules)
+	if err != nil {
+		return err
+	}
+	for flow := range given {
+		if !slices.Contains(mapping.FlowIDs(), flow) {
+			return usageError(fmt.Errorf("--schedule %s=%s: unknown flow (known: %s)", flow, given[flow], strings.Join(mapping.FlowIDs(), ", ")))
 		}
-		given[flow] = every
 	}
 	for _, id := range mapping.FlowIDs() {
 		if !s.Flows[id].Enabled {
@@ -390,25 +391,15 @@ func (q *initQuestions) payments(s *mapping.Settings) error {
 	for k, v := range s.Orders.PaymentMethods {
 		table[k] = v
 	}
-	given := map[string]string{}
-	for _, kv := range q.o.paymentMethods {
-		name, mode, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(name) == "" {
-			return usageError(fmt.Errorf("--payment-method %q: want Lightspeed payment type=Fortnox mode of payment, e.g. Cash=KONTANT", kv))
-		}
-		given[strings.TrimSpace(name)] = strings.TrimSpace(mode)
+	given, err := pairs("payment-method", "Lightspeed payment type=Fortnox mode of payment, e.g. Cash=KONTANT", q.o.paymentMethods)
+	if err != nil {
+		return err
 	}
 	names := q.regs.paymentTypes
 	if len(names) == 0 {
 		names = sortedKeys(table)
 	}
-	for name := range given {
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range askedKeys(names, given) {
 		flag, ok := given[name]
 		mode, err := q.a.ask(offer(fmt.Sprintf("Fortnox mode of payment for Lightspeed %q", name), q.regs.modes), table[name], flag, ok)
 		if err != nil {
@@ -469,22 +460,11 @@ func (q *initQuestions) stock(s *mapping.Settings) error {
 	for k, v := range s.Stock.StockPoints {
 		points[k] = v
 	}
-	given := map[string]string{}
-	for _, kv := range q.o.stockPoints {
-		code, shop, ok := strings.Cut(kv, "=")
-		if !ok {
-			return usageError(fmt.Errorf("--stock-point %q: want Fortnox stock point=Lightspeed shop id, e.g. LAGER=1", kv))
-		}
-		given[code] = shop
+	given, err := pairs("stock-point", "Fortnox stock point=Lightspeed shop id, e.g. LAGER=1", q.o.stockPoints)
+	if err != nil {
+		return err
 	}
-	codes := slices.Clone(q.regs.stockPoints)
-	for code := range given {
-		if !slices.Contains(codes, code) {
-			codes = append(codes, code)
-		}
-	}
-	sort.Strings(codes)
-	for _, code := range codes {
+	for _, code := range askedKeys(q.regs.stockPoints, given) {
 		flag, ok := given[code]
 		shop, err := q.a.ask(offer(fmt.Sprintf("Lightspeed shop id for Fortnox stock point %s (empty: leave it out)", code), q.regs.shops), points[code], flag, ok)
 		if err != nil {
@@ -497,4 +477,30 @@ func (q *initQuestions) stock(s *mapping.Settings) error {
 		points[code] = shop
 	}
 	return q.doc.set(points, "stock", "stock_points")
+}
+
+// pairs reads a repeatable key=value flag.
+func pairs(flag, want string, values []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range values {
+		k, v, ok := strings.Cut(kv, "=")
+		if k = strings.TrimSpace(k); !ok || k == "" {
+			return nil, usageError(fmt.Errorf("--%s %q: want %s", flag, kv, want))
+		}
+		out[k] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// askedKeys are the table keys init asks about, sorted: those the account has and those a
+// flag names.
+func askedKeys(have []string, given map[string]string) []string {
+	keys := slices.Clone(have)
+	for k := range given {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
