@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -27,6 +28,18 @@ func TestBadArguments(t *testing.T) {
 		{[]string{"connect", "shopify"}, `unknown vendor "shopify": want fortnox or lightspeed`},
 		{[]string{"connect", "fortnox", "--port", "70000"}, "--port: want 0 (any free port) to 65535, got 70000"},
 		{[]string{"connect", "fortnox"}, "FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set"},
+		{[]string{"connect", "fortnox", "--output", "json"}, "--output json: starter connect has no JSON answer"},
+		{[]string{"status", "--output", "yaml"}, `--output: want text or json, got "yaml"`},
+		{[]string{"check", "now"}, `unknown command "now" for "starter check"`},
+		{[]string{"pause"}, "name one flow: orders-to-fortnox, orders-to-lightspeed, products or stock"},
+		{[]string{"resume", "orders"}, `unknown flow "orders"`},
+		{[]string{"backfill", "stock"}, "--from: name the time to sync from"},
+		{[]string{"backfill", "stock", "--from", "soon"}, `--from: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got "soon"`},
+		{[]string{"retry", "--all-needs-fix", "--flow", "x"}, `--flow: unknown flow "x"`},
+		{[]string{"backfill", "stock", "--from", "2026-11-20", "--to", "2026-11-01"}, "--to 2026-11-01T00:00:00Z is not after --from 2026-11-20T00:00:00Z"},
+		{[]string{"retry", "--flow", "stock"}, "--flow goes with --all-needs-fix"},
+		{[]string{"retry", "x", "--all-needs-fix"}, "give a workflow id or --all-needs-fix, not both"},
+		{[]string{"sync", "stock", "--dry-run=perhaps"}, `invalid argument "perhaps" for "--dry-run" flag`},
 		{[]string{"setup", "now"}, `unknown command "now" for "starter setup"`},
 		{[]string{"deploy"}, `unknown command "deploy" for "starter"`},
 	}
@@ -35,6 +48,7 @@ func TestBadArguments(t *testing.T) {
 			_, err := starter(ctx, tt.args...)
 			require.Error(t, err, tt.args)
 			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, exitUsage, exitCode(err), "%v: %v", tt.args, err)
 		})
 	}
 
@@ -42,7 +56,42 @@ func TestBadArguments(t *testing.T) {
 		t.Setenv("FORTSPEED_LOG_LEVEL", "loud")
 		_, err := starter(ctx, "status")
 		require.EqualError(t, err, `FORTSPEED_LOG_LEVEL: want debug, info, warn or error, got "loud"`)
+		assert.Equal(t, exitUsage, exitCode(err))
 	})
+}
+
+// TestHelpListsExitCodes: scripts find the exit codes in --help of starter and each command.
+func TestHelpListsExitCodes(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"status", "--help"}, {"sync", "--help"}} {
+		out, err := starter(context.Background(), args...)
+		require.NoError(t, err)
+		assert.Contains(t, out, exitCodesHelp, args)
+	}
+}
+
+// TestUnreachableServer is exit code 5, so a script can tell an outage from a bad record.
+func TestUnreachableServer(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	t.Setenv("FORTSPEED_ALLOW_PLAINTEXT", "true")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := starter(ctx, "status")
+	require.Error(t, err)
+	assert.Equal(t, exitConnect, exitCode(err), "%v", err)
+}
+
+// TestNoPayloadKeys is a configuration error (exit code 2) naming how to make a key, before
+// anything reaches Temporal.
+func TestNoPayloadKeys(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	for _, v := range []string{"FORTSPEED_ENCRYPTION_KEYS", "FORTSPEED_ALLOW_PLAINTEXT"} {
+		t.Setenv(v, "") // restored after the test
+		require.NoError(t, os.Unsetenv(v))
+	}
+	_, err := starter(context.Background(), "status")
+	require.Error(t, err)
+	assert.Equal(t, exitUsage, exitCode(err), "%v", err)
+	assert.Contains(t, err.Error(), "openssl rand -base64 32")
 }
 
 func TestDevHelp(t *testing.T) {
@@ -61,12 +110,12 @@ func TestParseSince(t *testing.T) {
 		"90m":                       now.Add(-90 * time.Minute),
 		"3d":                        now.Add(-72 * time.Hour),
 	} {
-		got, err := parseSince(in, now)
+		got, err := parseTime("--since", in, now)
 		require.NoError(t, err, in)
 		assert.True(t, want.Equal(got), "%s: got %s", in, got)
 	}
 	for _, bad := range []string{"", "-2h", "0d", "2w", "27/11/2026"} {
-		_, err := parseSince(bad, now)
+		_, err := parseTime("--since", bad, now)
 		require.Error(t, err, bad)
 	}
 }

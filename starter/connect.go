@@ -25,7 +25,7 @@ import (
 // Scopes asked for: what the flows read and write (invoice and payment: orders.on_pickup
 // invoice makes and pays invoices).
 const (
-	fortnoxScopes    = "companyinformation article customer order invoice payment price settings"
+	fortnoxScopes    = "companyinformation article currency customer order invoice payment price settings"
 	lightspeedScopes = "employee:all"
 )
 
@@ -55,7 +55,7 @@ func newConnectCommand(out io.Writer) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if port < 0 || port > 65535 {
-				return fmt.Errorf("--port: want 0 (any free port) to 65535, got %d", port)
+				return usageError(fmt.Errorf("--port: want 0 (any free port) to 65535, got %d", port))
 			}
 			e, err := loadEnvironment()
 			if err != nil {
@@ -86,7 +86,7 @@ func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor str
 	switch vendor {
 	case workers.VendorFortnox:
 		if err := workers.CheckApp(vendor, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
-			return err
+			return usageError(err)
 		}
 		oauth = workers.FortnoxOAuth(cfg, hc)
 		if cfg.Fortnox.TenantID != "" {
@@ -98,7 +98,7 @@ func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor str
 		}
 	case workers.VendorLightspeed:
 		if err := workers.CheckApp(vendor, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
-			return err
+			return usageError(err)
 		}
 		oauth = workers.LightspeedOAuth(cfg, hc)
 	default:

@@ -20,7 +20,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"fortspeed/clients/fortnox"
 	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
@@ -150,12 +149,11 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 			return err
 		}
 	}
-	fx := func() (*fortnox.Client, error) {
-		return workers.NewFortnoxClient(cfg, workers.Options{Env: env}, logger)
-	}
-	if err := setup(ctx, srv.client, cfg.Temporal.Namespace, e.settings, devSchedule, fx, out); err != nil {
+	rep, err := setup(ctx, srv.client, cfg.Temporal.Namespace, e.settings, devSchedule, openAccounts(cfg, env))
+	if err != nil {
 		return err
 	}
+	rep.writeText(out)
 
 	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: logger, Client: srv.client})
 	if err != nil {

@@ -29,20 +29,27 @@ type environment struct {
 	settings *mapping.Settings
 }
 
+// A bad variable or settings file is a usage error: the command line's setting is wrong.
 func loadEnvironment() (environment, error) {
+	e, err := loadVariables()
+	if err != nil {
+		return e, err
+	}
+	e.settings, err = mapping.Load(e.cfg.Fortspeed.MappingFile)
+	return e, usageError(err)
+}
+
+// loadVariables is the environment without the settings file, for init, which writes it.
+func loadVariables() (environment, error) {
 	cfg, err := config.Load()
 	if err != nil {
-		return environment{}, err
+		return environment{}, usageError(err)
 	}
 	env, err := workers.LoadEnv()
 	if err != nil {
-		return environment{}, err
+		return environment{}, usageError(err)
 	}
-	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
-	if err != nil {
-		return environment{}, err
-	}
-	return environment{cfg: cfg, env: env, settings: settings}, nil
+	return environment{cfg: cfg, env: env}, nil
 }
 
 // cliLogger keeps the SDK quiet on the terminal unless FORTSPEED_LOG_LEVEL asks for more:
@@ -73,12 +80,19 @@ func terminalLogger(level string) *zap.Logger {
 // dial connects to Temporal with the same codec as the worker, so inputs and results
 // decode.
 func (e environment) dial(ctx context.Context) (client.Client, error) {
-	return workers.Dial(ctx, e.cfg, cliLogger(e.cfg))
+	// Without payload keys (and plaintext not allowed) nothing may reach Temporal: a
+	// configuration error, not an outage.
+	if _, err := e.payloads(); err != nil {
+		return nil, err
+	}
+	c, err := workers.Dial(ctx, e.cfg, cliLogger(e.cfg))
+	return c, connectError(err)
 }
 
 // payloads is the converter for reading histories: the worker's.
 func (e environment) payloads() (converter.DataConverter, error) {
-	return temporalclient.DataConverter(e.cfg.Fortspeed)
+	dc, err := temporalclient.DataConverter(e.cfg.Fortspeed)
+	return dc, usageError(err)
 }
 
 // workflowURL is the Web UI page of a workflow, "" without FORTSPEED_WEB_UI_URL.

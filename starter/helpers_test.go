@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,8 +21,13 @@ import (
 
 // starter runs one command line and returns its output.
 func starter(ctx context.Context, args ...string) (string, error) {
+	return starterWithInput(ctx, "", args...)
+}
+
+// starterWithInput runs one command line that reads input as its terminal's answers.
+func starterWithInput(ctx context.Context, input string, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
-	err := run(ctx, args, &out, &errOut)
+	err := run(ctx, args, strings.NewReader(input), &out, &errOut)
 	return out.String(), err
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	namespacepb "go.temporal.io/api/namespace/v1"
@@ -31,17 +30,16 @@ func parseRetention(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// setRetention sets how long the namespace keeps closed workflows' histories.
-func setRetention(ctx context.Context, c client.Client, namespace string, keep time.Duration, out io.Writer) error {
+// setRetention sets how long the namespace keeps closed workflows' histories and says so.
+func setRetention(ctx context.Context, c client.Client, namespace string, keep time.Duration) (string, error) {
 	_, err := c.WorkflowService().UpdateNamespace(ctx, &workflowservice.UpdateNamespaceRequest{
 		Namespace: namespace,
 		Config:    &namespacepb.NamespaceConfig{WorkflowExecutionRetentionTtl: durationpb.New(keep)},
 	})
 	if err != nil {
-		return fmt.Errorf("set the retention of namespace %s (on Temporal Cloud use tcld or the Cloud UI): %w", namespace, err)
+		return "", fmt.Errorf("set the retention of namespace %s (on Temporal Cloud use tcld or the Cloud UI): %w", namespace, err)
 	}
-	fmt.Fprintf(out, "namespace %s: histories are kept %s after a workflow closes\n", namespace, days(keep))
-	return nil
+	return fmt.Sprintf("namespace %s: histories are kept %s after a workflow closes", namespace, days(keep)), nil
 }
 
 // days writes a retention as people count it.
@@ -56,17 +54,16 @@ func days(d time.Duration) string {
 	}
 }
 
-// showRetention says how long the namespace keeps histories, the customer data in them.
-func showRetention(ctx context.Context, c client.Client, namespace string, out io.Writer) error {
+// retention says how long the namespace keeps the histories of closed workflows, and so
+// the customer data in them.
+func retention(ctx context.Context, c client.Client, namespace string) (string, error) {
 	resp, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("describe namespace %s: %w", namespace, err)
+		return "", fmt.Errorf("describe namespace %s: %w", namespace, err)
 	}
 	keep := resp.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration()
 	if keep <= 0 {
-		fmt.Fprintf(out, "retention: namespace %s never deletes histories; set one with `starter setup --retention %s`\n", namespace, defaultRetentionText)
-		return nil
+		return fmt.Sprintf("namespace %s never deletes histories; set one with `starter setup --retention %s`", namespace, defaultRetentionText), nil
 	}
-	fmt.Fprintf(out, "retention: namespace %s deletes a history (and the customer data in it) %s after its workflow closes\n", namespace, days(keep))
-	return nil
+	return fmt.Sprintf("namespace %s deletes a history (and the customer data in it) %s after its workflow closes", namespace, days(keep)), nil
 }

@@ -19,17 +19,32 @@ import (
 )
 
 func newRetryCommand(out io.Writer) *cobra.Command {
-	return &cobra.Command{
-		Use:   "retry <workflow id>",
+	var all bool
+	var flow string
+	cmd := &cobra.Command{
+		Use:   "retry <workflow id> | --all-needs-fix [--flow F]",
 		Short: "Retry a needs_fix or failed record after its data was fixed at the source",
 		Long: "retry signals a record's workflow that waits in needs_fix; it re-reads the record from\n" +
 			"the source and goes on from the step that needed the fix. A record whose last run ended\n" +
 			"without committing (failed, or its needs_fix wait ran out) is started again. `starter\n" +
-			"status` lists both.",
-		Example: "  starter retry default:orders-to-fortnox:sale:1042",
+			"status` lists both. --all-needs-fix signals every record of the tenant (of --flow) that\n" +
+			"waits in needs_fix.",
+		Example: "  starter retry default:orders-to-fortnox:sale:1042\n  starter retry --all-needs-fix --flow orders-to-fortnox",
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-				return errors.New("name one workflow id, such as default:orders-to-fortnox:sale:1042 (see `starter status`)")
+			switch {
+			case all && len(args) > 0:
+				return errors.New("give a workflow id or --all-needs-fix, not both")
+			case all:
+				if flow != "" {
+					if err := checkFlow(flow); err != nil {
+						return fmt.Errorf("--flow: %w", err)
+					}
+				}
+				return nil
+			case flow != "":
+				return errors.New("--flow goes with --all-needs-fix")
+			case len(args) != 1 || strings.TrimSpace(args[0]) == "":
+				return errors.New("name one workflow id, such as default:orders-to-fortnox:sale:1042 (see `starter status`), or --all-needs-fix")
 			}
 			return nil
 		},
@@ -43,14 +58,61 @@ func newRetryCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			msg, err := retry(cmd.Context(), c, e.settings, args[0])
+			var rep retryReport
+			if all {
+				rep, err = retryAllNeedsFix(cmd.Context(), c, e.cfg.Temporal.Namespace, flow)
+			} else {
+				var msg string
+				msg, err = retry(cmd.Context(), c, e.settings, args[0])
+				rep.Retried = []retried{{WorkflowID: args[0], Message: msg}}
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(out, msg)
-			return nil
+			return emit(cmd, out, rep)
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all-needs-fix", false, "signal every record that waits in needs_fix")
+	cmd.Flags().StringVar(&flow, "flow", "", "with --all-needs-fix: only this flow")
+	return cmd
+}
+
+// retryReport lists the records retry signalled or started again.
+type retryReport struct {
+	Retried []retried `json:"retried"`
+}
+
+type retried struct {
+	WorkflowID string `json:"workflow_id"`
+	Message    string `json:"message"`
+}
+
+func (r retryReport) writeText(w io.Writer) {
+	if len(r.Retried) == 0 {
+		fmt.Fprintln(w, "no record waits in needs_fix")
+	}
+	for _, x := range r.Retried {
+		fmt.Fprintln(w, x.Message)
+	}
+}
+
+// retryAllNeedsFix signals every running needs_fix record of the tenant, or of one flow.
+func retryAllNeedsFix(ctx context.Context, c client.Client, namespace, flow string) (retryReport, error) {
+	query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", tenantScope(flow),
+		workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
+	waiting, err := listChildren(ctx, c, namespace, query)
+	if err != nil {
+		return retryReport{}, err
+	}
+	sortRecords(waiting)
+	rep := retryReport{Retried: []retried{}}
+	for _, ex := range waiting {
+		if err := c.SignalWorkflow(ctx, ex.workflowID, ex.runID, workflows.SignalRetry, nil); err != nil {
+			return rep, fmt.Errorf("signal retry to %s (after %d others): %w", ex.workflowID, len(rep.Retried), err)
+		}
+		rep.Retried = append(rep.Retried, retried{WorkflowID: ex.workflowID, Message: "retry sent to " + ex.workflowID})
+	}
+	return rep, nil
 }
 
 // retry signals a record that waits in needs_fix, or starts a record whose last run
@@ -61,7 +123,7 @@ func retry(ctx context.Context, c client.Client, settings *mapping.Settings, wor
 	desc, err := c.DescribeWorkflow(ctx, workflowID, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return "", fmt.Errorf("no workflow %q", workflowID)
+		return "", notFoundError(fmt.Errorf("no workflow %q", workflowID))
 	}
 	if err != nil {
 		return "", fmt.Errorf("describe %s: %w", workflowID, err)
@@ -70,7 +132,7 @@ func retry(ctx context.Context, c client.Client, settings *mapping.Settings, wor
 	attrs := info.GetSearchAttributes()
 	status := keyword(attrs, workflows.SearchAttrSyncStatus)
 	if status == "" {
-		return "", fmt.Errorf("workflow %s is not a record (no SyncStatus)", workflowID)
+		return "", usageError(fmt.Errorf("workflow %s is not a record (no SyncStatus)", workflowID))
 	}
 	switch info.GetStatus() {
 	case enums.WORKFLOW_EXECUTION_STATUS_RUNNING:

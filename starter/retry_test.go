@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,9 @@ func TestRetry(t *testing.T) {
 	} {
 		_, err := starter(ctx, "retry", id)
 		require.EqualError(t, err, want)
+		if strings.Contains(id, "404") {
+			assert.Equal(t, exitNotFound, exitCode(err))
+		}
 	}
 	assert.False(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:2"), "a record that is not waiting gets no signal")
 }
@@ -91,22 +95,70 @@ func TestStatus(t *testing.T) {
 	record("default:orders-to-lightspeed:order:1", workflows.FlowOrdersToLightspeed, "skipped")
 
 	var out string
+	var err error
 	require.Eventually(t, func() bool {
-		var err error
 		out, err = starter(ctx, "status")
-		require.NoError(t, err)
-		return containsAll(out, "committed  2", "skipped    1", "needs_fix  1")
+		return containsAll(out, "    committed  2", "    skipped    1", "    needs_fix  1")
 	}, 20*time.Second, 200*time.Millisecond, "visibility catches up: %s", out)
-	assert.Contains(t, out, "records of all flows (tenant default):\n")
+	assert.Equal(t, exitAttention, exitCode(err), "a record waits in needs_fix: %v", err)
+	assert.Contains(t, out, "tenant default\n\norders-to-fortnox\n  schedule   none (run `starter setup`)\n  last run   none yet\n")
+	assert.Contains(t, out, "  oldest     default:orders-to-fortnox:sale:3, in needs_fix for ")
 	assert.Contains(t, out, "waiting for a fix (1)")
 	assert.Contains(t, out, "  default:orders-to-fortnox:sale:3  reason not recorded yet; see the Web UI\n")
+	assert.Contains(t, out, "connection fortnox: FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set")
 
-	out, err := starter(ctx, "status", "--flow", "orders-to-lightspeed")
-	require.NoError(t, err)
-	assert.Contains(t, out, "records of orders-to-lightspeed (tenant default):\n")
-	assert.Contains(t, out, "committed  0")
-	assert.Contains(t, out, "skipped    1")
+	out, err = starter(ctx, "status", "--flow", "orders-to-lightspeed")
+	require.NoError(t, err, "nothing waits in this flow")
+	assert.Contains(t, out, "tenant default\n\norders-to-lightspeed\n")
+	assert.NotContains(t, out, "orders-to-fortnox")
+	assert.Contains(t, out, "    committed  0")
+	assert.Contains(t, out, "    skipped    1")
 	assert.Contains(t, out, "no record waits for a fix\n")
+
+	out, err = starter(ctx, "status", "--output", "json")
+	assert.Equal(t, exitAttention, exitCode(err))
+	var rep statusReport
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	require.Len(t, rep.Flows, len(workflows.FlowIDs()))
+	assert.Equal(t, int64(2), rep.Flows[0].Records["committed"])
+	require.NotNil(t, rep.Flows[0].Oldest)
+	assert.Equal(t, "default:orders-to-fortnox:sale:3", rep.Flows[0].Oldest.WorkflowID)
+	assert.Equal(t, []recordIssue{{WorkflowID: "default:orders-to-fortnox:sale:3", Flow: workflows.FlowOrdersToFortnox,
+		Reason: "reason not recorded yet; see the Web UI"}}, rep.NeedsFix)
+	assert.Empty(t, rep.Failed)
+}
+
+// TestRetryAllNeedsFix signals every waiting record of a flow, and only those.
+func TestRetryAllNeedsFix(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := startServer(t, workflows.DevServerSearchAttributes()).Client()
+	record := func(id, flow, status string) {
+		startRecord(ctx, t, c, id, workflows.TenantKey().ValueSet("default"),
+			workflows.SyncFlowKey().ValueSet(flow), workflows.SyncStatusKey().ValueSet(status))
+	}
+	record("default:orders-to-fortnox:sale:1", workflows.FlowOrdersToFortnox, "needs_fix")
+	record("default:orders-to-fortnox:sale:2", workflows.FlowOrdersToFortnox, "needs_fix")
+	record("default:orders-to-fortnox:sale:3", workflows.FlowOrdersToFortnox, "running")
+	record("default:products:article:TS-RED-M", workflows.FlowProducts, "needs_fix")
+
+	var rep retryReport
+	require.Eventually(t, func() bool {
+		out, err := starter(ctx, "status", "--output", "json")
+		var st statusReport
+		require.NoError(t, json.Unmarshal([]byte(out), &st), "%s %v", out, err)
+		return len(st.NeedsFix) == 3
+	}, 20*time.Second, 200*time.Millisecond, "visibility catches up")
+	out, err := starter(ctx, "retry", "--all-needs-fix", "--flow", "orders-to-fortnox", "--output", "json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	assert.Equal(t, []retried{
+		{WorkflowID: "default:orders-to-fortnox:sale:1", Message: "retry sent to default:orders-to-fortnox:sale:1"},
+		{WorkflowID: "default:orders-to-fortnox:sale:2", Message: "retry sent to default:orders-to-fortnox:sale:2"},
+	}, rep.Retried)
+	assert.True(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:2"))
+	assert.False(t, signalled(ctx, t, c, "default:orders-to-fortnox:sale:3"), "not waiting")
+	assert.False(t, signalled(ctx, t, c, "default:products:article:TS-RED-M"), "another flow")
 }
 
 func containsAll(s string, parts ...string) bool {

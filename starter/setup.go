@@ -28,12 +28,14 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 	var retention string
 	cmd := &cobra.Command{
 		Use:   "setup",
-		Short: "Register the search attributes, the walk-in customer and the schedules from the settings",
+		Short: "Register the search attributes, the walk-in customer and the schedules, then run the pre-flight checks",
 		Long: "setup adds the search attributes the Temporal server lacks, finds or creates the Fortnox\n" +
 			"walk-in customer that sales without a customer e-mail are booked on (orders.walk_in_customer,\n" +
 			"when no default customer is set), then creates or updates one schedule per enabled flow of\n" +
-			"the settings file (FORTSPEED_MAPPING_FILE) and pauses the schedules of disabled flows.\n" +
-			"Running it again changes nothing that is already right.\n\n" +
+			"the settings file (FORTSPEED_MAPPING_FILE) and pauses the schedules of disabled flows, and\n" +
+			"the schedules of the alert check and the daily digest. Last it runs the pre-flight checks\n" +
+			"(`starter check`) and ends with exit code 4 when they find problems. Running it again\n" +
+			"changes nothing that is already right.\n\n" +
 			"Workflow histories hold customer data until the namespace's retention deletes them, a\n" +
 			"retention period after each workflow closes. --retention sets it on a self-hosted\n" +
 			"namespace (fortspeed recommends " + defaultRetentionText + "); on Temporal Cloud set it with tcld or the\n" +
@@ -44,7 +46,7 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 			if retention != "" {
 				var err error
 				if keep, err = parseRetention(retention); err != nil {
-					return err
+					return usageError(err)
 				}
 			}
 			e, err := loadEnvironment()
@@ -56,44 +58,87 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
+			var kept string
 			if keep > 0 {
-				if err := setRetention(cmd.Context(), c, e.cfg.Temporal.Namespace, keep, out); err != nil {
+				if kept, err = setRetention(cmd.Context(), c, e.cfg.Temporal.Namespace, keep); err != nil {
 					return err
 				}
 			}
-			fx := func() (*fortnox.Client, error) {
-				return workers.NewFortnoxClient(e.cfg, workers.Options{Env: e.env}, cliLogger(e.cfg))
+			rep, err := setup(cmd.Context(), c, e.cfg.Temporal.Namespace, e.settings, 0, openAccounts(e.cfg, e.env))
+			if err != nil {
+				return err
 			}
-			return setup(cmd.Context(), c, e.cfg.Temporal.Namespace, e.settings, 0, fx, out)
+			rep.Retention = kept
+			if err := emit(cmd, out, rep); err != nil {
+				return err
+			}
+			return rep.Check.attention(false)
 		},
 	}
 	cmd.Flags().StringVar(&retention, "retention", "", "set the namespace's history retention, such as "+defaultRetentionText+" (self-hosted only)")
 	return cmd
 }
 
-// setup makes the server and Fortnox match the settings. every overrides the schedule
-// interval of every flow when not zero (`starter dev` runs the demo every 30 s); fx builds
-// the Fortnox client, only when the walk-in customer is used. The walk-in customer comes
-// before the schedules, so their first runs find it.
-func setup(ctx context.Context, c client.Client, namespace string, settings *mapping.Settings, every time.Duration,
-	fx func() (*fortnox.Client, error), out io.Writer) error {
-	if err := ensureSearchAttributes(ctx, c, namespace, out); err != nil {
-		return err
+// setupReport is what setup did, one line per step in text.
+type setupReport struct {
+	Retention        string           `json:"retention,omitempty"`
+	SearchAttributes string           `json:"search_attributes"`
+	AnonymousSales   string           `json:"anonymous_sales"`
+	Schedules        []scheduleChange `json:"schedules"`
+	Check            checkReport      `json:"check"`
+}
+
+// scheduleChange is what setup did to one flow's schedule.
+type scheduleChange struct {
+	ID     string `json:"id"`
+	Flow   string `json:"flow"`   // the flow, or alerts and alerts-digest
+	Action string `json:"action"` // created, updated, paused, unchanged, none, not_created
+	Every  string `json:"every,omitempty"`
+	Line   string `json:"message"`
+}
+
+func (r setupReport) writeText(w io.Writer) {
+	if r.Retention != "" {
+		fmt.Fprintln(w, r.Retention)
 	}
-	if err := ensureWalkInCustomer(ctx, settings, fx, out); err != nil {
-		return err
+	fmt.Fprintln(w, r.SearchAttributes)
+	if r.AnonymousSales != "" {
+		fmt.Fprintln(w, r.AnonymousSales)
+	}
+	for _, s := range r.Schedules {
+		fmt.Fprintln(w, s.Line)
+	}
+	r.Check.writeText(w)
+}
+
+// setup makes the server and Fortnox match the settings and checks the settings against
+// the accounts. every overrides the schedule interval of every flow when not zero
+// (`starter dev` runs the demo every 30 s). The walk-in customer comes before the
+// schedules, so their first runs find it. Pre-flight problems are in the report, not an
+// error: the caller decides what they mean.
+func setup(ctx context.Context, c client.Client, namespace string, settings *mapping.Settings, every time.Duration,
+	acc accounts) (setupReport, error) {
+	var rep setupReport
+	var err error
+	if rep.SearchAttributes, err = ensureSearchAttributes(ctx, c, namespace); err != nil {
+		return rep, err
+	}
+	if rep.AnonymousSales, err = ensureWalkInCustomer(ctx, settings, acc); err != nil {
+		return rep, err
 	}
 	for _, flow := range mapping.FlowIDs() {
 		f, _ := settings.Flow(flow)
 		id := workflows.ScheduleID(workers.Tenant, flow)
+		var ch scheduleChange
 		switch {
 		case !slices.Contains(workflows.FlowIDs(), flow):
-			if f.Enabled {
-				fmt.Fprintf(out, "schedule %s: not created, the %s flow has no workflow yet\n", id, flow)
+			if !f.Enabled {
+				continue
 			}
+			ch = scheduleChange{Action: "not_created", Line: fmt.Sprintf("schedule %s: not created, the %s flow has no workflow yet", id, flow)}
 		case !f.Enabled:
-			if err := pauseSchedule(ctx, c, id, "the flow is disabled in the settings", out); err != nil {
-				return err
+			if ch, err = pauseSchedule(ctx, c, id, disabledNote, "the flow is disabled in the settings"); err != nil {
+				return rep, err
 			}
 		default:
 			interval := f.Schedule.D()
@@ -101,24 +146,32 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 				interval = every
 			}
 			if interval <= 0 {
-				return fmt.Errorf("settings: flows.%s.schedule: want a positive interval, got %s", flow, interval)
+				return rep, usageError(fmt.Errorf("settings: flows.%s.schedule: want a positive interval, got %s", flow, interval))
 			}
-			if err := upsertSchedule(ctx, c, id, everySpec(interval), workflows.WorkflowFlowSync, scheduledInput(settings, flow),
-				fmt.Sprintf("every %s", interval), out); err != nil {
-				return err
+			if ch, err = upsertSchedule(ctx, c, id, everySpec(interval), workflows.WorkflowFlowSync, scheduledInput(settings, flow),
+				fmt.Sprintf("every %s", interval)); err != nil {
+				return rep, err
 			}
+			ch.Every = interval.String()
 		}
+		ch.ID, ch.Flow = id, flow
+		rep.Schedules = append(rep.Schedules, ch)
 	}
-	return setupAlerts(ctx, c, settings, out)
+	alerts, err := setupAlerts(ctx, c, settings)
+	if err != nil {
+		return rep, err
+	}
+	rep.Schedules = append(rep.Schedules, alerts...)
+	rep.Check, err = preflight(ctx, settings, acc.fx, acc.fxErr, acc.ls, acc.lsErr)
+	return rep, err
 }
 
 // setupAlerts makes the schedule of the periodic alert check and, when alerts.digest_at is
 // set, of the daily digest; without it the digest's schedule is paused.
-func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Settings, out io.Writer) error {
+func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Settings) ([]scheduleChange, error) {
 	a := settings.Alerts
-	var check workflows.AlertsCheckInput
+	check := workflows.AlertsCheckInput{Tenant: workers.Tenant}
 	digest := workflows.AlertsDigestInput{Tenant: workers.Tenant}
-	check.Tenant = workers.Tenant
 	for _, flow := range workflows.FlowIDs() {
 		if f, _ := settings.Flow(flow); !f.Enabled {
 			continue
@@ -128,21 +181,31 @@ func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Setting
 		digest.Flows = append(digest.Flows, flow)
 	}
 	every := a.CheckEvery.D()
-	if err := upsertSchedule(ctx, c, workflows.AlertsScheduleID(workers.Tenant), everySpec(every),
-		workflows.WorkflowAlertsCheck, check, fmt.Sprintf("every %s (alerts: paused schedules, lag)", every), out); err != nil {
-		return err
+	id := workflows.AlertsScheduleID(workers.Tenant)
+	ch, err := upsertSchedule(ctx, c, id, everySpec(every), workflows.WorkflowAlertsCheck, check,
+		fmt.Sprintf("every %s (alerts: paused schedules, lag)", every))
+	if err != nil {
+		return nil, err
 	}
-	id := workflows.DigestScheduleID(workers.Tenant)
+	ch.ID, ch.Flow, ch.Every = id, "alerts", every.String()
+	changes := []scheduleChange{ch}
+	id = workflows.DigestScheduleID(workers.Tenant)
 	hour, minute, on := a.Digest()
 	if !on {
-		return pauseSchedule(ctx, c, id, "the digest is off in the settings (alerts.digest_at)", out)
+		ch, err = pauseSchedule(ctx, c, id, digestOffNote, "the digest is off in the settings (alerts.digest_at)")
+	} else {
+		spec := client.ScheduleSpec{
+			Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: hour}}, Minute: []client.ScheduleRange{{Start: minute}}}},
+			TimeZoneName: a.TimeZone,
+		}
+		ch, err = upsertSchedule(ctx, c, id, spec, workflows.WorkflowAlertsDigest, digest,
+			fmt.Sprintf("daily at %s %s (alerts digest)", a.DigestAt, a.TimeZone))
 	}
-	spec := client.ScheduleSpec{
-		Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: hour}}, Minute: []client.ScheduleRange{{Start: minute}}}},
-		TimeZoneName: a.TimeZone,
+	if err != nil {
+		return nil, err
 	}
-	return upsertSchedule(ctx, c, id, spec, workflows.WorkflowAlertsDigest, digest,
-		fmt.Sprintf("daily at %s %s (alerts digest)", a.DigestAt, a.TimeZone), out)
+	ch.ID, ch.Flow = id, "alerts-digest"
+	return append(changes, ch), nil
 }
 
 func everySpec(every time.Duration) client.ScheduleSpec {
@@ -154,30 +217,26 @@ func everySpec(every time.Duration) client.ScheduleSpec {
 // lowest number when several have it) or creates it. Only setup creates it: workers that
 // met the first anonymous sales at once would each make one. Without a Fortnox connection
 // it says so and goes on, so the schedules are made before `starter connect fortnox`.
-func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, fx func() (*fortnox.Client, error), out io.Writer) error {
+func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, acc accounts) (string, error) {
 	o := settings.Orders
 	name := o.WalkInCustomer
 	switch {
 	case !settings.Flows[mapping.FlowOrdersToFortnox].Enabled:
-		return nil
+		return "", nil
 	case o.ForceDefaultCustomer:
-		fmt.Fprintf(out, "every sale goes to the default Fortnox customer %s (orders.force_default_customer)\n", o.DefaultCustomer.Fortnox)
-		return nil
+		return fmt.Sprintf("every sale goes to the default Fortnox customer %s (orders.force_default_customer)", o.DefaultCustomer.Fortnox), nil
 	case o.DefaultCustomer.Fortnox != "":
-		fmt.Fprintf(out, "anonymous sales go to the default Fortnox customer %s (orders.default_customer.fortnox)\n", o.DefaultCustomer.Fortnox)
-		return nil
+		return fmt.Sprintf("anonymous sales go to the default Fortnox customer %s (orders.default_customer.fortnox)", o.DefaultCustomer.Fortnox), nil
 	case name == "":
-		fmt.Fprintln(out, "anonymous sales: no default or walk-in customer is set, so sales without a customer e-mail become needs_fix")
-		return nil
+		return "anonymous sales: no default or walk-in customer is set, so sales without a customer e-mail become needs_fix", nil
 	}
-	fxc, err := fx()
-	if err != nil {
-		fmt.Fprintf(out, "anonymous sales: walk-in customer %s not checked: %v; run `starter setup` again once Fortnox is connected\n", name, err)
-		return nil
+	fxc := acc.fx
+	if fxc == nil {
+		return fmt.Sprintf("anonymous sales: walk-in customer %s not checked: %v; run `starter setup` again once Fortnox is connected", name, acc.fxErr), nil
 	}
 	found, err := fxc.CustomersByName(ctx, name)
 	if err != nil {
-		return fmt.Errorf("find the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
+		return "", fmt.Errorf("find the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
 	}
 	number, how := "", "found"
 	if len(found) > 0 {
@@ -186,20 +245,19 @@ func ensureWalkInCustomer(ctx context.Context, settings *mapping.Settings, fx fu
 		private := "PRIVATE"
 		made, err := fxc.CreateCustomer(ctx, fortnox.CustomerInput{Name: &name, Type: &private})
 		if err != nil {
-			return fmt.Errorf("create the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
+			return "", fmt.Errorf("create the walk-in customer %q (orders.walk_in_customer) in Fortnox: %w", name, err)
 		}
 		number, how = string(made.CustomerNumber), "created"
 	}
-	fmt.Fprintf(out, "anonymous sales go to Fortnox customer %s %s (%s)\n", number, name, how)
-	return nil
+	return fmt.Sprintf("anonymous sales go to Fortnox customer %s %s (%s)", number, name, how), nil
 }
 
 // ensureSearchAttributes adds the fortspeed search attributes the namespace lacks and
 // refuses one that exists with another type, since upserts would then fail at run time.
-func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, out io.Writer) error {
+func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string) (string, error) {
 	list, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("list search attributes of namespace %s: %w", namespace, err)
+		return "", fmt.Errorf("list search attributes of namespace %s: %w", namespace, err)
 	}
 	have := list.GetCustomAttributes()
 	missing := map[string]enums.IndexedValueType{}
@@ -209,33 +267,39 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		case !ok:
 			missing[def.Name] = def.Type
 		case t != def.Type:
-			return fmt.Errorf("search attribute %s exists as %s, fortspeed needs %s: remove it or use another namespace", def.Name, t, def.Type)
+			return "", fmt.Errorf("search attribute %s exists as %s, fortspeed needs %s: remove it or use another namespace", def.Name, t, def.Type)
 		}
 	}
 	if len(missing) == 0 {
-		fmt.Fprintf(out, "search attributes: all %d present\n", len(workflows.SearchAttributeDefinitions()))
-		return nil
+		return fmt.Sprintf("search attributes: all %d present", len(workflows.SearchAttributeDefinitions())), nil
 	}
 	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace: namespace, SearchAttributes: missing,
 	})
 	if err != nil {
-		return fmt.Errorf("add search attributes to namespace %s: %w", namespace, err)
+		return "", fmt.Errorf("add search attributes to namespace %s: %w", namespace, err)
 	}
 	names := make([]string, 0, len(missing))
 	for name := range missing {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(out, "search attributes: added %s\n", strings.Join(names, ", "))
-	return nil
+	return "search attributes: added " + strings.Join(names, ", "), nil
 }
 
-// upsertSchedule creates the schedule of workflowType with input, or brings an existing
-// one to the settings and unpauses it (a disabled flow that is enabled again runs again).
-// when says how often it runs, for the output.
+// The pause notes of the schedules setup pauses itself: a disabled flow's and the digest's
+// when it is off. Only a schedule paused with one of them is unpaused by setup, so a pause
+// an operator made (`starter pause`) stands.
+const (
+	disabledNote  = "flow disabled in the settings"
+	digestOffNote = "digest off in the settings"
+)
+
+// upsertSchedule creates the schedule of workflowType with input, or brings an existing one
+// to the settings and unpauses it when setup paused it (a disabled flow enabled again runs
+// again). when says how often it runs, for the report.
 func upsertSchedule(ctx context.Context, c client.Client, id string, spec client.ScheduleSpec, workflowType string, input any,
-	when string, out io.Writer) error {
+	when string) (scheduleChange, error) {
 	action := &client.ScheduleWorkflowAction{
 		ID:        id,
 		Workflow:  workflowType,
@@ -249,12 +313,12 @@ func upsertSchedule(ctx context.Context, c client.Client, id string, spec client
 		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
 	})
 	if err == nil {
-		fmt.Fprintf(out, "schedule %s: created, %s\n", id, when)
-		return nil
+		return scheduleChange{Action: "created", Line: fmt.Sprintf("schedule %s: created, %s", id, when)}, nil
 	}
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return fmt.Errorf("create schedule %s: %w", id, err)
+		return scheduleChange{}, fmt.Errorf("create schedule %s: %w", id, err)
 	}
+	kept, held := false, ""
 	err = c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			s := in.Description.Schedule
@@ -267,38 +331,42 @@ func upsertSchedule(ctx context.Context, c client.Client, id string, spec client
 			if s.State == nil {
 				s.State = &client.ScheduleState{}
 			}
-			s.State.Paused = false
-			s.State.Note = ""
+			if s.State.Paused && s.State.Note != disabledNote && s.State.Note != digestOffNote {
+				kept, held = true, s.State.Note
+			} else {
+				s.State.Paused = false
+				s.State.Note = ""
+			}
 			return &client.ScheduleUpdate{Schedule: &s}, nil
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("update schedule %s: %w", id, err)
+		return scheduleChange{}, fmt.Errorf("update schedule %s: %w", id, err)
 	}
-	fmt.Fprintf(out, "schedule %s: updated, %s\n", id, when)
-	return nil
+	line := fmt.Sprintf("schedule %s: updated, %s", id, when)
+	if kept {
+		line += fmt.Sprintf(" (stays paused: %q; `starter resume` runs it)", held)
+	}
+	return scheduleChange{Action: "updated", Line: line}, nil
 }
 
-// pauseSchedule pauses the schedule of something the settings turned off, saying why;
-// pausing keeps its history and the cursor of its last run, which deleting would lose.
-func pauseSchedule(ctx context.Context, c client.Client, id, why string, out io.Writer) error {
+// pauseSchedule pauses the schedule of something the settings turned off with note, saying
+// why; pausing keeps its history and the cursor of its last run, which deleting would lose.
+func pauseSchedule(ctx context.Context, c client.Client, id, note, why string) (scheduleChange, error) {
 	h := c.ScheduleClient().GetHandle(ctx, id)
 	desc, err := h.Describe(ctx)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		fmt.Fprintf(out, "schedule %s: none (%s)\n", id, why)
-		return nil
+		return scheduleChange{Action: "none", Line: fmt.Sprintf("schedule %s: none (%s)", id, why)}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("describe schedule %s: %w", id, err)
+		return scheduleChange{}, fmt.Errorf("describe schedule %s: %w", id, err)
 	}
 	if desc.Schedule.State != nil && desc.Schedule.State.Paused {
-		fmt.Fprintf(out, "schedule %s: paused (%s)\n", id, why)
-		return nil
+		return scheduleChange{Action: "unchanged", Line: fmt.Sprintf("schedule %s: paused (%s)", id, why)}, nil
 	}
-	if err := h.Pause(ctx, client.SchedulePauseOptions{Note: why}); err != nil {
-		return fmt.Errorf("pause schedule %s: %w", id, err)
+	if err := h.Pause(ctx, client.SchedulePauseOptions{Note: note}); err != nil {
+		return scheduleChange{}, fmt.Errorf("pause schedule %s: %w", id, err)
 	}
-	fmt.Fprintf(out, "schedule %s: paused, %s\n", id, why)
-	return nil
+	return scheduleChange{Action: "paused", Line: fmt.Sprintf("schedule %s: paused, %s", id, why)}, nil
 }

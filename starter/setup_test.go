@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -214,4 +215,34 @@ func TestSetupSetsRetentionAndStatusShowsIt(t *testing.T) {
 	out, err = starter(ctx, "status")
 	require.NoError(t, err)
 	assert.Contains(t, out, "retention: namespace default deletes a history (and the customer data in it) 7 days after its workflow closes\n")
+}
+
+// TestSetupRunsPreflight: with both accounts connected setup ends with the pre-flight
+// checks; a problem makes it exit code 4 after the schedules are made, in text and JSON.
+func TestSetupRunsPreflight(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	startServer(t, workflows.DevServerSearchAttributes())
+	connectSandboxes(ctx, t)
+
+	out, err := starter(ctx, "setup")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "pre-flight: the settings of orders-to-fortnox, orders-to-lightspeed, products and stock match Fortnox and Lightspeed\n")
+
+	settings := filepath.Join(t.TempDir(), "settings.yaml")
+	require.NoError(t, os.WriteFile(settings, []byte("orders:\n  price_list: C\n"), 0o600))
+	t.Setenv("FORTSPEED_MAPPING_FILE", settings)
+	out, err = starter(ctx, "setup", "--output", "json")
+	require.Error(t, err)
+	assert.Equal(t, exitAttention, exitCode(err))
+	var rep setupReport
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	assert.Equal(t, "search attributes: all 6 present", rep.SearchAttributes)
+	require.Len(t, rep.Schedules, 6, "the four flows', the alert check's and the digest's")
+	for _, s := range rep.Schedules {
+		if s.Flow != "alerts-digest" {
+			assert.Equal(t, "updated", s.Action, s)
+		}
+	}
+	assert.Equal(t, []problem{{Setting: "orders.price_list", Value: "C", Problem: "is not a Fortnox price list; there are A and B"}}, rep.Check.Problems)
 }

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	enums "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -19,12 +24,18 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 	var flow string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Count the records per sync status and list those that wait for a fix",
-		Args:  cobra.NoArgs,
+		Short: "Show per flow the schedule, the last run, the records by status and those that need a person",
+		Long: "status shows for the tenant and each flow: the schedule (next run, or paused and why), the\n" +
+			"last scheduled run and its counts, the records by sync status, the sync lag (how old the\n" +
+			"last run's cursor is: changes after it wait for the next run) and the oldest record in\n" +
+			"needs_fix; then the records waiting in needs_fix and those whose last run failed, with\n" +
+			"their reasons, and whether each vendor connection has its token stored. Exit code 4 when\n" +
+			"records wait in needs_fix or failed.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if flow != "" {
 				if err := checkFlow(flow); err != nil {
-					return fmt.Errorf("--flow: %w", err)
+					return usageError(fmt.Errorf("--flow: %w", err))
 				}
 			}
 			e, err := loadEnvironment()
@@ -40,7 +51,15 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			return status(cmd.Context(), c, dc, e.cfg.Temporal.Namespace, flow, out)
+			rep, err := status(cmd.Context(), c, dc, e.cfg.Temporal.Namespace, flow, time.Now())
+			if err != nil {
+				return err
+			}
+			rep.Connections = connectionStates(openAccounts(e.cfg, e.env))
+			if err := emit(cmd, out, rep); err != nil {
+				return err
+			}
+			return rep.attention()
 		},
 	}
 	cmd.Flags().StringVar(&flow, "flow", "", "only this flow ("+joinWords(workflows.FlowIDs(), "or")+")")
@@ -53,19 +72,209 @@ func statusOrder() []workflows.Status {
 		workflows.StatusSkipped, workflows.StatusNeedsFix, workflows.StatusFailed, workflows.StatusDryRun}
 }
 
-func status(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, flow string, out io.Writer) error {
+// statusReport is the tenant's state. Only the default tenant is served today: further
+// tenants of the settings file have no workers yet.
+type statusReport struct {
+	Tenant      string            `json:"tenant"`
+	Retention   string            `json:"retention"`
+	Flows       []flowStatus      `json:"flows"`
+	NeedsFix    []recordIssue     `json:"needs_fix"`
+	Failed      []recordIssue     `json:"failed"`
+	Connections []connectionState `json:"connections,omitempty"`
+}
+
+type flowStatus struct {
+	Flow     string           `json:"flow"`
+	Schedule *scheduleInfo    `json:"schedule"`
+	LastRun  *lastRun         `json:"last_run"`
+	Records  map[string]int64 `json:"records"`
+	// LagSeconds is how old the last run's cursor is: source changes after it are not
+	// read yet. Absent before the first completed run.
+	LagSeconds *int64 `json:"lag_seconds,omitempty"`
+	// Oldest is the record waiting in needs_fix that fortspeed first met earliest (its
+	// source change is older still); failed records are listed apart, without an age.
+	Oldest *recordAge `json:"oldest_unsynced,omitempty"`
+}
+
+type scheduleInfo struct {
+	ID      string     `json:"id"`
+	Every   string     `json:"every,omitempty"`
+	Paused  bool       `json:"paused"`
+	Note    string     `json:"note,omitempty"`
+	NextRun *time.Time `json:"next_run,omitempty"`
+}
+
+type lastRun struct {
+	WorkflowID string                `json:"workflow_id"`
+	Status     string                `json:"status"`
+	Started    time.Time             `json:"started"`
+	Closed     *time.Time            `json:"closed,omitempty"`
+	Result     *workflows.SyncResult `json:"result,omitempty"`
+	Failure    string                `json:"failure,omitempty"`
+}
+
+type recordAge struct {
+	WorkflowID string    `json:"workflow_id"`
+	Since      time.Time `json:"since"`
+	AgeSeconds int64     `json:"age_seconds"`
+}
+
+// recordIssue is a record that waits for a person, with the reason.
+type recordIssue struct {
+	WorkflowID string `json:"workflow_id"`
+	Flow       string `json:"flow"`
+	Reason     string `json:"reason"`
+}
+
+// connectionState is what starter knows of a vendor connection without calling the
+// vendor: whether its credentials and token are in place.
+type connectionState struct {
+	Vendor      string `json:"vendor"`
+	TokenStored bool   `json:"token_stored"`
+	Problem     string `json:"problem,omitempty"`
+}
+
+func connectionStates(acc accounts) []connectionState {
+	state := func(vendor string, err error) connectionState {
+		if err != nil {
+			return connectionState{Vendor: vendor, Problem: err.Error()}
+		}
+		return connectionState{Vendor: vendor, TokenStored: true}
+	}
+	return []connectionState{state(workers.VendorFortnox, acc.fxErr), state(workers.VendorLightspeed, acc.lsErr)}
+}
+
+func (r statusReport) attention() error {
+	if n := len(r.NeedsFix) + len(r.Failed); n > 0 {
+		return attentionError(fmt.Errorf("%d records wait in needs_fix, %d failed", len(r.NeedsFix), len(r.Failed)))
+	}
+	return nil
+}
+
+func (r statusReport) writeText(w io.Writer) {
+	fmt.Fprintf(w, "tenant %s\n", r.Tenant)
+	fmt.Fprintf(w, "retention: %s\n", r.Retention)
+	for _, f := range r.Flows {
+		fmt.Fprintf(w, "\n%s\n", f.Flow)
+		switch s := f.Schedule; {
+		case s == nil:
+			fmt.Fprintln(w, "  schedule   none (run `starter setup`)")
+		case s.Paused:
+			fmt.Fprintf(w, "  schedule   %s every %s, paused: %s\n", s.ID, s.Every, s.Note)
+		case s.NextRun != nil:
+			fmt.Fprintf(w, "  schedule   %s every %s, next run %s\n", s.ID, s.Every, s.NextRun.UTC().Format(time.RFC3339))
+		default:
+			fmt.Fprintf(w, "  schedule   %s every %s\n", s.ID, s.Every)
+		}
+		switch l := f.LastRun; {
+		case l == nil:
+			fmt.Fprintln(w, "  last run   none yet")
+		case l.Result != nil:
+			fmt.Fprintf(w, "  last run   %s %s at %s: %s\n", l.WorkflowID, l.Status, l.Closed.UTC().Format(time.RFC3339), countsLine(*l.Result))
+		case l.Failure != "":
+			fmt.Fprintf(w, "  last run   %s %s: %s\n", l.WorkflowID, l.Status, l.Failure)
+		default:
+			fmt.Fprintf(w, "  last run   %s %s since %s\n", l.WorkflowID, l.Status, l.Started.UTC().Format(time.RFC3339))
+		}
+		if f.LagSeconds != nil {
+			fmt.Fprintf(w, "  lag        %s (changes after the last run's cursor wait for the next run)\n", time.Duration(*f.LagSeconds)*time.Second)
+		}
+		if o := f.Oldest; o != nil {
+			fmt.Fprintf(w, "  oldest     %s, in needs_fix for %s\n", o.WorkflowID, time.Duration(o.AgeSeconds)*time.Second)
+		}
+		fmt.Fprintln(w, "  records")
+		for _, st := range statusOrder() {
+			fmt.Fprintf(w, "    %-10s %d\n", st, f.Records[string(st)])
+		}
+	}
+	fmt.Fprintln(w)
+	if len(r.NeedsFix) == 0 {
+		fmt.Fprintln(w, "no record waits for a fix")
+	} else {
+		fmt.Fprintf(w, "waiting for a fix (%d); after fixing the data at the source run `starter retry <workflow id>`:\n", len(r.NeedsFix))
+		for _, x := range r.NeedsFix {
+			fmt.Fprintf(w, "  %s  %s\n", x.WorkflowID, x.Reason)
+		}
+	}
+	if len(r.Failed) == 0 {
+		fmt.Fprintln(w, "no failed record waits for another run")
+	} else {
+		fmt.Fprintf(w, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(r.Failed))
+		for _, x := range r.Failed {
+			fmt.Fprintf(w, "  %s  %s\n", x.WorkflowID, x.Reason)
+		}
+	}
+	for _, cs := range r.Connections {
+		if cs.TokenStored {
+			fmt.Fprintf(w, "connection %s: token stored (not checked against the API; `starter check` does)\n", cs.Vendor)
+		} else {
+			fmt.Fprintf(w, "connection %s: %s\n", cs.Vendor, cs.Problem)
+		}
+	}
+}
+
+// tenantScope is the visibility query of the default tenant's records, of one flow or all.
+func tenantScope(flow string) string {
 	scope := fmt.Sprintf("%s = '%s'", workflows.SearchAttrTenant, workers.Tenant)
-	title := "all flows"
 	if flow != "" {
 		scope += fmt.Sprintf(" AND %s = '%s'", workflows.SearchAttrSyncFlow, flow)
-		title = flow
 	}
-	if err := showRetention(ctx, c, namespace, out); err != nil {
-		return err
+	return scope
+}
+
+func status(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, only string, now time.Time) (statusReport, error) {
+	rep := statusReport{Tenant: workers.Tenant, NeedsFix: []recordIssue{}, Failed: []recordIssue{}}
+	var err error
+	if rep.Retention, err = retention(ctx, c, namespace); err != nil {
+		return rep, err
 	}
-	fmt.Fprintf(out, "records of %s (tenant %s):\n", title, workers.Tenant)
+	for _, flow := range workflows.FlowIDs() {
+		if only != "" && flow != only {
+			continue
+		}
+		fs, err := flowState(ctx, c, dc, namespace, flow, now)
+		if err != nil {
+			return rep, err
+		}
+		query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", tenantScope(flow), workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
+		waiting, err := listChildren(ctx, c, namespace, query)
+		if err != nil {
+			return rep, err
+		}
+		sortRecords(waiting)
+		for _, ex := range waiting {
+			reason, err := activities.NeedsFixReason(ctx, c, dc, ex.workflowID, ex.runID)
+			if err != nil {
+				return rep, err
+			}
+			rep.NeedsFix = append(rep.NeedsFix, recordIssue{WorkflowID: ex.workflowID, Flow: flow, Reason: reason})
+			fs.noteOldest(ex, now)
+		}
+		failed, err := failedRecords(ctx, c, dc, namespace, flow)
+		if err != nil {
+			return rep, err
+		}
+		for _, f := range failed {
+			rep.Failed = append(rep.Failed, recordIssue{WorkflowID: f.WorkflowID, Flow: flow, Reason: f.LastFailure})
+		}
+		rep.Flows = append(rep.Flows, fs)
+	}
+	return rep, nil
+}
+
+// noteOldest keeps the earliest started of the unsynced records.
+func (f *flowStatus) noteOldest(ex childExecution, now time.Time) {
+	if ex.started.IsZero() || f.Oldest != nil && !ex.started.Before(f.Oldest.Since) {
+		return
+	}
+	f.Oldest = &recordAge{WorkflowID: ex.workflowID, Since: ex.started, AgeSeconds: int64(now.Sub(ex.started) / time.Second)}
+}
+
+// flowState reads a flow's schedule, its last scheduled run and its record counts.
+func flowState(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, flow string, now time.Time) (flowStatus, error) {
+	fs := flowStatus{Flow: flow, Records: map[string]int64{}}
 	for _, st := range statusOrder() {
-		query := fmt.Sprintf("%s AND %s = '%s'", scope, workflows.SearchAttrSyncStatus, st)
+		query := fmt.Sprintf("%s AND %s = '%s'", tenantScope(flow), workflows.SearchAttrSyncStatus, st)
 		if st == workflows.StatusNeedsFix {
 			// A record waits in needs_fix while it runs; a finished one with that status
 			// was a dry run's verdict.
@@ -73,56 +282,87 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 		}
 		resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: namespace, Query: query})
 		if err != nil {
-			return fmt.Errorf("count %s records: %w", st, err)
+			return fs, fmt.Errorf("count %s records of %s: %w", st, flow, err)
 		}
-		fmt.Fprintf(out, "  %-10s %d\n", st, resp.GetCount())
+		fs.Records[string(st)] = resp.GetCount()
 	}
-
-	query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", scope, workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
-	waiting, err := listChildren(ctx, c, namespace, query)
+	id := workflows.ScheduleID(workers.Tenant, flow)
+	desc, err := c.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fs, nil
+	}
 	if err != nil {
-		return err
+		return fs, fmt.Errorf("describe schedule %s: %w", id, err)
 	}
-	sortRecords(waiting)
-	records := &activities.Records{Client: c, Namespace: namespace, DataConverter: dc}
-	if len(waiting) == 0 {
-		fmt.Fprintln(out, "no record waits for a fix")
-	} else {
-		fmt.Fprintf(out, "waiting for a fix (%d); after fixing the data at the source run `starter retry <workflow id>`:\n", len(waiting))
-		for _, ex := range waiting {
-			reason, err := activities.NeedsFixReason(ctx, c, dc, ex.workflowID, ex.runID)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "  %s  %s\n", ex.workflowID, reason)
-		}
+	si := &scheduleInfo{ID: id}
+	if spec := desc.Schedule.Spec; spec != nil && len(spec.Intervals) > 0 {
+		si.Every = spec.Intervals[0].Every.String()
 	}
-	return failedRecords(ctx, records, flow, out)
+	if st := desc.Schedule.State; st != nil {
+		si.Paused, si.Note = st.Paused, st.Note
+	}
+	if next := desc.Info.NextActionTimes; len(next) > 0 && !si.Paused {
+		si.NextRun = &next[0]
+	}
+	fs.Schedule = si
+	recent := desc.Info.RecentActions
+	if len(recent) == 0 || recent[len(recent)-1].StartWorkflowResult == nil {
+		return fs, nil
+	}
+	wid := recent[len(recent)-1].StartWorkflowResult.WorkflowID
+	fs.LastRun, err = readLastRun(ctx, c, dc, wid)
+	if err != nil {
+		return fs, err
+	}
+	if r := fs.LastRun.Result; r != nil && !r.Cursor.IsZero() {
+		lag := int64(now.Sub(r.Cursor) / time.Second)
+		fs.LagSeconds = &lag
+	}
+	return fs, nil
 }
 
-// failedRecords lists the records whose last run failed: the next scheduled runs start
-// them again (with a backoff), `starter retry` at once.
-func failedRecords(ctx context.Context, records *activities.Records, only string, out io.Writer) error {
-	var failed []activities.FailedRecord
-	for _, flow := range workflows.Flows() {
-		if only != "" && flow.ID != only {
-			continue
+// readLastRun describes a scheduled run (its latest run, after continue-as-new) and reads
+// its result when it completed.
+func readLastRun(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID string) (*lastRun, error) {
+	desc, err := c.DescribeWorkflow(ctx, workflowID, "")
+	if err != nil {
+		return nil, fmt.Errorf("describe run %s: %w", workflowID, err)
+	}
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
+	lr := &lastRun{WorkflowID: workflowID, Started: info.GetStartTime().AsTime(),
+		Status: strings.ToLower(strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"))}
+	if ct := info.GetCloseTime(); ct != nil {
+		t := ct.AsTime()
+		lr.Closed = &t
+	}
+	switch info.GetStatus() {
+	case enums.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		var res workflows.SyncResult
+		if err := c.GetWorkflow(ctx, workflowID, "").Get(ctx, &res); err != nil {
+			return nil, fmt.Errorf("read the result of %s: %w", workflowID, err)
 		}
-		// A negative backoff makes every failed record due, so all are listed.
-		res, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: workers.Tenant, Flow: flow.ID,
-			Prefix: workflows.RecordWorkflowID(workers.Tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
-		if err != nil {
-			return err
-		}
-		failed = append(failed, res.Records...)
+		lr.Result = &res
+	case enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
+	default:
+		lr.Failure = activities.CloseReason(ctx, c, dc, workflowID)
 	}
-	if len(failed) == 0 {
-		fmt.Fprintln(out, "no failed record waits for another run")
-		return nil
+	return lr, nil
+}
+
+// failedRecords lists the flow's records whose last run failed: the next scheduled runs
+// start them again (with a backoff), `starter retry` at once.
+func failedRecords(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, flowID string) ([]activities.FailedRecord, error) {
+	flow, err := workflows.FlowByID(flowID)
+	if err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(out, "failed (%d); the next runs start them again, `starter retry <workflow id>` does it now:\n", len(failed))
-	for _, f := range failed {
-		fmt.Fprintf(out, "  %s  %s\n", f.WorkflowID, f.LastFailure)
+	records := &activities.Records{Client: c, Namespace: namespace, DataConverter: dc}
+	// A negative backoff makes every failed record due, so all are listed.
+	res, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: workers.Tenant, Flow: flow.ID,
+		Prefix: workflows.RecordWorkflowID(workers.Tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return res.Records, nil
 }

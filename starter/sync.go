@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,18 +26,16 @@ func newSyncCommand(out io.Writer) *cobra.Command {
 	var dryRun, wait bool
 	cmd := &cobra.Command{
 		Use:   "sync <flow>",
-		Short: "Run a flow now (orders-to-fortnox or orders-to-lightspeed)",
+		Short: "Run a flow now (" + joinWords(workflows.FlowIDs(), "or") + ")",
 		Long: "sync starts one run of the flow now, from the cursor of its last scheduled run or from\n" +
-			"--since. --wait waits for the run and prints its counts; --dry-run writes nothing, waits,\n" +
-			"and prints what each record would do, one line per record.",
+			"--since. On a terminal it follows the run with a progress bar and live counts (committed,\n" +
+			"updated, skipped, needs_fix, failed; Ctrl-C stops following, not the run); elsewhere it says\n" +
+			"in one line what it started, or with --wait what the run did. --dry-run writes nothing,\n" +
+			"waits, and prints a table of what each record would do. Exit code 4 when records ended in\n" +
+			"needs_fix or failed.",
 		Example: "  starter sync orders-to-fortnox --since 2026-11-01 --dry-run\n" +
-			"  starter sync orders-to-lightspeed --since 2h --wait",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("name one flow: %s", joinWords(workflows.FlowIDs(), "or"))
-			}
-			return checkFlow(args[0])
-		},
+			"  starter sync orders-to-lightspeed --since 2h --wait --output json",
+		Args: flowArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := loadEnvironment()
 			if err != nil {
@@ -46,7 +45,7 @@ func newSyncCommand(out io.Writer) *cobra.Command {
 			input := scheduledInput(e.settings, args[0])
 			input.DryRun = dryRun
 			if since != "" {
-				t, err := parseSince(since, now)
+				t, err := parseTime("--since", since, now)
 				if err != nil {
 					return err
 				}
@@ -57,7 +56,12 @@ func newSyncCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			return syncNow(cmd.Context(), c, e, input, now, wait || dryRun, out)
+			what := "sync"
+			if dryRun {
+				what = "dry run"
+			}
+			run := syncRun{id: manualWorkflowID(input.Tenant, input.Flow, now), what: what, input: input, wait: wait || dryRun}
+			return syncNow(cmd, c, e, run, out)
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "", "start from this time (2026-11-27T08:00:00Z), date (2026-11-27) or duration ago (2h, 3d)")
@@ -66,9 +70,9 @@ func newSyncCommand(out io.Writer) *cobra.Command {
 	return cmd
 }
 
-// parseSince reads --since: an RFC 3339 time, a date (midnight UTC) or a duration before
-// now in hours, minutes or days.
-func parseSince(s string, now time.Time) (time.Time, error) {
+// parseTime reads a time flag: an RFC 3339 time, a date (midnight UTC) or a duration
+// before now in hours, minutes or days.
+func parseTime(flag, s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
@@ -83,7 +87,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil && d > 0 {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, fmt.Errorf("--since: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got %q", s)
+	return time.Time{}, usageError(fmt.Errorf("%s: want a time (2026-11-27T08:00:00Z), a date (2026-11-27) or a duration ago (2h, 3d), got %q", flag, s))
 }
 
 // manualWorkflowID names a manual run apart from the scheduled ones.
@@ -91,55 +95,112 @@ func manualWorkflowID(tenant, flow string, now time.Time) string {
 	return fmt.Sprintf("%s:%s:manual-%d", tenant, flow, now.Unix())
 }
 
-func syncNow(ctx context.Context, c client.Client, e environment, input workflows.SyncInput, now time.Time, wait bool, out io.Writer) error {
-	id := manualWorkflowID(input.Tenant, input.Flow, now)
-	what := "sync"
-	if input.DryRun {
-		what = "dry run"
-	}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:            id,
-		TaskQueue:     workflows.TaskQueueFortspeed,
-		StaticSummary: fmt.Sprintf("manual %s of %s", what, input.Flow),
-	}, workflows.WorkflowFlowSync, input)
-	if err != nil {
-		return fmt.Errorf("start %s of %s: %w", what, input.Flow, err)
-	}
-	fmt.Fprintf(out, "started %s %s\n", what, id)
-	if u := e.workflowURL(id); u != "" {
-		fmt.Fprintf(out, "Web UI: %s\n", u)
-	}
-	if !wait {
-		return nil
-	}
-	var res workflows.SyncResult
-	if err := run.Get(ctx, &res); err != nil {
-		return fmt.Errorf("%s %s: %w", what, id, err)
-	}
-	fmt.Fprintf(out, "%d records on %d pages: %d committed, %d updated, %d skipped, %d needs_fix, %d failed, %d dry run, %d already in progress\n",
-		res.Records, res.Pages, res.Committed, res.Updated, res.Skipped, res.NeedsFix, res.Failed, res.DryRun, res.InProgress)
-	if !input.DryRun {
-		return nil
-	}
-	dc, err := e.payloads()
-	if err != nil {
-		return err
-	}
-	expected := res.Committed + res.Updated + res.Skipped + res.NeedsFix + res.Failed + res.DryRun
-	lines, err := dryRunLines(ctx, c, dc, e.cfg.Temporal.Namespace, id, expected)
-	if err != nil {
-		return err
-	}
-	for _, line := range lines {
-		fmt.Fprintln(out, line)
-	}
-	return nil
+// syncRun is one parent run started by sync or backfill.
+type syncRun struct {
+	id, what string
+	input    workflows.SyncInput
+	wait     bool
+	until    time.Time // backfill's --to: shown, not a bound the engine keeps
 }
 
-// dryRunLines finds the children of a dry run by visibility (parent id) and says in one
-// line per record what it would do, from the record's result and its steps' summaries.
-// Visibility lags the children's completion a little, so it asks again until all are seen.
-func dryRunLines(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, parentID string, expected int) ([]string, error) {
+// syncReport is what sync or backfill started and, when it waited, what the run did.
+type syncReport struct {
+	WorkflowID string                `json:"workflow_id"`
+	RunID      string                `json:"run_id"`
+	Kind       string                `json:"kind"`
+	Flow       string                `json:"flow"`
+	Since      *time.Time            `json:"since,omitempty"`
+	Until      *time.Time            `json:"until,omitempty"`
+	WebUI      string                `json:"web_ui,omitempty"`
+	Result     *workflows.SyncResult `json:"result,omitempty"`
+	Records    []recordVerdict       `json:"records,omitempty"`
+}
+
+func (r syncReport) writeText(w io.Writer) {
+	if r.Result == nil {
+		fmt.Fprintf(w, "started %s %s\n", r.Kind, r.WorkflowID)
+	} else {
+		fmt.Fprintf(w, "%s %s: %s\n", r.Kind, r.WorkflowID, countsLine(*r.Result))
+	}
+	if r.WebUI != "" {
+		fmt.Fprintf(w, "Web UI: %s\n", r.WebUI)
+	}
+	if len(r.Records) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECORD\tWOULD\tDETAIL")
+	for _, v := range r.Records {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.Record, v.Action, v.Detail)
+	}
+	tw.Flush()
+}
+
+// attention is exit code 4 when records of a finished run need a person.
+func (r syncReport) attention() error {
+	if r.Result == nil || r.Result.NeedsFix+r.Result.Failed == 0 {
+		return nil
+	}
+	return attentionError(fmt.Errorf("%s %s: %d records in needs_fix, %d failed: see `starter status`",
+		r.Kind, r.WorkflowID, r.Result.NeedsFix, r.Result.Failed))
+}
+
+func countsLine(res workflows.SyncResult) string {
+	return fmt.Sprintf("%d records on %d pages: %d committed, %d updated, %d skipped, %d needs_fix, %d failed, %d dry run, %d already in progress",
+		res.Records, res.Pages, res.Committed, res.Updated, res.Skipped, res.NeedsFix, res.Failed, res.DryRun, res.InProgress)
+}
+
+// syncNow starts the run and, when asked or on a terminal, follows it to its end.
+func syncNow(cmd *cobra.Command, c client.Client, e environment, run syncRun, out io.Writer) error {
+	ctx := cmd.Context()
+	in := run.input
+	wr, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:            run.id,
+		TaskQueue:     workflows.TaskQueueFortspeed,
+		StaticSummary: fmt.Sprintf("manual %s of %s", run.what, in.Flow),
+	}, workflows.WorkflowFlowSync, in)
+	if err != nil {
+		return fmt.Errorf("start %s of %s: %w", run.what, in.Flow, err)
+	}
+	rep := syncReport{WorkflowID: run.id, RunID: wr.GetRunID(), Kind: run.what, Flow: in.Flow, Since: in.Since,
+		WebUI: e.workflowURL(run.id)}
+	if !run.until.IsZero() {
+		rep.Until = &run.until
+	}
+	bar := !jsonOutput(cmd) && isTerminal(out)
+	if !run.wait && !bar {
+		return emit(cmd, out, rep)
+	}
+	var res workflows.SyncResult
+	if bar {
+		err = followRun(ctx, c, e.cfg.Temporal.Namespace, wr, &res, out)
+	} else {
+		err = wr.Get(ctx, &res)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", run.what, run.id, err)
+	}
+	rep.Result = &res
+	if in.DryRun {
+		dc, err := e.payloads()
+		if err != nil {
+			return err
+		}
+		expected := res.Committed + res.Updated + res.Skipped + res.NeedsFix + res.Failed + res.DryRun
+		if rep.Records, err = dryRunRecords(ctx, c, dc, e.cfg.Temporal.Namespace, run.id, expected); err != nil {
+			return err
+		}
+	}
+	if err := emit(cmd, out, rep); err != nil {
+		return err
+	}
+	return rep.attention()
+}
+
+// dryRunRecords finds the children of a dry run by visibility (parent id) and says per
+// record what it would do, from the record's result and its steps' summaries. Visibility
+// lags the children's completion a little, so it asks again until all are seen.
+func dryRunRecords(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, parentID string, expected int) ([]recordVerdict, error) {
 	query := fmt.Sprintf("ParentWorkflowId = '%s'", parentID)
 	var execs []childExecution
 	deadline := time.Now().Add(20 * time.Second)
@@ -159,15 +220,15 @@ func dryRunLines(ctx context.Context, c client.Client, dc converter.DataConverte
 		}
 	}
 	sortRecords(execs)
-	lines := make([]string, 0, len(execs))
+	verdicts := make([]recordVerdict, 0, len(execs))
 	for _, ex := range execs {
-		line, err := recordLine(ctx, c, dc, ex)
+		v, err := readVerdict(ctx, c, dc, ex)
 		if err != nil {
 			return nil, err
 		}
-		lines = append(lines, line)
+		verdicts = append(verdicts, v)
 	}
-	return lines, nil
+	return verdicts, nil
 }
 
 // sortRecords orders records by source kind, then by id as a number where it is one, so
@@ -200,6 +261,7 @@ func sortRecords(execs []childExecution) {
 
 type childExecution struct {
 	workflowID, runID, sourceID string
+	started                     time.Time
 }
 
 func listChildren(ctx context.Context, c client.Client, namespace, query string) ([]childExecution, error) {
@@ -217,6 +279,7 @@ func listChildren(ctx context.Context, c client.Client, namespace, query string)
 			out = append(out, childExecution{
 				workflowID: ex.GetWorkflowId(), runID: ex.GetRunId(),
 				sourceID: keyword(info.GetSearchAttributes(), workflows.SearchAttrSourceID),
+				started:  info.GetStartTime().AsTime(),
 			})
 		}
 		token = resp.GetNextPageToken()
@@ -226,60 +289,86 @@ func listChildren(ctx context.Context, c client.Client, namespace, query string)
 	}
 }
 
-// recordLine reads a record's history: the result, or the failure, and the summaries of
+// recordVerdict is what one record of a dry run would do.
+type recordVerdict struct {
+	Record string `json:"record"`
+	Action string `json:"action"` // create, write, skip, needs_fix, failed, running, or the status
+	Detail string `json:"detail"`
+}
+
+// readVerdict reads a record's history: the result, or the failure, and the summaries of
 // the steps that decide what would be written.
-func recordLine(ctx context.Context, c client.Client, dc converter.DataConverter, ex childExecution) (string, error) {
+func readVerdict(ctx context.Context, c client.Client, dc converter.DataConverter, ex childExecution) (recordVerdict, error) {
 	scheduled := map[int64]string{}
 	var summaries []string
 	var result *workflows.RecordResult
-	failure := ""
+	failure, commitRan := "", false
 	it := c.GetWorkflowHistory(ctx, ex.workflowID, ex.runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
-			return "", fmt.Errorf("read history of %s: %w", ex.workflowID, err)
+			return recordVerdict{}, fmt.Errorf("read history of %s: %w", ex.workflowID, err)
 		}
 		switch ev.GetEventType() {
 		case enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			scheduled[ev.GetEventId()] = ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
 		case enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
 			attrs := ev.GetActivityTaskCompletedEventAttributes()
+			if _, method, _ := strings.Cut(scheduled[attrs.GetScheduledEventId()], "."); method == activities.MethodCommit {
+				commitRan = true
+			}
 			if s := stepSummary(dc, scheduled[attrs.GetScheduledEventId()], attrs); s != "" {
 				summaries = append(summaries, s)
 			}
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
 			var r workflows.RecordResult
 			if err := dc.FromPayloads(ev.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &r); err != nil {
-				return "", fmt.Errorf("decode result of %s: %w", ex.workflowID, err)
+				return recordVerdict{}, fmt.Errorf("decode result of %s: %w", ex.workflowID, err)
 			}
 			result = &r
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
 			failure = activities.FailureMessage(dc, ev.GetWorkflowExecutionFailedEventAttributes().GetFailure())
 		}
 	}
-	name := ex.sourceID
-	if name == "" {
-		name = ex.workflowID
+	v := recordVerdict{Record: ex.sourceID, Action: "running", Detail: strings.Join(summaries, "; ")}
+	if v.Record == "" {
+		v.Record = ex.workflowID
 	}
-	verdict := "still running"
 	switch {
-	case result != nil && result.Status == workflows.StatusDryRun && recordFlow(ex.workflowID) == workflows.FlowStock:
-		verdict = "would write"
+	case result != nil && result.Status == workflows.StatusDryRun && commitRan:
+		v.Action = "create"
+	case result != nil && result.Status == workflows.StatusDryRun && isOrderFlow(recordFlow(ex.workflowID)):
+		v.Action = "update"
 	case result != nil && result.Status == workflows.StatusDryRun:
-		verdict = "would create"
+		v.Action = "write" // products and stock: the detail says what would be created or changed
 	case result != nil && result.Status == workflows.StatusSkipped:
-		verdict = "skip, exists as " + result.TargetID
+		v.Action = "skip"
+		v.Detail = join("; ", "exists as "+result.TargetID, v.Detail)
 	case result != nil && result.Status == workflows.StatusNeedsFix:
-		verdict = "needs fix: " + result.Reason
+		v.Action = "needs_fix"
+		v.Detail = join("; ", result.Reason, v.Detail)
 	case result != nil:
-		verdict = string(result.Status)
+		v.Action = string(result.Status)
 	case failure != "":
-		verdict = "failed: " + failure
+		v.Action = "fail"
+		v.Detail = join("; ", failure, v.Detail)
 	}
-	if len(summaries) == 0 {
-		return fmt.Sprintf("%s: %s", name, verdict), nil
+	return v, nil
+}
+
+// join joins the non-empty parts.
+func join(sep string, parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
 	}
-	return fmt.Sprintf("%s: %s (%s)", name, verdict, strings.Join(summaries, "; ")), nil
+	return strings.Join(kept, sep)
+}
+
+func isOrderFlow(flow string) bool {
+	return flow == workflows.FlowOrdersToFortnox || flow == workflows.FlowOrdersToLightspeed
 }
 
 // recordFlow is the flow part of a record's workflow id (<tenant>:<flow>:<kind>:<id>).

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,8 +32,8 @@ func TestRecordFailureIsAlertedOnTheFirstFailedRunOnly(t *testing.T) {
 				return
 			}
 			require.Len(t, steps.alertIn, 2)
-			assert.Equal(t, []string{activities.ChannelWebhook, activities.ChannelEmail},
-				[]string{steps.alertIn[0].Channel, steps.alertIn[1].Channel})
+			assert.ElementsMatch(t, []string{activities.ChannelWebhook, activities.ChannelEmail},
+				[]string{steps.alertIn[0].Channel, steps.alertIn[1].Channel}, "the two channels' activities run side by side")
 			assert.Equal(t, "failed", steps.alertIn[0].Status)
 			assert.Equal(t, "sale:1042", steps.alertIn[0].SourceID)
 			assert.Contains(t, steps.alertIn[0].Reason, "Fortnox answered 503 for an hour")
@@ -90,6 +91,7 @@ func TestRecordOffersAChannelThatWasDownAgainAtTheNextPark(t *testing.T) {
 type healthFake struct {
 	problems []activities.Problem
 	failOn   string
+	mu       sync.Mutex // the channels' activities run side by side
 	sent     []activities.NotifyInput
 }
 
@@ -101,6 +103,8 @@ func (h *healthFake) register(env activityRegistry) {
 		if in.Channel == h.failOn {
 			return activities.NotifyResult{}, temporal.NewNonRetryableApplicationError("down", activities.ErrorTypeNotifyFailed, nil)
 		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
 		h.sent = append(h.sent, in)
 		return activities.NotifyResult{Summary: "sent"}, nil
 	}, activity.RegisterOptions{Name: activities.NotifyAlert})

@@ -39,6 +39,23 @@ func TestSettingsAndCompanyAgainstSandbox(t *testing.T) {
 	units, err := cl.Units(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, units)
+
+	lists, err := cl.PriceLists(ctx)
+	require.NoError(t, err)
+	codes := make([]string, len(lists))
+	for i, l := range lists {
+		codes[i] = string(l.Code)
+	}
+	require.Equal(t, []string{"A", "B"}, codes)
+	require.True(t, bool(lists[0].PreSelected), "A is the standard list")
+
+	currencies, err := cl.Currencies(ctx)
+	require.NoError(t, err)
+	codes = codes[:0]
+	for _, c := range currencies {
+		codes = append(codes, string(c.Code))
+	}
+	require.ElementsMatch(t, []string{"EUR", "NOK", "SEK"}, codes)
 }
 
 func TestArticlesAndPricesAgainstSandbox(t *testing.T) {

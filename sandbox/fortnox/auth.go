@@ -20,7 +20,7 @@ import (
 const (
 	authCodeTTL     = 10 * time.Minute
 	refreshTokenTTL = 45 * 24 * time.Hour
-	defaultScope    = "article customer order invoice payment price settings companyinformation warehouse"
+	defaultScope    = "article customer order invoice payment price settings companyinformation currency warehouse"
 )
 
 // tokenInfo is what the sandbox knows about an issued access token.
@@ -146,6 +146,8 @@ func requiredScope(path string) string {
 		return "settings"
 	case "companyinformation":
 		return "companyinformation"
+	case "currencies":
+		return "currency"
 	}
 	return ""
 }

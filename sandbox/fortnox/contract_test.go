@@ -89,7 +89,7 @@ func TestContractRoutesExistInSpec(t *testing.T) {
 	bodies := map[string]*schema{
 		"/3/customers": sch.customer, "/3/articles": sch.article, "/3/orders": sch.order,
 		"/3/prices": sch.price, "/3/pricelists": sch.priceList, "/3/termsofpayments": sch.termsOfPayment,
-		"/3/modesofpayments": sch.modeOfPayment, "/3/wayofdeliveries": sch.wayOfDelivery, "/3/units": sch.unit,
+		"/3/modesofpayments": sch.modeOfPayment, "/3/wayofdeliveries": sch.wayOfDelivery, "/3/units": sch.unit, "/3/currencies": sch.currency,
 		"/api/warehouse/stockpoints-v1": sch.stockPoint, "/3/invoicepayments": sch.invoicePayment,
 	}
 	for _, rt := range fx.routeTable {

@@ -632,6 +632,7 @@ func (s *Server) registers() []register {
 		{path: "modesofpayments", wrapper: "ModeOfPayment", listWrapper: "ModesOfPayments", schema: s.schemas.modeOfPayment, deletable: true, required: []string{"Code", "AccountNumber"}, table: func(st *state) map[string]*entry { return st.modes }},
 		{path: "wayofdeliveries", wrapper: "WayOfDelivery", listWrapper: "WayOfDeliveries", schema: s.schemas.wayOfDelivery, deletable: true, required: []string{"Code"}, table: func(st *state) map[string]*entry { return st.ways }},
 		{path: "units", wrapper: "Unit", listWrapper: "Units", schema: s.schemas.unit, deletable: true, required: []string{"Code", "Description"}, table: func(st *state) map[string]*entry { return st.units }},
+		{path: "currencies", wrapper: "Currency", listWrapper: "Currencies", schema: s.schemas.currency, deletable: true, required: []string{"Code", "Description"}, table: func(st *state) map[string]*entry { return st.currencies }},
 	}
 }
 

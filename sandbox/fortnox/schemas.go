@@ -19,6 +19,7 @@ var rowHouseworkTypes = []string{"CONSTRUCTION", "ELECTRICITY", "GLASSMETALWORK"
 type schemas struct {
 	customer, article, order, price, priceList                     *schema
 	termsOfPayment, modeOfPayment, wayOfDelivery, unit, stockPoint *schema
+	currency                                                       *schema
 	invoice, invoicePayment                                        *schema
 }
 
@@ -114,6 +115,9 @@ func newSchemas() schemas {
 		ro(str("@url", 0)), str("AccountNumber", 4), str("Code", 0), str("Description", 0))
 	ways := newSchema("WayOfDelivery", "fortnox_WayOfDelivery",
 		ro(str("@url", 0)), str("Code", 50), str("Description", 100), str("DescriptionEnglish", 100))
+	currency := newSchema("Currency", "fortnox_Currency",
+		ro(str("@url", 0)), num("BuyRate"), str("Code", 0), date("Date"), str("Description", 0),
+		boolean("IsAutomatic"), num("SellRate"), num("Unit"))
 	units := newSchema("Unit", "fortnox_Unit",
 		ro(str("@url", 0)), str("Code", 20), str("CodeEnglish", 100), str("Description", 100))
 	location := newSchema("", "warehouse_StockLocation",
@@ -157,7 +161,7 @@ func newSchemas() schemas {
 		field{name: "WriteOffs", kind: kRows, sub: writeOff})
 	return schemas{customer: customer, article: article, order: order, price: price,
 		priceList: priceList, termsOfPayment: terms, modeOfPayment: modes, wayOfDelivery: ways,
-		unit: units, stockPoint: stockPoint, invoice: invoice, invoicePayment: invoicePayment}
+		unit: units, currency: currency, stockPoint: stockPoint, invoice: invoice, invoicePayment: invoicePayment}
 }
 
 // Slim list-item fields per resource (reference §3.5, §7, §9).

@@ -17,7 +17,7 @@ type state struct {
 	customers, articles, orders, prices map[string]*entry
 	invoices, payments                  map[string]*entry
 	priceLists, terms, modes, ways      map[string]*entry
-	units, stockPoints                  map[string]*entry
+	units, stockPoints, currencies      map[string]*entry
 	stockPointOrder                     []string // ids in creation order; the first is the default
 	// stock is the in-stock balance per article and stock point code (warehouse mode only;
 	// without the module the article's QuantityInStock is the balance).
@@ -42,7 +42,7 @@ func (s *Server) newState() *state {
 		customers: map[string]*entry{}, articles: map[string]*entry{}, orders: map[string]*entry{},
 		invoices: map[string]*entry{}, payments: map[string]*entry{},
 		prices: map[string]*entry{}, priceLists: map[string]*entry{}, terms: map[string]*entry{},
-		modes: map[string]*entry{}, ways: map[string]*entry{}, units: map[string]*entry{},
+		modes: map[string]*entry{}, ways: map[string]*entry{}, units: map[string]*entry{}, currencies: map[string]*entry{},
 		stockPoints: map[string]*entry{}, stock: map[string]map[string]decimal.Decimal{},
 		usedCustomerNumbers: map[string]bool{}, nextArticle: 100, nextRowID: 1000,
 		company: map[string]any{
@@ -136,6 +136,9 @@ func (s *Server) seedSettings() error {
 		{"units", record{"Code": "st", "Description": "Styck", "CodeEnglish": "pcs"}},
 		{"units", record{"Code": "par", "Description": "Par", "CodeEnglish": "pair"}},
 		{"units", record{"Code": "förp", "Description": "Förpackning", "CodeEnglish": "pkg"}},
+		{"currencies", record{"Code": "SEK", "Description": "Svensk krona", "Unit": decimal.NewFromInt(1), "BuyRate": decimal.NewFromInt(1), "SellRate": decimal.NewFromInt(1)}},
+		{"currencies", record{"Code": "EUR", "Description": "Euro", "Unit": decimal.NewFromInt(1), "BuyRate": decimal.RequireFromString("11.45"), "SellRate": decimal.RequireFromString("11.55"), "IsAutomatic": true}},
+		{"currencies", record{"Code": "NOK", "Description": "Norsk krona", "Unit": decimal.NewFromInt(100), "BuyRate": decimal.RequireFromString("98.10"), "SellRate": decimal.RequireFromString("99.30"), "IsAutomatic": true}},
 	}
 	for _, sd := range seed {
 		if _, err := s.putRegister(regs[sd.path], sd.rec); err != nil {
@@ -251,7 +254,7 @@ func (s *Server) State() any {
 		Counts: map[string]int{
 			"customers": len(s.st.customers), "articles": len(s.st.articles), "orders": len(s.st.orders),
 			"prices": len(s.st.prices), "pricelists": len(s.st.priceLists), "termsofpayments": len(s.st.terms),
-			"modesofpayments": len(s.st.modes), "wayofdeliveries": len(s.st.ways), "units": len(s.st.units),
+			"modesofpayments": len(s.st.modes), "wayofdeliveries": len(s.st.ways), "units": len(s.st.units), "currencies": len(s.st.currencies),
 			"stockpoints": len(s.st.stockPoints), "invoices": len(s.st.invoices), "invoicepayments": len(s.st.payments),
 		},
 		Warehouse: s.opts.Warehouse,
