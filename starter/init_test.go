@@ -37,7 +37,7 @@ func TestInitNonInteractive(t *testing.T) {
 	assert.Contains(t, out, "wrote "+file+"; the worker and starter read it with FORTSPEED_MAPPING_FILE="+file+"\n")
 	assert.Contains(t, out, "schedule default:orders-to-fortnox: created, every 1m0s\n")
 	assert.Contains(t, out, "schedule default:stock: created, every 1m0s\n")
-	assert.Contains(t, out, "schedule default:orders-to-lightspeed: none (flow disabled)\n")
+	assert.Contains(t, out, "schedule default:orders-to-lightspeed: none (the flow is disabled in the settings)\n")
 	assert.Contains(t, out, "anonymous sales go to Fortnox customer 51 Kontantkund (found)\n")
 	assert.Contains(t, out, "pre-flight: the settings of orders-to-fortnox and stock match Fortnox and Lightspeed\n")
 

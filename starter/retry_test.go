@@ -101,7 +101,8 @@ func TestStatus(t *testing.T) {
 		return containsAll(out, "    committed  2", "    skipped    1", "    needs_fix  1")
 	}, 20*time.Second, 200*time.Millisecond, "visibility catches up: %s", out)
 	assert.Equal(t, exitAttention, exitCode(err), "a record waits in needs_fix: %v", err)
-	assert.Contains(t, out, "tenant default\n\norders-to-fortnox\n  schedule   none (run `starter setup`)\n  last run   none yet\n")
+	assert.Contains(t, out, "tenant default\nretention: namespace default deletes a history")
+	assert.Contains(t, out, "\n\norders-to-fortnox\n  schedule   none (run `starter setup`)\n  last run   none yet\n")
 	assert.Contains(t, out, "  oldest     default:orders-to-fortnox:sale:3, in needs_fix for ")
 	assert.Contains(t, out, "waiting for a fix (1)")
 	assert.Contains(t, out, "  default:orders-to-fortnox:sale:3  reason not recorded yet; see the Web UI\n")
@@ -109,7 +110,7 @@ func TestStatus(t *testing.T) {
 
 	out, err = starter(ctx, "status", "--flow", "orders-to-lightspeed")
 	require.NoError(t, err, "nothing waits in this flow")
-	assert.Contains(t, out, "tenant default\n\norders-to-lightspeed\n")
+	assert.Contains(t, out, "after its workflow closes\n\norders-to-lightspeed\n")
 	assert.NotContains(t, out, "orders-to-fortnox")
 	assert.Contains(t, out, "    committed  0")
 	assert.Contains(t, out, "    skipped    1")

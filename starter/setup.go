@@ -192,7 +192,7 @@ func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Setting
 	id = workflows.DigestScheduleID(workers.Tenant)
 	hour, minute, on := a.Digest()
 	if !on {
-		ch, err = pauseSchedule(ctx, c, id, digestOffNote, "the digest is off in the settings (alerts.digest_at)")
+		ch, err = pauseSchedule(ctx, c, id, digestOffNote, "the digest is off: alerts.digest_at is empty")
 	} else {
 		spec := client.ScheduleSpec{
 			Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: hour}}, Minute: []client.ScheduleRange{{Start: minute}}}},

@@ -38,7 +38,7 @@ func TestSetupIsIdempotent(t *testing.T) {
 	assert.Contains(t, out, "schedule default:products: created, every 5m0s\n")
 	assert.Contains(t, out, "schedule default:stock: created, every 1m0s\n", "stock runs incrementally every minute")
 	assert.Contains(t, out, "schedule default:alerts: created, every 5m0s (alerts: paused schedules, lag)\n")
-	assert.Contains(t, out, "schedule default:alerts-digest: none (the digest is off in the settings (alerts.digest_at))\n")
+	assert.Contains(t, out, "schedule default:alerts-digest: none (the digest is off: alerts.digest_at is empty)\n")
 
 	// The settings change: orders-to-fortnox every 5 minutes, orders-to-lightspeed off.
 	settings := filepath.Join(t.TempDir(), "settings.yaml")
@@ -105,7 +105,7 @@ func TestSetupIsIdempotent(t *testing.T) {
 	out, err = starter(ctx, "setup")
 	require.NoError(t, err)
 	assert.Contains(t, out, "schedule default:orders-to-lightspeed: updated, every 30s\n")
-	assert.Contains(t, out, "schedule default:alerts-digest: paused, the digest is off in the settings (alerts.digest_at)\n")
+	assert.Contains(t, out, "schedule default:alerts-digest: paused, the digest is off: alerts.digest_at is empty\n")
 	desc, err = c.ScheduleClient().GetHandle(ctx, "default:orders-to-lightspeed").Describe(ctx)
 	require.NoError(t, err)
 	assert.False(t, desc.Schedule.State.Paused)
