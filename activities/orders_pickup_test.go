@@ -19,14 +19,15 @@ import (
 	"fortspeed/sandbox/demo"
 )
 
-// pickupOrder makes a Fortnox order of two articles, as an order sent to the till is, and
-// returns its number.
+// pickupOrder makes a Fortnox order of two articles, as an order sent to the till is, at
+// tfSource's prices (250 less 12 %, and 100, incl. VAT), and returns its number.
 func (e *toFortnoxEnv) pickupOrder(qty1, qty2 int64) string {
 	e.t.Helper()
 	arts := demo.Demo().Articles
-	o, err := e.fxc.CreateOrder(e.ctx(), fortnox.OrderInput{CustomerNumber: "1", OrderRows: []fortnox.OrderRowInput{
-		{ArticleNumber: &arts[0].Number, OrderedQuantity: fortnox.NumOf(decimal.NewFromInt(qty1))},
-		{ArticleNumber: &arts[1].Number, OrderedQuantity: fortnox.NumOf(decimal.NewFromInt(qty2))},
+	incl := true
+	o, err := e.fxc.CreateOrder(e.ctx(), fortnox.OrderInput{CustomerNumber: "1", VATIncluded: &incl, OrderRows: []fortnox.OrderRowInput{
+		{ArticleNumber: &arts[0].Number, OrderedQuantity: fortnox.NumOf(decimal.NewFromInt(qty1)), Price: fortnox.NumOf(tfDec("250")), Discount: fortnox.NumOf(tfDec("12"))},
+		{ArticleNumber: &arts[1].Number, OrderedQuantity: fortnox.NumOf(decimal.NewFromInt(qty2)), Price: fortnox.NumOf(tfDec("100"))},
 	}})
 	require.NoError(e.t, err)
 	return string(o.DocumentNumber)
@@ -126,7 +127,7 @@ func TestSettlePickupInvoicesAndPays(t *testing.T) {
 	// An attempt that invoiced the order and lost the answer: the retry only pays.
 	number = e.pickupOrder(1, 1)
 	src := pickupSale("902", number)
-	src.Lines[0].Quantity = tfDec("1")
+	src.Lines[0].Quantity, src.Total = tfDec("1"), tfDec("320")
 	d = e.enrich(src)
 	o, err = e.fxc.Order(e.ctx(), number)
 	require.NoError(t, err)
@@ -182,6 +183,17 @@ func TestSettlePickupNeedsFix(t *testing.T) {
 
 	_, err = e.settle(e.enrich(pickupSale("913", "99999")))
 	assert.Contains(t, requireAppError(t, err, ErrorTypeNeedsFix).Error(), "which Fortnox does not have")
+
+	// The till took less than the order is worth (a discount at pick-up): the books would
+	// not agree, so the order is not marked.
+	discounted := e.pickupOrder(2, 1)
+	src := pickupSale("914", discounted)
+	src.Total = tfDec("440")
+	_, err = e.settle(e.enrich(src))
+	assert.Contains(t, requireAppError(t, err, ErrorTypeNeedsFix).Error(), "the order's rows total 540.00 incl. VAT, the sale took 440.00")
+	o, err = e.fxc.Order(ctx, discounted)
+	require.NoError(t, err)
+	assert.Empty(t, string(o.ExternalInvoiceReference2), "not marked")
 }
 
 // openSale makes the open sale of a Fortnox order as orders-to-lightspeed does, and
@@ -273,6 +285,23 @@ func TestUpdateSaleFollowsTheFortnoxOrder(t *testing.T) {
 	res, err = f.updateSale(number, saleID)
 	require.NoError(t, err)
 	assert.False(t, res.Changed, "a retry finds the sale updated")
+
+	// A row set to quantity 0 in Fortnox (backordered) takes its line off the open sale.
+	o, err = f.a.Fortnox.Order(ctx, number)
+	require.NoError(t, err)
+	var zeroed []map[string]any
+	for i, r := range o.OrderRows {
+		row := map[string]any{"RowId": int64(r.RowID)}
+		if i == len(o.OrderRows)-1 {
+			row["OrderedQuantity"] = 0
+		}
+		zeroed = append(zeroed, row)
+	}
+	f.fortnoxJSON("PUT", "/3/orders/"+number, map[string]any{"Order": map[string]any{"OrderRows": zeroed}})
+	res, err = f.updateSale(number, saleID)
+	require.NoError(t, err)
+	assert.Contains(t, res.Summary, "0 lines changed, 0 added, 1 removed")
+	assert.Len(t, f.sale(saleID).SaleLines, 2)
 
 	// Cancelled in Fortnox: the open sale is voided, once.
 	f.fortnoxPut("/3/orders/" + number + "/cancel")

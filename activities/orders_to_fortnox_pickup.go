@@ -58,7 +58,13 @@ func (a *OrdersToFortnoxTarget) SettlePickup(ctx context.Context, in SettleInput
 		case invoice != "":
 			return SettleResult{}, NeedsFixError(fmt.Sprintf("Fortnox order %s was invoiced (invoice %s) before Lightspeed sale %s paid for it at the till: register the payment on the invoice by hand", p.Order, invoice, d.SourceID))
 		}
-		if diff := mapping.OrderRowsDiffer(order, d.Lines); diff != "" {
+		diff := mapping.OrderRowsDiffer(order, d.Lines)
+		if diff == "" {
+			// A discount or an extra line at the till changes what was paid, not what was
+			// ordered: the money must agree too.
+			diff = mapping.OrderTotalDiffers(order, d.Total)
+		}
+		if diff != "" {
 			return SettleResult{}, NeedsFixError(fmt.Sprintf("Lightspeed sale %s does not match Fortnox order %s (%s): the order or the sale changed after the order was sent; make them agree and retry", d.SourceID, p.Order, diff))
 		}
 		if in.DryRun {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,7 @@ func lsStateOf(s lightspeed.Sale) lsSaleState {
 	st := lsSaleState{Completed: bool(s.Completed), Voided: bool(s.Voided)}
 	for _, l := range s.SaleLines {
 		st.Lines = append(st.Lines, lsSaleStateLine{ID: int64(l.SaleLineID), ItemID: int64(l.ItemID),
-			Qty: l.UnitQuantity.Decimal, Price: l.UnitPrice.Decimal, Discount: l.DiscountAmount.Decimal})
+			Qty: l.UnitQuantity.Decimal, Price: l.UnitPrice.Decimal, Discount: mapping.LineDiscount(l)})
 	}
 	return st
 }
@@ -133,6 +134,8 @@ func (a *OrdersToLightspeedTarget) planSaleUpdate(ctx context.Context, d mapping
 	case d.Cancelled:
 		return &lsSaleUpdate{void: true}, UpdateSaleResult{}, nil
 	}
+	// A row set to quantity 0 in Fortnox (backordered, taken off) removes its line.
+	d.Lines = slices.DeleteFunc(slices.Clone(d.Lines), func(l mapping.LineDraft) bool { return l.Quantity.IsZero() })
 	ids, missing, _, err := a.itemIDs(ctx, d.SKUs())
 	if err != nil {
 		return nil, UpdateSaleResult{}, err

@@ -65,9 +65,9 @@ func quantitiesDiffer(a, b map[string]decimal.Decimal, aName, bName string) stri
 }
 
 // SaleDiffers compares the lines a sale should have (LightspeedSaleLines of its order's
-// draft) with the lines it has: the quantity of each item, named by its SKU in skus (item
-// id → SKU). It names the first that differ, or returns "" when they agree; lines without
-// an item are not compared.
+// draft) with the lines it has, item by item: the quantity, and the amount after discount
+// to the öre, named by the item's SKU in skus (item id → SKU). It names the first that
+// differ, or returns "" when they agree; lines without an item are not compared.
 func SaleDiffers(have []lightspeed.SaleLine, want []lightspeed.SaleLineInput, skus map[int64]string) string {
 	name := func(item int64) string {
 		if sku := skus[item]; sku != "" {
@@ -76,15 +76,64 @@ func SaleDiffers(have []lightspeed.SaleLine, want []lightspeed.SaleLineInput, sk
 		return fmt.Sprintf("item %d", item)
 	}
 	ordered, sold := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+	orderedAmount, soldAmount := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 	for _, l := range want {
-		ordered[name(l.ItemID)] = ordered[name(l.ItemID)].Add(l.UnitQuantity)
+		k := name(l.ItemID)
+		ordered[k] = ordered[k].Add(l.UnitQuantity)
+		amount := decimal.Zero
+		if l.UnitPrice != nil {
+			amount = l.UnitQuantity.Mul(*l.UnitPrice)
+		}
+		orderedAmount[k] = orderedAmount[k].Add(amount.Sub(*discountOrZero(l.DiscountAmount)))
 	}
 	for _, l := range have {
 		if item := int64(l.ItemID); item > 0 {
-			sold[name(item)] = sold[name(item)].Add(l.UnitQuantity.Decimal)
+			k := name(item)
+			sold[k] = sold[k].Add(l.UnitQuantity.Decimal)
+			soldAmount[k] = soldAmount[k].Add(l.UnitQuantity.Mul(l.UnitPrice.Decimal).Sub(LineDiscount(l)))
 		}
 	}
-	return quantitiesDiffer(ordered, sold, "the order has", "the sale")
+	if diff := quantitiesDiffer(ordered, sold, "the order has", "the sale"); diff != "" {
+		return diff
+	}
+	for _, k := range sortedStringKeys(orderedAmount) {
+		if a, b := orderedAmount[k].Round(2), soldAmount[k].Round(2); !a.Equal(b) {
+			return fmt.Sprintf("the order has %s for %s, the sale for %s", k, a.StringFixed(2), b.StringFixed(2))
+		}
+	}
+	return ""
+}
+
+// LineDiscount is a sale line's discount in money: the computed one, or the amount given.
+func LineDiscount(l lightspeed.SaleLine) decimal.Decimal {
+	if !l.CalcLineDiscount.IsZero() {
+		return l.CalcLineDiscount.Decimal
+	}
+	return l.DiscountAmount.Decimal
+}
+
+// OrderTotalDiffers compares what a Fortnox order's rows come to, incl. VAT, with what the
+// sale that paid for it at the till took: the order's own Total counts only delivered
+// quantities, none before it is marked. Fortnox rounds an order's total to the krona, so
+// a difference within one krona is rounding. It names both totals, or returns "".
+func OrderTotalDiffers(o fortnox.Order, saleTotal decimal.Decimal) string {
+	total := decimal.Zero
+	for _, r := range o.OrderRows {
+		row := r.OrderedQuantity.Mul(r.Price.Decimal)
+		if strings.EqualFold(r.DiscountType, "AMOUNT") {
+			row = row.Sub(r.Discount.Decimal)
+		} else {
+			row = row.Mul(hundred.Sub(r.Discount.Decimal)).Div(hundred)
+		}
+		if !bool(o.VATIncluded) {
+			row = row.Mul(hundred.Add(r.VAT.Decimal)).Div(hundred)
+		}
+		total = total.Add(row)
+	}
+	if total.Sub(saleTotal).Abs().GreaterThan(decimal.NewFromInt(1)) {
+		return fmt.Sprintf("the order's rows total %s incl. VAT, the sale took %s", total.StringFixed(2), saleTotal.StringFixed(2))
+	}
+	return ""
 }
 
 // SaleLinePlan is how an open sale's lines become the order's: lines changed in place,
@@ -106,11 +155,15 @@ func (p SaleLinePlan) String() string {
 // PlanSaleLines pairs the wanted lines with the sale's lines of the same item, in order,
 // and plans the least that makes them equal: a paired line whose quantity, price or
 // discount differs is changed (prices compare to the öre), an unpaired wanted line is
-// added, an unpaired sale line deleted.
+// added, an unpaired sale line with an item deleted.
 func PlanSaleLines(have []lightspeed.SaleLine, want []lightspeed.SaleLineInput) SaleLinePlan {
 	byItem := map[int64][]lightspeed.SaleLine{}
 	for _, l := range have {
-		byItem[int64(l.ItemID)] = append(byItem[int64(l.ItemID)], l)
+		// A line without an item (a fee, a gift wrap) was added at the till: no order row
+		// stands for it, so it is left as it is.
+		if int64(l.ItemID) > 0 {
+			byItem[int64(l.ItemID)] = append(byItem[int64(l.ItemID)], l)
+		}
 	}
 	var plan SaleLinePlan
 	for _, w := range want {
@@ -128,7 +181,7 @@ func PlanSaleLines(have []lightspeed.SaleLine, want []lightspeed.SaleLineInput) 
 			UnitQuantity: w.UnitQuantity, UnitPrice: w.UnitPrice, DiscountAmount: discountOrZero(w.DiscountAmount)})
 	}
 	for _, l := range have {
-		if slices.ContainsFunc(byItem[int64(l.ItemID)], func(x lightspeed.SaleLine) bool { return x.SaleLineID == l.SaleLineID }) {
+		if int64(l.ItemID) > 0 && slices.ContainsFunc(byItem[int64(l.ItemID)], func(x lightspeed.SaleLine) bool { return x.SaleLineID == l.SaleLineID }) {
 			plan.Delete = append(plan.Delete, int64(l.SaleLineID))
 		}
 	}
@@ -144,7 +197,7 @@ func lineAgrees(h lightspeed.SaleLine, w lightspeed.SaleLineInput) bool {
 	if w.UnitPrice != nil && !near(h.UnitPrice.Decimal, *w.UnitPrice) {
 		return false
 	}
-	return near(h.DiscountAmount.Decimal, *discountOrZero(w.DiscountAmount))
+	return near(LineDiscount(h), *discountOrZero(w.DiscountAmount))
 }
 
 // discountOrZero sends a zero discount explicitly, so a discount removed in Fortnox is

@@ -74,6 +74,27 @@ func TestSaleDiffers(t *testing.T) {
 	assert.Empty(t, SaleDiffers(have, []lightspeed.SaleLineInput{{ItemID: 5, UnitQuantity: dec("2")}}, skus), "lines without an item do not count")
 	assert.Equal(t, "the order has 3 × TS-1, the sale 2",
 		SaleDiffers(have, []lightspeed.SaleLineInput{{ItemID: 5, UnitQuantity: dec("3")}}, skus))
+
+	// Same quantities, another price: a price edited in Fortnox after the till took payment.
+	have[0].UnitPrice = lightspeed.Decimal{Decimal: dec("100")}
+	price := dec("90")
+	assert.Equal(t, "the order has TS-1 for 180.00, the sale for 200.00",
+		SaleDiffers(have, []lightspeed.SaleLineInput{{ItemID: 5, UnitQuantity: dec("2"), UnitPrice: &price}}, skus))
+	price = dec("100.002")
+	assert.Empty(t, SaleDiffers(have, []lightspeed.SaleLineInput{{ItemID: 5, UnitQuantity: dec("2"), UnitPrice: &price}}, skus), "to the öre")
+}
+
+func TestOrderTotalDiffers(t *testing.T) {
+	num := func(s string) fortnox.Num { return fortnox.Num{Decimal: dec(s), Valid: true} }
+	o := fortnox.Order{OrderRows: []fortnox.OrderRow{
+		{ArticleNumber: "TS-1", OrderedQuantity: num("2"), Price: num("100"), VAT: num("25"), Discount: num("10")},
+		{Description: "Frakt", OrderedQuantity: num("1"), Price: num("40"), VAT: num("25"), Discount: num("5"), DiscountType: "AMOUNT"},
+	}}
+	// (2 × 100 less 10 % + 40 less 5) × 1.25 = 268.75
+	assert.Empty(t, OrderTotalDiffers(o, dec("269")), "within the krona Fortnox rounds to")
+	assert.Equal(t, "the order's rows total 268.75 incl. VAT, the sale took 200.00", OrderTotalDiffers(o, dec("200")))
+	o.VATIncluded = true
+	assert.Empty(t, OrderTotalDiffers(o, dec("215")))
 }
 
 func TestPlanSaleLines(t *testing.T) {
@@ -100,6 +121,10 @@ func TestPlanSaleLines(t *testing.T) {
 	assert.Equal(t, int64(13), plan.Add[0].ItemID)
 	assert.Equal(t, []int64{2}, plan.Delete)
 	assert.Equal(t, "2 lines changed, 1 added, 1 removed", plan.String())
+
+	// A line without an item was added at the till: no order row stands for it, so it stays.
+	withFee := append(have[:3:3], line(4, 0, "1", "29"))
+	assert.True(t, PlanSaleLines(withFee, []lightspeed.SaleLineInput{want(10, "1", "100"), want(11, "2", "50"), want(12, "1", "20")}).Empty())
 
 	// Two lines of one item pair in order; a third is added.
 	two := []lightspeed.SaleLine{line(1, 10, "1", "100"), line(2, 10, "1", "100")}

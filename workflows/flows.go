@@ -43,6 +43,9 @@ type Flow struct {
 	// later change is a new run of the same record); without it only a failed record runs
 	// again (orders). Either way two runs of one record never overlap.
 	Reruns bool
+	// rerunsChange is the GetVersion change id of a flow that began to rerun records after
+	// it had run without (orders-to-lightspeed); "" when it always did.
+	rerunsChange string
 	// attempt runs the record's steps once (see recordRun).
 	attempt func(ctx workflow.Context, r *recordRun) (RecordResult, error)
 	// sync, when set, is the flow's own parent run in place of FlowSync's page loop, for a
@@ -179,7 +182,8 @@ func ordersToLightspeed() Flow {
 		Key:       "Lightspeed Sale.referenceNumber = DocumentNumber, referenceNumberSource Fortnox",
 		Reference: func(id string) string { return mapping.OrderReference(mapping.FlowOrdersToLightspeed, id) },
 		// An order edited or cancelled after its sale was made runs again (update-sale).
-		Reruns:  true,
-		attempt: attemptOrder,
+		Reruns:       true,
+		rerunsChange: changeOrderReruns,
+		attempt:      attemptOrder,
 	}
 }

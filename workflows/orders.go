@@ -103,6 +103,10 @@ func attemptOrder(ctx workflow.Context, r *recordRun) (RecordResult, error) {
 // changes to its open sale (update-sale); before it a record whose sale existed was skipped.
 const changeOrderUpdates = "order-updates"
 
+// changeOrderReruns is the GetVersion change id of orders-to-lightspeed's parent running an
+// order's record again when it changes (Flow.Reruns).
+const changeOrderReruns = "order-reruns"
+
 // The steps an order flow runs in place of creating a target record.
 const (
 	stepSettlePickup = "settle-pickup"

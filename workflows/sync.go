@@ -349,6 +349,7 @@ func sweepFailed(ctx workflow.Context, fan *fanOut, flow Flow, in SyncInput, log
 // fanOut runs the children of one parent run with bounded concurrency. A slot is held
 // from the child's start until it finishes or signals that it is parked in needs_fix.
 type fanOut struct {
+	reruns  bool // the flow's Reruns, as this run has it
 	flow    Flow
 	in      SyncInput
 	engine  workflow.Version
@@ -360,7 +361,14 @@ type fanOut struct {
 }
 
 func newFanOut(ctx workflow.Context, flow Flow, in SyncInput, engine workflow.Version, result *SyncResult, logger log.Logger) *fanOut {
+	reruns := flow.Reruns
+	if reruns && flow.rerunsChange != "" {
+		// Runs recorded before the flow reran records had a completed record's start fail
+		// as already started, and nothing after it: they replay without reruns.
+		reruns = workflow.GetVersion(ctx, flow.rerunsChange, workflow.DefaultVersion, 1) >= 1
+	}
 	f := &fanOut{
+		reruns:  reruns,
 		flow:    flow,
 		in:      in,
 		engine:  engine,
@@ -423,7 +431,7 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		childType = LegacyOrderSync
 	}
 	opts := RecordChildOptions(id, summary)
-	if f.flow.Reruns {
+	if f.reruns {
 		opts.WorkflowIDReusePolicy = enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), childType, input)
@@ -437,7 +445,7 @@ func (f *fanOut) start(ctx workflow.Context, rec activities.Record, known *PageC
 		}
 		delete(f.running, id)
 		f.count(id, res, err)
-		if f.flow.Reruns && isAlreadyStarted(err) {
+		if f.reruns && isAlreadyStarted(err) {
 			// The record changed at the source while its last run waits in needs_fix
 			// (or still runs): ask it to read the source again, as `starter retry` would.
 			// A run that is not waiting drops the signal when it parks.
