@@ -31,6 +31,23 @@ type pickupOrder struct {
 	} `json:"OrderRows"`
 }
 
+// settledOutcomes is outcomes once visibility shows no record of flow still running: a
+// record's last search-attribute update can reach visibility after its parent returned.
+func (s *stack) settledOutcomes(ctx context.Context, flow string) map[string]recordOutcome {
+	s.tb.Helper()
+	var out map[string]recordOutcome
+	waitFor(ctx, s.tb, flow+" records settled in visibility", func() bool {
+		out = s.outcomes(ctx, flow)
+		for _, o := range out {
+			if o.Status == workflows.StatusRunning {
+				return false
+			}
+		}
+		return true
+	})
+	return out
+}
+
 func (s *stack) pickupOrder(ctx context.Context, number string) pickupOrder {
 	s.tb.Helper()
 	var out struct{ Order pickupOrder }
@@ -89,7 +106,7 @@ func TestPickUpInStore(t *testing.T) {
 	}
 	sent := s.runFlow(ctx, workflows.FlowOrdersToLightspeed, since)
 	t.Logf("orders to the till: %+v", sent)
-	toLS := s.outcomes(ctx, workflows.FlowOrdersToLightspeed)
+	toLS := s.settledOutcomes(ctx, workflows.FlowOrdersToLightspeed)
 	saleOf := map[string]string{}
 	for _, o := range orders {
 		out := toLS[workflows.SourceKindOrder+":"+o]
@@ -144,8 +161,8 @@ func TestPickUpInStore(t *testing.T) {
 	for sku, id := range inLightspeed {
 		skuOf[id] = sku
 	}
-	toFx := s.outcomes(ctx, workflows.FlowOrdersToFortnox)
-	toLS = s.outcomes(ctx, workflows.FlowOrdersToLightspeed)
+	toFx := s.settledOutcomes(ctx, workflows.FlowOrdersToFortnox)
+	toLS = s.settledOutcomes(ctx, workflows.FlowOrdersToLightspeed)
 	for _, o := range paid {
 		sale := saleOf[o]
 		assert.Empty(t, byRef[fortnoxLoopPrefix+sale], "sale %s paid for order %s: no second Fortnox order", sale, o)
@@ -201,7 +218,7 @@ func TestPickUpInStore(t *testing.T) {
 	assert.Zero(t, again.Failed)
 	assert.Zero(t, again.Committed, "no new sale")
 	assert.Equal(t, 1, s.waitSettled(ctx, workflows.FlowOrdersToLightspeed))
-	toLS = s.outcomes(ctx, workflows.FlowOrdersToLightspeed)
+	toLS = s.settledOutcomes(ctx, workflows.FlowOrdersToLightspeed)
 	for _, o := range paid {
 		assert.Equal(t, workflows.StatusSkipped, toLS[workflows.SourceKindOrder+":"+o].Status, "order %s paid at the till, unchanged", o)
 	}
