@@ -149,7 +149,7 @@ type Pickup struct {
 // PickupReference is what a Fortnox order settled by a sale carries in
 // ExternalInvoiceReference2: the same LS-<saleID> a sale's own order would carry in
 // ExternalInvoiceReference1.
-func PickupReference(saleID string) string { return LightspeedReferencePrefix + saleID }
+func PickupReference(saleID string) string { return OrderReference(FlowOrdersToFortnox, saleID) }
 
 // CustomerDraft says how the target customer is found or created.
 type CustomerDraft struct {
