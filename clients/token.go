@@ -22,6 +22,20 @@ type TokenSource interface {
 	Refresh(ctx context.Context, failed string) (string, error)
 }
 
+// RefusalReporter is a TokenSource that hears of a request the vendor refused although
+// the token was valid (HTTP 403: a scope or licence is missing), which only a new
+// authorization fixes. The vendor clients tell it after building the InvalidGrant error.
+type RefusalReporter interface {
+	Refused(ctx context.Context, token, reason string)
+}
+
+// ReportRefusal tells tokens of a refusal if it wants to know.
+func ReportRefusal(ctx context.Context, tokens TokenSource, token string, err error) {
+	if r, ok := tokens.(RefusalReporter); ok && KindOf(err) == InvalidGrant {
+		r.Refused(ctx, token, err.Error())
+	}
+}
+
 // Token is one OAuth token pair.
 type Token struct {
 	AccessToken  string    `json:"access_token"`
@@ -122,6 +136,17 @@ func (s *RefreshingSource) Refresh(ctx context.Context, failed string) (string, 
 	return s.refreshLocked(ctx)
 }
 
+// Mint asks the token endpoint for a new pair now, whatever the pair held, and returns it.
+// The connection workflow's refresh activity uses it: the workflow decides when.
+func (s *RefreshingSource) Mint(ctx context.Context) (Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.refreshLocked(ctx); err != nil {
+		return Token{}, err
+	}
+	return s.tok, nil
+}
+
 // Unsaved reports whether the pair held now is not persisted yet.
 func (s *RefreshingSource) Unsaved() bool {
 	s.mu.Lock()
@@ -190,11 +215,15 @@ func (s *RefreshingSource) refreshLocked(ctx context.Context) (string, error) {
 	return tok.AccessToken, nil
 }
 
-// Exchange trades an authorization code for the first token pair.
-func Exchange(ctx context.Context, cfg OAuthConfig, code, redirectURI string) (Token, error) {
+// Exchange trades an authorization code for the first token pair; verifier is the PKCE
+// code verifier when the authorization sent a challenge.
+func Exchange(ctx context.Context, cfg OAuthConfig, code, redirectURI, verifier string) (Token, error) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}}
 	if redirectURI != "" {
 		form.Set("redirect_uri", redirectURI)
+	}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
 	}
 	return requestToken(ctx, cfg, form)
 }

@@ -249,7 +249,7 @@ func TestExpiredTokenIsRefreshedAndServerErrorsAreTransient(t *testing.T) {
 		fmt.Fprint(w, "<html>maintenance</html>")
 	}))
 	defer down.Close()
-	_, err = Exchange(context.Background(), OAuthConfig{Vendor: "lightspeed", TokenURL: down.URL}, "code", "")
+	_, err = Exchange(context.Background(), OAuthConfig{Vendor: "lightspeed", TokenURL: down.URL}, "code", "", "")
 	if KindOf(err) != Transient {
 		t.Fatalf("503 HTML: want Transient, got %v", err)
 	}

@@ -57,22 +57,31 @@ type Settings struct {
 
 // Tenant is one further retailer; it names where its secrets are, never the secrets.
 type Tenant struct {
+	// Settings is the tenant's own settings file (flows, orders, products, stock, tables,
+	// mappings); empty: the tenant runs with this file's settings.
+	Settings   string                `yaml:"settings"`
 	Fortnox    FortnoxCredentials    `yaml:"fortnox"`
 	Lightspeed LightspeedCredentials `yaml:"lightspeed"`
 }
 
-// FortnoxCredentials says where a tenant's Fortnox secrets are.
+// FortnoxCredentials says where a tenant's Fortnox secrets are. The endpoints default to
+// the environment's (FORTNOX_BASE_URL, FORTNOX_AUTH_URL).
 type FortnoxCredentials struct {
 	ClientID     SecretRef `yaml:"client_id"`
 	ClientSecret SecretRef `yaml:"client_secret"`
 	TenantID     SecretRef `yaml:"tenant_id"`
+	BaseURL      string    `yaml:"base_url"`
+	AuthURL      string    `yaml:"auth_url"`
 }
 
-// LightspeedCredentials says where a tenant's Lightspeed secrets are.
+// LightspeedCredentials says where a tenant's Lightspeed secrets are. The endpoints
+// default to the environment's (LIGHTSPEED_BASE_URL, LIGHTSPEED_AUTH_URL).
 type LightspeedCredentials struct {
 	ClientID     SecretRef `yaml:"client_id"`
 	ClientSecret SecretRef `yaml:"client_secret"`
 	AccountID    SecretRef `yaml:"account_id"`
+	BaseURL      string    `yaml:"base_url"`
+	AuthURL      string    `yaml:"auth_url"`
 }
 
 // SecretRef points at a secret: an environment variable or a file, exactly one.
@@ -697,3 +706,6 @@ func sortedStringKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// TenantNames lists the further tenants in a stable order.
+func (s *Settings) TenantNames() []string { return sortedStringKeys(s.Tenants) }

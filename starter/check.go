@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"fortspeed/clients/fortnox"
 	"fortspeed/clients/lightspeed"
-	"fortspeed/internal/config"
+	"fortspeed/internal/connections"
 	"fortspeed/internal/workers"
+	"fortspeed/workflows"
 )
 
 func newCheckCommand(out io.Writer) *cobra.Command {
@@ -24,11 +29,16 @@ func newCheckCommand(out io.Writer) *cobra.Command {
 			"nothing. Exit code 4 when there are problems, 5 when a vendor is not connected.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
-			acc := openAccounts(e.cfg, e.env)
+			c, err := e.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			acc := openAccounts(c, e.tenant, e.env)
 			rep, err := preflight(cmd.Context(), e.settings, acc.fx, acc.fxErr, acc.ls, acc.lsErr)
 			if err != nil {
 				return err
@@ -41,8 +51,8 @@ func newCheckCommand(out io.Writer) *cobra.Command {
 	}
 }
 
-// accounts are the vendor clients of the default tenant; one that cannot be made (not
-// connected yet) is nil, with the reason.
+// accounts are the vendor clients of one tenant; one that cannot be made (no app
+// configured) is nil, with the reason. Their tokens come from the tenant's connections.
 type accounts struct {
 	fx    *fortnox.Client
 	fxErr error
@@ -50,10 +60,50 @@ type accounts struct {
 	lsErr error
 }
 
-func openAccounts(cfg config.Config, env workers.Env) accounts {
+func openAccounts(c client.Client, t workers.Tenant, env workers.Env) accounts {
 	var a accounts
-	logger := cliLogger(cfg)
-	a.fx, a.fxErr = workers.NewFortnoxClient(cfg, workers.Options{Env: env}, logger)
-	a.ls, a.lsErr = workers.NewLightspeedClient(cfg, workers.Options{Env: env}, logger)
+	logger := cliLogger(t.Config)
+	a.fx, a.fxErr = workers.NewFortnoxClient(t, workers.Options{Env: env}, c, logger)
+	if a.fxErr == nil {
+		if a.fxErr = connected(c, t, workflows.VendorFortnox); a.fxErr != nil {
+			a.fx = nil
+		}
+	}
+	a.ls, a.lsErr = workers.NewLightspeedClient(t, workers.Options{Env: env}, c, logger)
+	if a.lsErr == nil {
+		if a.lsErr = connected(c, t, workflows.VendorLightspeed); a.lsErr != nil {
+			a.ls = nil
+		}
+	}
 	return a
 }
+
+// connected is nil when the tenant's connection to vendor hands out tokens, else why not
+// and what to run. A service account connects itself when a worker starts.
+func connected(c client.Client, t workers.Tenant, vendor string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	view, err := connections.State(ctx, c, t.Name, vendor)
+	if ctx.Err() != nil {
+		return fmt.Errorf("no worker answers for the %s connection of tenant %s: start a worker, which hands out its tokens", displayVendor(vendor), t.Name)
+	}
+	if err != nil {
+		return err
+	}
+	switch view.Status {
+	case workflows.ConnectionConnected:
+		return nil
+	case workflows.ConnectionReauthorizeRequired:
+		return fmt.Errorf("%s needs re-authorization: run `starter connect %s%s` (%s)", displayVendor(vendor), vendor, tenantArg(t.Name), view.Reason)
+	}
+	return fmt.Errorf("%s is not connected: run `starter connect %s%s`", displayVendor(vendor), vendor, tenantArg(t.Name))
+}
+
+// tenantArg is the --tenant flag a suggested command needs.
+func tenantArg(tenant string) string {
+	if tenant == workflows.DefaultTenant {
+		return ""
+	}
+	return " --tenant " + tenant
+}
+

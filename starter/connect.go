@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,19 +17,46 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"fortspeed/clients"
-	"fortspeed/internal/config"
-	"fortspeed/internal/tokenfile"
+	"fortspeed/internal/connections"
 	"fortspeed/internal/workers"
+	"fortspeed/mapping"
+	"fortspeed/workflows"
 )
 
-// Scopes asked for: what the flows read and write (invoice and payment: orders.on_pickup
-// invoice makes and pays invoices).
-const (
-	fortnoxScopes    = "companyinformation article currency customer order invoice payment price settings"
-	lightspeedScopes = "employee:all"
-)
+// lightspeedScopes is what the flows read and write in Lightspeed: sales, items,
+// customers, inventory and the registers of the pre-flight checks.
+const lightspeedScopes = "employee:all"
+
+// fortnoxScopes are the Fortnox scopes the enabled flows need (DESIGN.md; fortnox-api.md
+// §1.7), in a stable order. The pre-flight checks read company information, settings
+// registers and currencies whichever flows run.
+func fortnoxScopes(s *mapping.Settings) string {
+	need := map[string]bool{"companyinformation": true, "settings": true, "currency": true, "article": true}
+	if s.Flows[mapping.FlowOrdersToFortnox].Enabled || s.Flows[mapping.FlowOrdersToLightspeed].Enabled {
+		need["order"], need["customer"], need["price"] = true, true, true
+	}
+	if s.Flows[mapping.FlowOrdersToFortnox].Enabled && s.Orders.OnPickup == mapping.PickupInvoice {
+		need["invoice"], need["payment"] = true, true
+	}
+	if s.Flows[mapping.FlowProducts].Enabled {
+		need["price"] = true
+	}
+	if s.Flows[mapping.FlowStock].Enabled {
+		// The warehouse API names no scope; `warehouse` is the one widely assumed.
+		need["warehouse"] = true
+	}
+	order := []string{"companyinformation", "settings", "currency", "article", "customer", "order", "price", "invoice", "payment", "warehouse"}
+	var out []string
+	for _, sc := range order {
+		if need[sc] {
+			out = append(out, sc)
+		}
+	}
+	return strings.Join(out, " ")
+}
 
 // connectTimeout bounds the wait for the browser's consent.
 const connectTimeout = 10 * time.Minute
@@ -37,13 +66,17 @@ func newConnectCommand(out io.Writer) *cobra.Command {
 	var port int
 	cmd := &cobra.Command{
 		Use:   "connect fortnox|lightspeed",
-		Short: "Authorize fortspeed at Fortnox or Lightspeed and store the tokens",
+		Short: "Authorize fortspeed at Fortnox or Lightspeed and hand the tokens to the connection",
 		Long: "connect runs the OAuth authorization-code flow: it prints the authorize URL, receives the\n" +
-			"answer on a local callback (http://127.0.0.1:<port>/callback, state checked) and writes the\n" +
-			"token file of the connection under FORTSPEED_STATE_DIR. --follow opens the URL itself,\n" +
-			"which works against the sandboxes (they approve at once). A Fortnox service account\n" +
-			"(FORTNOX_TENANT_ID set) needs no authorization: connect only checks its credentials.",
-		Example: "  starter connect fortnox\n  starter connect lightspeed --port 8990",
+			"answer on a local callback (http://127.0.0.1:<port>/callback; the state is checked, and\n" +
+			"Lightspeed gets a PKCE challenge) and hands the tokens to the tenant's connection workflow\n" +
+			"(<tenant>:connection:<vendor>), which owns them from then on: running workers use them at\n" +
+			"once, and a connection that needed re-authorization resumes its schedules. It asks for\n" +
+			"the scopes the enabled flows need. --follow opens the URL itself, which works against\n" +
+			"the sandboxes (they approve at once). A Fortnox service account (FORTNOX_TENANT_ID, or\n" +
+			"the tenant's fortnox.tenant_id) needs no browser: connect checks its credentials and\n" +
+			"connects it.",
+		Example: "  starter connect fortnox\n  starter connect lightspeed --port 8990\n  starter connect fortnox --tenant shop2",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return errors.New("name one vendor: fortnox or lightspeed")
@@ -57,11 +90,16 @@ func newConnectCommand(out io.Writer) *cobra.Command {
 			if port < 0 || port > 65535 {
 				return usageError(fmt.Errorf("--port: want 0 (any free port) to 65535, got %d", port))
 			}
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
-			return connect(cmd.Context(), e.cfg, e.env, args[0], connectOptions{follow: follow, port: port}, out)
+			c, err := e.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return connect(cmd.Context(), c, e.tenant, args[0], connectOptions{follow: follow, port: port}, out)
 		},
 	}
 	cmd.Flags().BoolVar(&follow, "follow", false, "open the authorize URL itself (sandboxes approve without a browser)")
@@ -76,29 +114,36 @@ type connectOptions struct {
 	httpClient *http.Client
 }
 
-// connect authorizes one vendor and writes the connection's token file.
-func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor string, opts connectOptions, out io.Writer) error {
+// connect authorizes one vendor for tenant t and hands the tokens to its connection.
+func connect(ctx context.Context, c client.Client, t workers.Tenant, vendor string, opts connectOptions, out io.Writer) error {
 	hc := opts.httpClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
+	cfg := t.Config
+	name := displayVendor(vendor)
 	var oauth clients.OAuthConfig
 	switch vendor {
 	case workers.VendorFortnox:
 		if err := workers.CheckApp(vendor, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
-			return usageError(err)
+			return usageError(tenantError(t.Name, err))
 		}
 		oauth = workers.FortnoxOAuth(cfg, hc)
 		if cfg.Fortnox.TenantID != "" {
-			if _, err := clients.NewRefreshingSource(oauth, clients.Token{}, nil).Token(ctx); err != nil {
-				return fmt.Errorf("the Fortnox service account (FORTNOX_TENANT_ID %s): %w", cfg.Fortnox.TenantID, err)
+			if _, err := clients.NewRefreshingSource(oauth, clients.Token{}, nil).Mint(ctx); err != nil {
+				return fmt.Errorf("the Fortnox service account (tenant id %s): %w", cfg.Fortnox.TenantID, err)
 			}
-			fmt.Fprintln(out, "Fortnox: service account credentials work; no authorization or token file needed")
+			view, err := connections.Connect(ctx, c, t.Name, vendor, workflows.ConnectRequest{ServiceAccount: true})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Fortnox service account connected (%s, %s); no browser or refresh token needed\n",
+				workflows.ConnectionWorkflowID(t.Name, vendor), view.Status)
 			return nil
 		}
 	case workers.VendorLightspeed:
 		if err := workers.CheckApp(vendor, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
-			return usageError(err)
+			return usageError(tenantError(t.Name, err))
 		}
 		oauth = workers.LightspeedOAuth(cfg, hc)
 	default:
@@ -115,16 +160,26 @@ func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor str
 		ln.Close()
 		return err
 	}
-	authorize := authorizeURL(cfg, vendor, redirect, state)
-	path := workers.TokenPath(env.StateDir, workers.Tenant, vendor)
+	// PKCE where the vendor documents it (Lightspeed): a stolen code is useless without the
+	// verifier, which never leaves this process.
+	var verifier string
+	if vendor == workers.VendorLightspeed {
+		if verifier, err = randomState(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	authorize := authorizeURL(t, vendor, redirect, state, verifier)
 
 	done := make(chan error, 1)
+	var view workflows.ConnectionView
 	cb := &callback{state: state, done: done, exchange: func(ctx context.Context, code string) error {
-		tok, err := clients.Exchange(ctx, oauth, code, redirect)
+		tok, err := clients.Exchange(ctx, oauth, code, redirect, verifier)
 		if err != nil {
 			return err
 		}
-		return tokenfile.Save(path, tok)
+		view, err = connections.Connect(ctx, c, t.Name, vendor, workflows.ConnectRequest{Token: tok})
+		return err
 	}}
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
@@ -134,7 +189,6 @@ func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor str
 		srv.Shutdown(shutdown)
 	}()
 
-	name := displayVendor(vendor)
 	if opts.follow {
 		if err := follow(ctx, hc, authorize); err != nil {
 			// The callback answers only after it has reported, so its own error, which says
@@ -161,7 +215,7 @@ func connect(ctx context.Context, cfg config.Config, env workers.Env, vendor str
 	case <-time.After(connectTimeout):
 		return fmt.Errorf("%s: no answer from the authorize page within %s", name, connectTimeout)
 	}
-	fmt.Fprintf(out, "%s connected; token saved to %s\n", name, path)
+	fmt.Fprintf(out, "%s connected (%s, %s); running workers use it now\n", name, workflows.ConnectionWorkflowID(t.Name, vendor), view.Status)
 	return nil
 }
 
@@ -180,15 +234,22 @@ func randomState() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// authorizeURL is the vendor's consent page for this app and callback.
-func authorizeURL(cfg config.Config, vendor, redirect, state string) string {
+// authorizeURL is the vendor's consent page for this app and callback; verifier, when
+// set, adds its S256 PKCE challenge.
+func authorizeURL(t workers.Tenant, vendor, redirect, state, verifier string) string {
 	q := url.Values{}
 	q.Set("response_type", "code")
 	q.Set("state", state)
 	q.Set("redirect_uri", redirect)
+	if verifier != "" {
+		sum := sha256.Sum256([]byte(verifier))
+		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(sum[:]))
+		q.Set("code_challenge_method", "S256")
+	}
+	cfg := t.Config
 	if vendor == workers.VendorFortnox {
 		q.Set("client_id", cfg.Fortnox.ClientID)
-		q.Set("scope", fortnoxScopes)
+		q.Set("scope", fortnoxScopes(t.Settings))
 		q.Set("access_type", "offline")
 		return strings.TrimRight(cfg.Fortnox.AuthURL, "/") + "/oauth-v1/auth?" + q.Encode()
 	}

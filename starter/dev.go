@@ -72,7 +72,7 @@ func newDevCommand(out io.Writer) *cobra.Command {
 }
 
 func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error {
-	e, err := loadEnvironment()
+	e, err := loadEnvironment(workflows.DefaultTenant)
 	if err != nil {
 		return err
 	}
@@ -144,23 +144,31 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	fmt.Fprintf(out, "Fortnox sandbox on http://%s, Lightspeed sandbox on http://%s (demo data, new activity every %s)\n",
 		devFortnoxAddr, devLightspeedAddr, devTrickle)
 
-	for _, vendor := range []string{workers.VendorFortnox, workers.VendorLightspeed} {
-		if err := connect(ctx, cfg, env, vendor, connectOptions{follow: true}, out); err != nil {
-			return err
-		}
-	}
-	rep, err := setup(ctx, srv.client, cfg.Temporal.Namespace, e.settings, devSchedule, openAccounts(cfg, env))
-	if err != nil {
-		return err
-	}
-	rep.writeText(out)
-
+	// The worker runs first: the connections hand out their tokens through it, and setup's
+	// pre-flight checks read the accounts with them.
 	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: logger, Client: srv.client})
 	if err != nil {
 		return err
 	}
 	defer proc.Close()
-	fmt.Fprintf(out, "worker polling %s\n\n", strings.Join(proc.Queues(), ", "))
+	runCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	ran := make(chan error, 1)
+	go func() { ran <- proc.Run(runCtx) }()
+	fmt.Fprintf(out, "worker polling %s\n", strings.Join(proc.Queues(), ", "))
+
+	tenant := workers.Tenant{Name: workflows.DefaultTenant, Config: cfg, Settings: e.settings}
+	for _, vendor := range []string{workers.VendorFortnox, workers.VendorLightspeed} {
+		if err := connect(ctx, srv.client, tenant, vendor, connectOptions{follow: true}, out); err != nil {
+			return err
+		}
+	}
+	rep, err := setup(ctx, srv.client, cfg.Temporal.Namespace, tenant, devSchedule, openAccounts(srv.client, tenant, env))
+	if err != nil {
+		return err
+	}
+	rep.writeText(out)
+	fmt.Fprintln(out)
 	fmt.Fprintf(out, "Web UI: %s\n", devWebUI)
 	fmt.Fprintf(out, "Payloads are encrypted with the demo key in %s; the Web UI reads them through\n"+
 		"the codec server on http://%s, the CLI with its token:\n"+
@@ -169,7 +177,7 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	fmt.Fprintf(out, "Other starter commands against this stack need the demo key, for example:\n"+
 		"  FORTSPEED_ENCRYPTION_KEYS=$(cat %s) go run ./starter status\n", keyFile)
 	fmt.Fprintln(out, "Ctrl-C stops the worker, the sandboxes and the dev server.")
-	return proc.Run(ctx)
+	return <-ran
 }
 
 // devConfig points the configuration at the local stack; everything else (webhook,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -22,21 +23,54 @@ import (
 )
 
 // environment is what every command reads first: the configuration, the worker's own
-// variables and the settings file.
+// variables, the tenants of the settings file and the one the command works on (--tenant):
+// cfg and settings are that tenant's.
 type environment struct {
 	cfg      config.Config
 	env      workers.Env
 	settings *mapping.Settings
+	tenant   workers.Tenant
+	tenants  []workers.Tenant
 }
 
-// A bad variable or settings file is a usage error: the command line's setting is wrong.
-func loadEnvironment() (environment, error) {
+// loadEnvironment reads everything for tenant. A bad variable or settings file, or an
+// unknown tenant, is a usage error: the command line's setting is wrong.
+func loadEnvironment(tenant string) (environment, error) {
 	e, err := loadVariables()
 	if err != nil {
 		return e, err
 	}
-	e.settings, err = mapping.Load(e.cfg.Fortspeed.MappingFile)
-	return e, usageError(err)
+	if e.tenants, err = workers.LoadTenants(e.cfg); err != nil {
+		return e, usageError(err)
+	}
+	if e.tenant, err = workers.FindTenant(e.tenants, tenant); err != nil {
+		return e, usageError(err)
+	}
+	e.cfg, e.settings = e.tenant.Config, e.tenant.Settings
+	return e, nil
+}
+
+// tenantFlag is the --tenant of cmd.
+func tenantFlag(cmd *cobra.Command) string {
+	if f := cmd.Flag("tenant"); f != nil {
+		return f.Value.String()
+	}
+	return workflows.DefaultTenant
+}
+
+// tenantSet reports whether the command line named a tenant: then a command about every
+// tenant (setup, status) works on that one only.
+func tenantSet(cmd *cobra.Command) bool {
+	f := cmd.Flag("tenant")
+	return f != nil && f.Changed
+}
+
+// scope is the tenants a command about every tenant works on.
+func (e environment) scope(cmd *cobra.Command) []workers.Tenant {
+	if tenantSet(cmd) {
+		return []workers.Tenant{e.tenant}
+	}
+	return e.tenants
 }
 
 // loadVariables is the environment without the settings file, for init, which writes it.
@@ -132,9 +166,9 @@ func keyword(sa *commonpb.SearchAttributes, name string) string {
 
 // scheduledInput is a flow's parent input from the settings: what a schedule passes and a
 // manual sync starts from.
-func scheduledInput(settings *mapping.Settings, flow string) workflows.SyncInput {
+func scheduledInput(tenant string, settings *mapping.Settings, flow string) workflows.SyncInput {
 	return workflows.SyncInput{
-		Tenant:       workers.Tenant,
+		Tenant:       tenant,
 		Flow:         flow,
 		Lookback:     settings.Flows[flow].Lookback.D(),
 		ProductWait:  settings.Orders.ProductWait.D(),

@@ -140,7 +140,13 @@ func runInit(cmd *cobra.Command, o initOptions, in io.Reader, out io.Writer) err
 	a := &asker{in: bufio.NewReader(in), out: out, interactive: !o.nonInteractive}
 	changed := cmd.Flags().Changed
 
-	acc := openAccounts(e.cfg, e.env)
+	c, err := e.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	tenant := workers.Tenant{Name: workflows.DefaultTenant, Config: e.cfg, Settings: current}
+	acc := openAccounts(c, tenant, e.env)
 	for _, vendor := range []struct {
 		name string
 		err  error
@@ -160,11 +166,11 @@ func runInit(cmd *cobra.Command, o initOptions, in io.Reader, out io.Writer) err
 			fmt.Fprintf(out, "%s not connected: run `starter connect %s`; values are not offered from it\n", displayVendor(vendor.name), vendor.name)
 			continue
 		}
-		if err := connect(ctx, e.cfg, e.env, vendor.name, connectOptions{follow: o.follow}, out); err != nil {
+		if err := connect(ctx, c, tenant, vendor.name, connectOptions{follow: o.follow}, out); err != nil {
 			return err
 		}
 	}
-	acc = openAccounts(e.cfg, e.env)
+	acc = openAccounts(c, tenant, e.env)
 	regs, err := readRegisters(ctx, acc)
 	if err != nil {
 		return err
@@ -203,12 +209,8 @@ func runInit(cmd *cobra.Command, o initOptions, in io.Reader, out io.Writer) err
 		rep.writeText(out)
 		return rep.attention(false)
 	}
-	c, err := e.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rep, err := setup(ctx, c, e.cfg.Temporal.Namespace, settings, 0, acc)
+	tenant.Settings = settings
+	rep, err := setup(ctx, c, e.cfg.Temporal.Namespace, tenant, 0, acc)
 	if err != nil {
 		return err
 	}

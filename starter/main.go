@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"fortspeed/workflows"
 )
 
 func main() {
@@ -54,6 +56,7 @@ func newRootCommand(in io.Reader, out io.Writer) *cobra.Command {
 		},
 	}
 	root.PersistentFlags().String("output", outputText, "answer as text or json (json: one document on stdout)")
+	root.PersistentFlags().String("tenant", workflows.DefaultTenant, "the tenant of the settings file to work on; setup and status cover every tenant unless it is given")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(

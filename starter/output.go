@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"fortspeed/workflows"
 )
 
 // The --output values.
@@ -64,4 +66,37 @@ func withJSON(cmd *cobra.Command) *cobra.Command {
 	}
 	cmd.Annotations[annotationJSON] = "yes"
 	return cmd
+}
+
+// emitTenants answers a command about every tenant (setup, status): one tenant's report as
+// emit does, several as {"tenants": [...]} in JSON and one section each in text.
+func emitTenants[R report](cmd *cobra.Command, out io.Writer, reps []R) error {
+	if len(reps) == 1 {
+		return emit(cmd, out, reps[0])
+	}
+	if !jsonOutput(cmd) {
+		for i, r := range reps {
+			if i > 0 {
+				fmt.Fprintln(out)
+			}
+			r.writeText(out)
+		}
+		return nil
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(struct {
+		Tenants []R `json:"tenants"`
+	}{reps}); err != nil {
+		return fmt.Errorf("write the JSON answer: %w", err)
+	}
+	return nil
+}
+
+// tenantError names the tenant a command failed for, unless it is the default one.
+func tenantError(tenant string, err error) error {
+	if tenant == workflows.DefaultTenant || err == nil {
+		return err
+	}
+	return fmt.Errorf("tenant %s: %w", tenant, err)
 }

@@ -49,7 +49,7 @@ func newRetryCommand(out io.Writer) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,7 @@ func newRetryCommand(out io.Writer) *cobra.Command {
 			defer c.Close()
 			var rep retryReport
 			if all {
-				rep, err = retryAllNeedsFix(cmd.Context(), c, e.cfg.Temporal.Namespace, flow)
+				rep, err = retryAllNeedsFix(cmd.Context(), c, e.cfg.Temporal.Namespace, e.tenant.Name, flow)
 			} else {
 				var msg string
 				msg, err = retry(cmd.Context(), c, e.settings, args[0])
@@ -97,8 +97,8 @@ func (r retryReport) writeText(w io.Writer) {
 }
 
 // retryAllNeedsFix signals every running needs_fix record of the tenant, or of one flow.
-func retryAllNeedsFix(ctx context.Context, c client.Client, namespace, flow string) (retryReport, error) {
-	query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", tenantScope(flow),
+func retryAllNeedsFix(ctx context.Context, c client.Client, namespace, tenant, flow string) (retryReport, error) {
+	query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", tenantScope(tenant, flow),
 		workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
 	waiting, err := listChildren(ctx, c, namespace, query)
 	if err != nil {
@@ -176,9 +176,10 @@ func rerunInput(settings *mapping.Settings, workflowID string, attrs *commonpb.S
 	if !ok || id == "" {
 		return workflows.RecordInput{}, fmt.Errorf("workflow %s: source id %q is not a %s", workflowID, sourceKey, flow.Kind)
 	}
-	sync := scheduledInput(settings, flowID)
+	tenant := keyword(attrs, workflows.SearchAttrTenant)
+	sync := scheduledInput(tenant, settings, flowID)
 	return workflows.RecordInput{
-		Tenant: keyword(attrs, workflows.SearchAttrTenant), Flow: flowID, Source: activities.Record{ID: id},
+		Tenant: tenant, Flow: flowID, Source: activities.Record{ID: id},
 		ProductWait: sync.ProductWait, ProductRecheck: sync.ProductRecheck, NeedsFixWait: sync.NeedsFixWait,
 	}, nil
 }

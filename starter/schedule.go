@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"fortspeed/internal/workers"
 	"fortspeed/workflows"
 )
 
@@ -63,7 +62,7 @@ func newPauseCommand(out io.Writer, pause bool) *cobra.Command {
 			"  starter resume orders-to-fortnox",
 		Args: flowArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -72,7 +71,7 @@ func newPauseCommand(out io.Writer, pause bool) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			rep, err := setPaused(cmd.Context(), c, workflows.ScheduleID(workers.Tenant, args[0]), pause, note)
+			rep, err := setPaused(cmd.Context(), c, workflows.ScheduleID(e.tenant.Name, args[0]), pause, note)
 			if err != nil {
 				return err
 			}
@@ -150,11 +149,11 @@ func newBackfillCommand(out io.Writer) *cobra.Command {
 			if !end.After(start) {
 				return usageError(fmt.Errorf("--to %s is not after --from %s", end.UTC().Format(time.RFC3339), start.UTC().Format(time.RFC3339)))
 			}
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
-			input := scheduledInput(e.settings, args[0])
+			input := scheduledInput(e.tenant.Name, e.settings, args[0])
 			input.Since = &start
 			c, err := e.dial(cmd.Context())
 			if err != nil {

@@ -49,7 +49,7 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 					return usageError(err)
 				}
 			}
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -64,15 +64,25 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 					return err
 				}
 			}
-			rep, err := setup(cmd.Context(), c, e.cfg.Temporal.Namespace, e.settings, 0, openAccounts(e.cfg, e.env))
-			if err != nil {
+			var reps []setupReport
+			for _, t := range e.scope(cmd) {
+				rep, err := setup(cmd.Context(), c, e.cfg.Temporal.Namespace, t, 0, openAccounts(c, t, e.env))
+				if err != nil {
+					return tenantError(t.Name, err)
+				}
+				rep.Retention = kept
+				reps = append(reps, rep)
+			}
+			if err := emitTenants(cmd, out, reps); err != nil {
 				return err
 			}
-			rep.Retention = kept
-			if err := emit(cmd, out, rep); err != nil {
-				return err
+			var problems error
+			for _, rep := range reps {
+				if err := rep.Check.attention(false); err != nil && problems == nil {
+					problems = err
+				}
 			}
-			return rep.Check.attention(false)
+			return problems
 		},
 	}
 	cmd.Flags().StringVar(&retention, "retention", "", "set the namespace's history retention, such as "+defaultRetentionText+" (self-hosted only)")
@@ -81,6 +91,7 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 
 // setupReport is what setup did, one line per step in text.
 type setupReport struct {
+	Tenant           string           `json:"tenant"`
 	Retention        string           `json:"retention,omitempty"`
 	SearchAttributes string           `json:"search_attributes"`
 	AnonymousSales   string           `json:"anonymous_sales"`
@@ -98,6 +109,9 @@ type scheduleChange struct {
 }
 
 func (r setupReport) writeText(w io.Writer) {
+	if r.Tenant != workflows.DefaultTenant {
+		fmt.Fprintf(w, "tenant %s\n", r.Tenant)
+	}
 	if r.Retention != "" {
 		fmt.Fprintln(w, r.Retention)
 	}
@@ -116,9 +130,10 @@ func (r setupReport) writeText(w io.Writer) {
 // (`starter dev` runs the demo every 30 s). The walk-in customer comes before the
 // schedules, so their first runs find it. Pre-flight problems are in the report, not an
 // error: the caller decides what they mean.
-func setup(ctx context.Context, c client.Client, namespace string, settings *mapping.Settings, every time.Duration,
+func setup(ctx context.Context, c client.Client, namespace string, t workers.Tenant, every time.Duration,
 	acc accounts) (setupReport, error) {
-	var rep setupReport
+	rep := setupReport{Tenant: t.Name}
+	settings := t.Settings
 	var err error
 	if rep.SearchAttributes, err = ensureSearchAttributes(ctx, c, namespace); err != nil {
 		return rep, err
@@ -128,7 +143,7 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 	}
 	for _, flow := range mapping.FlowIDs() {
 		f, _ := settings.Flow(flow)
-		id := workflows.ScheduleID(workers.Tenant, flow)
+		id := workflows.ScheduleID(t.Name, flow)
 		var ch scheduleChange
 		switch {
 		case !slices.Contains(workflows.FlowIDs(), flow):
@@ -148,7 +163,7 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 			if interval <= 0 {
 				return rep, usageError(fmt.Errorf("settings: flows.%s.schedule: want a positive interval, got %s", flow, interval))
 			}
-			if ch, err = upsertSchedule(ctx, c, id, everySpec(interval), workflows.WorkflowFlowSync, scheduledInput(settings, flow),
+			if ch, err = upsertSchedule(ctx, c, id, everySpec(interval), workflows.WorkflowFlowSync, scheduledInput(t.Name, settings, flow),
 				fmt.Sprintf("every %s", interval)); err != nil {
 				return rep, err
 			}
@@ -157,7 +172,7 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 		ch.ID, ch.Flow = id, flow
 		rep.Schedules = append(rep.Schedules, ch)
 	}
-	alerts, err := setupAlerts(ctx, c, settings)
+	alerts, err := setupAlerts(ctx, c, t.Name, settings)
 	if err != nil {
 		return rep, err
 	}
@@ -168,20 +183,20 @@ func setup(ctx context.Context, c client.Client, namespace string, settings *map
 
 // setupAlerts makes the schedule of the periodic alert check and, when alerts.digest_at is
 // set, of the daily digest; without it the digest's schedule is paused.
-func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Settings) ([]scheduleChange, error) {
+func setupAlerts(ctx context.Context, c client.Client, tenant string, settings *mapping.Settings) ([]scheduleChange, error) {
 	a := settings.Alerts
-	check := workflows.AlertsCheckInput{Tenant: workers.Tenant}
-	digest := workflows.AlertsDigestInput{Tenant: workers.Tenant}
+	check := workflows.AlertsCheckInput{Tenant: tenant}
+	digest := workflows.AlertsDigestInput{Tenant: tenant}
 	for _, flow := range workflows.FlowIDs() {
 		if f, _ := settings.Flow(flow); !f.Enabled {
 			continue
 		}
 		check.Flows = append(check.Flows, activities.HealthFlow{Flow: flow,
-			ScheduleID: workflows.ScheduleID(workers.Tenant, flow), Lag: a.Lag[flow].D()})
+			ScheduleID: workflows.ScheduleID(tenant, flow), Lag: a.Lag[flow].D()})
 		digest.Flows = append(digest.Flows, flow)
 	}
 	every := a.CheckEvery.D()
-	id := workflows.AlertsScheduleID(workers.Tenant)
+	id := workflows.AlertsScheduleID(tenant)
 	ch, err := upsertSchedule(ctx, c, id, everySpec(every), workflows.WorkflowAlertsCheck, check,
 		fmt.Sprintf("every %s (alerts: paused schedules, lag)", every))
 	if err != nil {
@@ -189,7 +204,7 @@ func setupAlerts(ctx context.Context, c client.Client, settings *mapping.Setting
 	}
 	ch.ID, ch.Flow, ch.Every = id, "alerts", every.String()
 	changes := []scheduleChange{ch}
-	id = workflows.DigestScheduleID(workers.Tenant)
+	id = workflows.DigestScheduleID(tenant)
 	hour, minute, on := a.Digest()
 	if !on {
 		ch, err = pauseSchedule(ctx, c, id, digestOffNote, "the digest is off: alerts.digest_at is empty")

@@ -133,9 +133,12 @@ func TestSetupWalkInCustomer(t *testing.T) {
 		"the demo store has its Kontantkund")
 
 	// Another name, which Fortnox has only inside a longer one: created once, then found.
-	e, err := loadEnvironment()
+	e, err := loadEnvironment(workflows.DefaultTenant)
 	require.NoError(t, err)
-	fxc, err := workers.NewFortnoxClient(e.cfg, workers.Options{Env: e.env}, cliLogger(e.cfg))
+	c, err := e.dial(ctx)
+	require.NoError(t, err)
+	defer c.Close()
+	fxc, err := workers.NewFortnoxClient(e.tenant, workers.Options{Env: e.env}, c, cliLogger(e.cfg))
 	require.NoError(t, err)
 	_, err = fxc.CreateCustomer(ctx, fortnox.CustomerInput{Name: ptr("Butikskund Malmö")})
 	require.NoError(t, err)

@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"fortspeed/activities"
-	"fortspeed/internal/workers"
+	"fortspeed/internal/connections"
 	"fortspeed/workflows"
 )
 
@@ -38,7 +38,7 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 					return usageError(fmt.Errorf("--flow: %w", err))
 				}
 			}
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
@@ -51,15 +51,25 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			rep, err := status(cmd.Context(), c, dc, e.cfg.Temporal.Namespace, flow, time.Now())
-			if err != nil {
+			var reps []statusReport
+			var attention error
+			for _, t := range e.scope(cmd) {
+				rep, err := status(cmd.Context(), c, dc, e.cfg.Temporal.Namespace, t.Name, flow, time.Now())
+				if err != nil {
+					return tenantError(t.Name, err)
+				}
+				if rep.Connections, err = connectionStates(cmd.Context(), c, t.Name); err != nil {
+					return tenantError(t.Name, err)
+				}
+				reps = append(reps, rep)
+				if err := rep.attention(); err != nil && attention == nil {
+					attention = tenantError(t.Name, err)
+				}
+			}
+			if err := emitTenants(cmd, out, reps); err != nil {
 				return err
 			}
-			rep.Connections = connectionStates(openAccounts(e.cfg, e.env))
-			if err := emit(cmd, out, rep); err != nil {
-				return err
-			}
-			return rep.attention()
+			return attention
 		},
 	}
 	cmd.Flags().StringVar(&flow, "flow", "", "only this flow ("+joinWords(workflows.FlowIDs(), "or")+")")
@@ -80,7 +90,7 @@ type statusReport struct {
 	Flows       []flowStatus      `json:"flows"`
 	NeedsFix    []recordIssue     `json:"needs_fix"`
 	Failed      []recordIssue     `json:"failed"`
-	Connections []connectionState `json:"connections,omitempty"`
+	Connections []workflows.ConnectionView `json:"connections,omitempty"`
 }
 
 type flowStatus struct {
@@ -126,22 +136,25 @@ type recordIssue struct {
 	Reason     string `json:"reason"`
 }
 
-// connectionState is what starter knows of a vendor connection without calling the
-// vendor: whether its credentials and token are in place.
-type connectionState struct {
-	Vendor      string `json:"vendor"`
-	TokenStored bool   `json:"token_stored"`
-	Problem     string `json:"problem,omitempty"`
-}
-
-func connectionStates(acc accounts) []connectionState {
-	state := func(vendor string, err error) connectionState {
-		if err != nil {
-			return connectionState{Vendor: vendor, Problem: err.Error()}
+// connectionStates are the tenant's connections as their workflows hold them, without
+// calling the vendors (`starter check` does): connected, reauthorize_required (why, and
+// which schedules it paused) or not_connected.
+func connectionStates(ctx context.Context, c client.Client, tenant string) ([]workflows.ConnectionView, error) {
+	var out []workflows.ConnectionView
+	for _, vendor := range []string{workflows.VendorFortnox, workflows.VendorLightspeed} {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		view, err := connections.State(qctx, c, tenant, vendor)
+		timedOut := qctx.Err() != nil
+		cancel()
+		if timedOut {
+			view = workflows.ConnectionView{Tenant: tenant, Vendor: vendor, Status: "unknown",
+				Reason: "no worker answered for the connection within 10s"}
+		} else if err != nil {
+			return nil, err
 		}
-		return connectionState{Vendor: vendor, TokenStored: true}
+		out = append(out, view)
 	}
-	return []connectionState{state(workers.VendorFortnox, acc.fxErr), state(workers.VendorLightspeed, acc.lsErr)}
+	return out, nil
 }
 
 func (r statusReport) attention() error {
@@ -205,25 +218,36 @@ func (r statusReport) writeText(w io.Writer) {
 		}
 	}
 	for _, cs := range r.Connections {
-		if cs.TokenStored {
-			fmt.Fprintf(w, "connection %s: token stored (not checked against the API; `starter check` does)\n", cs.Vendor)
-		} else {
-			fmt.Fprintf(w, "connection %s: %s\n", cs.Vendor, cs.Problem)
+		line := fmt.Sprintf("connection %s: %s", cs.Vendor, cs.Status)
+		switch {
+		case cs.Status == workflows.ConnectionNotConnected:
+			line += fmt.Sprintf(" (run `starter connect %s%s`)", cs.Vendor, tenantArg(r.Tenant))
+		case cs.Status == workflows.ConnectionConnected && cs.ServiceAccount:
+			line += ", service account"
+		case cs.Status == workflows.ConnectionConnected && !cs.Expiry.IsZero():
+			line += fmt.Sprintf(", %d refreshes, access token valid until %s", cs.Refreshes, cs.Expiry.UTC().Format(time.RFC3339))
 		}
+		if cs.Reason != "" {
+			line += ": " + cs.Reason
+		}
+		if len(cs.Paused) > 0 {
+			line += fmt.Sprintf("; paused %s until `starter connect %s%s`", strings.Join(cs.Paused, ", "), cs.Vendor, tenantArg(r.Tenant))
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 
-// tenantScope is the visibility query of the default tenant's records, of one flow or all.
-func tenantScope(flow string) string {
-	scope := fmt.Sprintf("%s = '%s'", workflows.SearchAttrTenant, workers.Tenant)
+// tenantScope is the visibility query of a tenant's records, of one flow or all.
+func tenantScope(tenant, flow string) string {
+	scope := fmt.Sprintf("%s = '%s'", workflows.SearchAttrTenant, tenant)
 	if flow != "" {
 		scope += fmt.Sprintf(" AND %s = '%s'", workflows.SearchAttrSyncFlow, flow)
 	}
 	return scope
 }
 
-func status(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, only string, now time.Time) (statusReport, error) {
-	rep := statusReport{Tenant: workers.Tenant, NeedsFix: []recordIssue{}, Failed: []recordIssue{}}
+func status(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, tenant, only string, now time.Time) (statusReport, error) {
+	rep := statusReport{Tenant: tenant, NeedsFix: []recordIssue{}, Failed: []recordIssue{}}
 	var err error
 	if rep.Retention, err = retention(ctx, c, namespace); err != nil {
 		return rep, err
@@ -232,11 +256,11 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 		if only != "" && flow != only {
 			continue
 		}
-		fs, err := flowState(ctx, c, dc, namespace, flow, now)
+		fs, err := flowState(ctx, c, dc, namespace, tenant, flow, now)
 		if err != nil {
 			return rep, err
 		}
-		query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", tenantScope(flow), workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
+		query := fmt.Sprintf("%s AND %s = '%s' AND ExecutionStatus = 'Running'", tenantScope(tenant, flow), workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
 		waiting, err := listChildren(ctx, c, namespace, query)
 		if err != nil {
 			return rep, err
@@ -250,7 +274,7 @@ func status(ctx context.Context, c client.Client, dc converter.DataConverter, na
 			rep.NeedsFix = append(rep.NeedsFix, recordIssue{WorkflowID: ex.workflowID, Flow: flow, Reason: reason})
 			fs.noteOldest(ex, now)
 		}
-		failed, err := failedRecords(ctx, c, dc, namespace, flow)
+		failed, err := failedRecords(ctx, c, dc, namespace, tenant, flow)
 		if err != nil {
 			return rep, err
 		}
@@ -271,10 +295,10 @@ func (f *flowStatus) noteOldest(ex childExecution, now time.Time) {
 }
 
 // flowState reads a flow's schedule, its last scheduled run and its record counts.
-func flowState(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, flow string, now time.Time) (flowStatus, error) {
+func flowState(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, tenant, flow string, now time.Time) (flowStatus, error) {
 	fs := flowStatus{Flow: flow, Records: map[string]int64{}}
 	for _, st := range statusOrder() {
-		query := fmt.Sprintf("%s AND %s = '%s'", tenantScope(flow), workflows.SearchAttrSyncStatus, st)
+		query := fmt.Sprintf("%s AND %s = '%s'", tenantScope(tenant, flow), workflows.SearchAttrSyncStatus, st)
 		if st == workflows.StatusNeedsFix {
 			// A record waits in needs_fix while it runs; a finished one with that status
 			// was a dry run's verdict.
@@ -286,7 +310,7 @@ func flowState(ctx context.Context, c client.Client, dc converter.DataConverter,
 		}
 		fs.Records[string(st)] = resp.GetCount()
 	}
-	id := workflows.ScheduleID(workers.Tenant, flow)
+	id := workflows.ScheduleID(tenant, flow)
 	desc, err := c.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
@@ -352,15 +376,15 @@ func readLastRun(ctx context.Context, c client.Client, dc converter.DataConverte
 
 // failedRecords lists the flow's records whose last run failed: the next scheduled runs
 // start them again (with a backoff), `starter retry` at once.
-func failedRecords(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, flowID string) ([]activities.FailedRecord, error) {
+func failedRecords(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, tenant, flowID string) ([]activities.FailedRecord, error) {
 	flow, err := workflows.FlowByID(flowID)
 	if err != nil {
 		return nil, err
 	}
 	records := &activities.Records{Client: c, Namespace: namespace, DataConverter: dc}
 	// A negative backoff makes every failed record due, so all are listed.
-	res, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: workers.Tenant, Flow: flow.ID,
-		Prefix: workflows.RecordWorkflowID(workers.Tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
+	res, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: tenant, Flow: flow.ID,
+		Prefix: workflows.RecordWorkflowID(tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
 	if err != nil {
 		return nil, err
 	}

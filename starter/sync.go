@@ -37,12 +37,12 @@ func newSyncCommand(out io.Writer) *cobra.Command {
 			"  starter sync orders-to-lightspeed --since 2h --wait --output json",
 		Args: flowArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := loadEnvironment()
+			e, err := loadEnvironment(tenantFlag(cmd))
 			if err != nil {
 				return err
 			}
 			now := time.Now()
-			input := scheduledInput(e.settings, args[0])
+			input := scheduledInput(e.tenant.Name, e.settings, args[0])
 			input.DryRun = dryRun
 			if since != "" {
 				t, err := parseTime("--since", since, now)

@@ -18,7 +18,6 @@ import (
 
 	"fortspeed/activities"
 	"fortspeed/clients"
-	"fortspeed/internal/tokenfile"
 	"fortspeed/internal/workers"
 	"fortspeed/sandbox/testapi"
 	"fortspeed/workflows"
@@ -188,15 +187,13 @@ func (s *stack) waitScheduled(ctx context.Context, id string, status enums.Workf
 	waitFor(ctx, s.tb, fmt.Sprintf("%d runs of %s end %s", n, id, status), func() bool { return s.count(ctx, query) >= n })
 }
 
-// useUpLightspeedRefreshToken refreshes the worker's Lightspeed token pair as another
-// process would and uses the new access token, which spends the worker's refresh token,
-// then expires every access token: the worker's next Lightspeed call is refused and its
-// refresh is invalid_grant.
+// useUpLightspeedRefreshToken refreshes the stack's first Lightspeed token pair as another
+// holder of it would (a copy of an old token file) and uses the new access token, which
+// spends the connection's refresh token, then expires every access token: the worker's
+// next Lightspeed call is refused and the connection's refresh is invalid_grant.
 func (s *stack) useUpLightspeedRefreshToken(ctx context.Context) {
 	s.tb.Helper()
-	tok, err := tokenfile.Load(workers.TokenPath(s.stateDir, workers.Tenant, workers.VendorLightspeed))
-	require.NoError(s.tb, err)
-	other := clients.NewRefreshingSource(workers.LightspeedOAuth(s.config(), nil), clients.Token{RefreshToken: tok.RefreshToken}, nil)
+	other := clients.NewRefreshingSource(workers.LightspeedOAuth(s.config(), nil), clients.Token{RefreshToken: s.lightspeedPair.RefreshToken}, nil)
 	access, err := other.Token(ctx)
 	require.NoError(s.tb, err, "the other holder's refresh")
 	s.vendorCall(ctx, http.MethodGet, s.lightspeedURL+"/API/V3/Account.json", access, nil, nil)

@@ -67,7 +67,9 @@ func run(ctx context.Context) error {
 	}
 	defer proc.Close()
 	if reg != nil {
-		reg.MustRegister(newRecordsWaiting(proc.Client(), cfg.Temporal.Namespace, workers.Tenant))
+		for _, t := range proc.Tenants() {
+			reg.MustRegister(newRecordsWaiting(proc.Client(), cfg.Temporal.Namespace, t))
+		}
 		_, stopMetrics, err := serveMetrics(cfg.Fortspeed.MetricsAddr, reg, logger)
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	enums "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
@@ -32,11 +33,11 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"fortspeed/activities"
+	"fortspeed/clients"
 	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/logging"
 	"fortspeed/internal/temporalclient"
-	"fortspeed/internal/tokenfile"
 	"fortspeed/internal/workers"
 	"fortspeed/sandbox/testapi"
 	"fortspeed/workflows"
@@ -91,9 +92,7 @@ func TestHistoriesAndLogsCarryNoPersonalData(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	s := startStack(t, stackOptions{needsFixWait: time.Hour})
-	lsTokenPath := workers.TokenPath(s.stateDir, workers.Tenant, workers.VendorLightspeed)
-	firstPair, err := tokenfile.Load(lsTokenPath)
-	require.NoError(t, err)
+	firstPair := s.lightspeedPair
 
 	logPath := filepath.Join(s.dir, "protected-worker.log")
 	f, err := os.Create(logPath)
@@ -195,8 +194,11 @@ func TestHistoriesAndLogsCarryNoPersonalData(t *testing.T) {
 	w2.stop(t)
 
 	// Raw histories: no personal data and no token anywhere, in any workflow.
-	lastPair, err := tokenfile.Load(lsTokenPath)
+	dc2, err := temporalclient.DataConverter(workerConfig(rotated).Fortspeed)
 	require.NoError(t, err)
+	pairs := connectionTokens(ctx, t, s.client, dc2, workflows.ConnectionWorkflowID(workflows.DefaultTenant, workers.VendorLightspeed))
+	pairs = append(pairs, connectionTokens(ctx, t, s.client, dc2, workflows.ConnectionWorkflowID(workflows.DefaultTenant, workers.VendorFortnox))...)
+	require.NotEmpty(t, pairs, "the connections' tokens decode through the codec")
 	personal := []string{}
 	for _, c := range []lsNewCustomer{slow, bad} {
 		personal = append(personal, c.first, c.last, c.email, c.street, c.city, phones[c.email],
@@ -206,10 +208,12 @@ func TestHistoriesAndLogsCarryNoPersonalData(t *testing.T) {
 	for _, v := range personal {
 		personal = append(personal, url.QueryEscape(v)) // as a query string carries it
 	}
-	secrets := []string{firstPair.AccessToken, firstPair.RefreshToken, lastPair.AccessToken, lastPair.RefreshToken,
-		testapi.DemoClientSecret, strings.SplitN(k1, ":", 2)[1], strings.SplitN(k2, ":", 2)[1]}
+	secrets := []string{firstPair.AccessToken, firstPair.RefreshToken, testapi.DemoClientSecret, strings.SplitN(k1, ":", 2)[1], strings.SplitN(k2, ":", 2)[1]}
 	for _, tok := range s.tokens {
 		secrets = append(secrets, tok)
+	}
+	for _, p := range pairs {
+		secrets = append(secrets, p.AccessToken, p.RefreshToken)
 	}
 	histories := 0
 	for _, ex := range listAll(ctx, t, s.client) {
@@ -362,4 +366,33 @@ func codecServerConverter(t *testing.T, keys string) converter.DataConverter {
 	remote := converter.NewRemotePayloadCodec(converter.RemotePayloadCodecOptions{Endpoint: srv.URL,
 		ModifyRequest: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer "+token); return nil }})
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), remote)
+}
+
+// connectionTokens decodes every token pair a connection workflow's history holds — its
+// starting state and each refresh's result — through the codec.
+func connectionTokens(ctx context.Context, t *testing.T, c client.Client, dc converter.DataConverter, workflowID string) []clients.Token {
+	t.Helper()
+	var out []clients.Token
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			var in workflows.ConnectionInput
+			require.NoError(t, dc.FromPayloads(a.GetInput(), &in))
+			out = append(out, in.State.Token)
+		}
+		if a := ev.GetActivityTaskCompletedEventAttributes(); a != nil {
+			var tok clients.Token
+			require.NoError(t, dc.FromPayloads(a.GetResult(), &tok))
+			out = append(out, tok)
+		}
+	}
+	var kept []clients.Token
+	for _, p := range out {
+		if p.AccessToken != "" || p.RefreshToken != "" {
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }

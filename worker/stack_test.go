@@ -99,6 +99,9 @@ type stack struct {
 	lightspeed    *lssandbox.Server
 	fortnoxURL    string
 	lightspeedURL string
+	// lightspeedPair is the token pair the stack's token file starts the Lightspeed
+	// connection with, as an earlier `starter connect` left it.
+	lightspeedPair clients.Token
 
 	dir          string // the stack's temp dir
 	stateDir     string // FORTSPEED_STATE_DIR (token files)
@@ -185,10 +188,9 @@ func startStack(tb testing.TB, opts stackOptions) *stack {
 	}
 	s.sandboxCall(ctx, http.MethodPost, s.lightspeedURL+"/_sandbox/tokens", map[string]any{}, &tok)
 	require.NotEmpty(tb, tok.AccessToken, "Lightspeed sandbox minted no token")
-	require.NoError(tb, tokenfile.Save(workers.TokenPath(s.stateDir, workers.Tenant, workers.VendorLightspeed), clients.Token{
-		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
-		Expiry: time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second),
-	}))
+	s.lightspeedPair = clients.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
+		Expiry: time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}
+	require.NoError(tb, tokenfile.Save(workers.TokenPath(s.stateDir, workflows.DefaultTenant, workers.VendorLightspeed), s.lightspeedPair))
 
 	s.writeSettings(opts.settings)
 	if opts.webhook {

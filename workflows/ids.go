@@ -16,6 +16,17 @@ const (
 	TaskQueueLightspeed = "lightspeed-api"
 )
 
+// TenantQueue is a tenant's own queue of a vendor: the default tenant's is the vendor queue
+// itself, another tenant's carries its name ("fortnox-api@acme"), so each tenant's vendor
+// activities have their own workers, rate limit and backlog, and one tenant's backlog never
+// stalls another's. Workflows share TaskQueueFortspeed.
+func TenantQueue(tenant, queue string) string {
+	if tenant == DefaultTenant || tenant == "" || queue == TaskQueueFortspeed {
+		return queue
+	}
+	return queue + "@" + tenant
+}
+
 // Flow ids: part of every workflow and schedule id and the SyncFlow search attribute.
 const (
 	FlowOrdersToFortnox    = "orders-to-fortnox"

@@ -47,6 +47,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(AlertsCheck, workflow.RegisterOptions{Name: WorkflowAlertsCheck})
 	r.RegisterWorkflowWithOptions(AlertsDigest, workflow.RegisterOptions{Name: WorkflowAlertsDigest})
 	r.RegisterWorkflowWithOptions(ConnectionAlert, workflow.RegisterOptions{Name: WorkflowConnectionAlert})
+	r.RegisterWorkflowWithOptions(Connection, workflow.RegisterOptions{Name: WorkflowConnection})
 }
 
 // RecordInput syncs one record. The waits come from the settings; zero means the default.
@@ -415,7 +416,7 @@ func (r *recordRun) showDetails(ctx workflow.Context) {
 // stepOptions are the activity options of one of the flow's steps, on its queue, with the
 // summary the UI shows.
 func (r *recordRun) stepOptions(step, summary string) workflow.ActivityOptions {
-	opts := withRetryBudget(VendorActivityOptions(r.flow.Queue(step)), r.in.RetryBudget)
+	opts := withRetryBudget(VendorActivityOptions(TenantQueue(r.in.Tenant, r.flow.Queue(step))), r.in.RetryBudget)
 	opts.Summary = summary
 	return opts
 }

@@ -88,25 +88,25 @@ func stockActivity[Out activities.StepResult](ctx workflow.Context, flow Flow, s
 	return out, nil
 }
 
-func stockOptions(flow Flow, step string, budget time.Duration) workflow.ActivityOptions {
-	return withRetryBudget(VendorActivityOptions(flow.Queue(step)), budget)
+func stockOptions(flow Flow, tenant, step string, budget time.Duration) workflow.ActivityOptions {
+	return withRetryBudget(VendorActivityOptions(TenantQueue(tenant, flow.Queue(step))), budget)
 }
 
 // stockPagedOptions are the options of a step that makes several paced vendor calls and
 // heartbeats meanwhile (a page's compare, the pending sales).
-func stockPagedOptions(flow Flow, step string, budget time.Duration) workflow.ActivityOptions {
-	return withRetryBudget(FetchActivityOptions(flow.Queue(step)), budget)
+func stockPagedOptions(flow Flow, tenant, step string, budget time.Duration) workflow.ActivityOptions {
+	return withRetryBudget(FetchActivityOptions(TenantQueue(tenant, flow.Queue(step))), budget)
 }
 
 // stockPlan is the run's plan: the settings with Fortnox's warehouse mode and stock points
 // (plan) and Lightspeed's shops (check-shops), and the problems found on the way.
 func stockPlan(ctx workflow.Context, flow Flow, tenant string, budget time.Duration) (activities.StockPlanResult, error) {
-	plan, err := stockActivity[activities.StockPlanResult](ctx, flow, stepStockPlan, stockOptions(flow, stepStockPlan, budget),
+	plan, err := stockActivity[activities.StockPlanResult](ctx, flow, stepStockPlan, stockOptions(flow, tenant, stepStockPlan, budget),
 		"plan: warehouse module, stock points and settings from Fortnox", activities.StockPlanInput{Tenant: tenant})
 	if err != nil {
 		return plan, err
 	}
-	shops, err := stockActivity[activities.StockCheckShopsResult](ctx, flow, stepStockShops, stockOptions(flow, stepStockShops, budget),
+	shops, err := stockActivity[activities.StockCheckShopsResult](ctx, flow, stepStockShops, stockOptions(flow, tenant, stepStockShops, budget),
 		fmt.Sprintf("check-shops: the %d mapped shops in Lightspeed", len(plan.Plan.Shops)),
 		activities.StockCheckShopsInput{Tenant: tenant, Plan: plan.Plan})
 	if err != nil {
@@ -148,7 +148,7 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 	).Get(ctx, &stuck); err != nil {
 		return nil, nil, "", fmt.Errorf("%s: %w", stepStuckSales, err)
 	}
-	pending, err := stockActivity[activities.PendingSalesResult](ctx, flow, stepPendingSales, stockPagedOptions(flow, stepPendingSales, budget),
+	pending, err := stockActivity[activities.PendingSalesResult](ctx, flow, stepPendingSales, stockPagedOptions(flow, tenant, stepPendingSales, budget),
 		fmt.Sprintf("pending-sales: completed Lightspeed sales since %s and %d stuck ones", since.UTC().Format(time.RFC3339), len(stuck.SaleIDs)),
 		activities.PendingSalesInput{Tenant: tenant, Since: since, SaleIDs: stuck.SaleIDs})
 	if err != nil {
@@ -175,7 +175,7 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 	for i, s := range pending.Sales {
 		ids[i] = s.SaleID
 	}
-	committed, err := stockActivity[activities.CommittedSalesResult](ctx, flow, stepCommittedSales, stockOptions(flow, stepCommittedSales, budget),
+	committed, err := stockActivity[activities.CommittedSalesResult](ctx, flow, stepCommittedSales, stockOptions(flow, tenant, stepCommittedSales, budget),
 		fmt.Sprintf("committed-sales: which of %d sales are Fortnox orders", len(ids)),
 		activities.CommittedSalesInput{Tenant: tenant, Since: since, SaleIDs: ids})
 	if err != nil {
@@ -267,7 +267,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 	token := in.PageToken
 	for {
 		n := result.Pages + 1
-		opts := withRetryBudget(FetchActivityOptions(flow.Queue(StepFetch)), in.RetryBudget)
+		opts := withRetryBudget(FetchActivityOptions(TenantQueue(in.Tenant, flow.Queue(StepFetch))), in.RetryBudget)
 		opts.Summary = fmt.Sprintf("fetch: Fortnox article stock, page %d (%s)", n, mode)
 		var page activities.FetchResult
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), flow.Activity(StepFetch),
@@ -330,7 +330,7 @@ func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities
 	if len(compare) == 0 {
 		return nil
 	}
-	cmp, err := stockActivity[activities.StockCompareResult](ctx, flow, stepStockCompare, stockPagedOptions(flow, stepStockCompare, in.RetryBudget),
+	cmp, err := stockActivity[activities.StockCompareResult](ctx, flow, stepStockCompare, stockPagedOptions(flow, in.Tenant, stepStockCompare, in.RetryBudget),
 		fmt.Sprintf("compare: the %d articles of %s with Lightspeed", len(compare), what),
 		activities.StockCompareInput{Tenant: in.Tenant, Plan: plan.Plan, Articles: compare, Sold: sold})
 	if err != nil {
@@ -351,7 +351,7 @@ func compareStock(ctx workflow.Context, flow Flow, in SyncInput, plan activities
 // stockOrderedMax the next run is a full reconcile instead.
 func stockOrderedArticles(ctx workflow.Context, flow Flow, in SyncInput, plan activities.StockPlanResult, sold []activities.SoldUnits,
 	recentlySold []string, since time.Time, read map[string]bool, fan *fanOut, result *SyncResult) error {
-	ordered, err := stockActivity[activities.StockOrderedResult](ctx, flow, stepOrdered, stockPagedOptions(flow, stepOrdered, in.RetryBudget),
+	ordered, err := stockActivity[activities.StockOrderedResult](ctx, flow, stepOrdered, stockPagedOptions(flow, in.Tenant, stepOrdered, in.RetryBudget),
 		fmt.Sprintf("changed-by-orders: articles on the Fortnox orders changed since %s", since.UTC().Format(time.RFC3339)),
 		activities.StockOrderedInput{Tenant: in.Tenant, Since: since, Max: stockOrderedMax})
 	if err != nil {
@@ -369,7 +369,7 @@ func stockOrderedArticles(ctx workflow.Context, flow Flow, in SyncInput, plan ac
 	}
 	for start := 0; start < len(extra); start += stockReadBatch {
 		batch := extra[start:min(start+stockReadBatch, len(extra))]
-		got, err := stockActivity[activities.StockReadArticlesResult](ctx, flow, stepReadArticles, stockPagedOptions(flow, stepReadArticles, in.RetryBudget),
+		got, err := stockActivity[activities.StockReadArticlesResult](ctx, flow, stepReadArticles, stockPagedOptions(flow, in.Tenant, stepReadArticles, in.RetryBudget),
 			fmt.Sprintf("read-articles: %d articles on changed orders", len(batch)),
 			activities.StockReadArticlesInput{Tenant: in.Tenant, SKUs: batch, Plan: plan.Plan})
 		if err != nil {
@@ -465,7 +465,7 @@ func restock(ctx workflow.Context, r *recordRun) (activities.StockWrite, *Record
 		return activities.StockWrite{}, nil, err
 	}
 	r.note(ctx, stepPendingSales, soldLine)
-	read, err := stockActivity[activities.StockReadResult](ctx, r.flow, stepStockRead, stockOptions(r.flow, stepStockRead, r.in.RetryBudget),
+	read, err := stockActivity[activities.StockReadResult](ctx, r.flow, stepStockRead, stockOptions(r.flow, r.in.Tenant, stepStockRead, r.in.RetryBudget),
 		fmt.Sprintf("read: article %s from Fortnox", sku), activities.StockReadInput{Tenant: r.in.Tenant, SKU: sku, Plan: plan.Plan})
 	if err != nil {
 		return activities.StockWrite{}, nil, err
@@ -477,7 +477,7 @@ func restock(ctx workflow.Context, r *recordRun) (activities.StockWrite, *Record
 	if read.Record.Problem != "" {
 		return activities.StockWrite{}, nil, needsFixError{reason: fmt.Sprintf("Fortnox article %s cannot be read: %s", sku, read.Record.Problem)}
 	}
-	cmp, err := stockActivity[activities.StockCompareResult](ctx, r.flow, stepStockCompare, stockOptions(r.flow, stepStockCompare, r.in.RetryBudget),
+	cmp, err := stockActivity[activities.StockCompareResult](ctx, r.flow, stepStockCompare, stockOptions(r.flow, r.in.Tenant, stepStockCompare, r.in.RetryBudget),
 		fmt.Sprintf("compare: article %s with Lightspeed", sku),
 		activities.StockCompareInput{Tenant: r.in.Tenant, Plan: plan.Plan, Articles: []activities.Record{read.Record}, Sold: sold})
 	if err != nil {

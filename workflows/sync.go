@@ -262,7 +262,7 @@ func syncStart(ctx workflow.Context, flow Flow, in SyncInput) (time.Time, error)
 }
 
 func fetchPage(ctx workflow.Context, flow Flow, in SyncInput, since time.Time, token string, n int) (activities.FetchResult, error) {
-	opts := withRetryBudget(FetchActivityOptions(flow.Queue(StepFetch)), in.RetryBudget)
+	opts := withRetryBudget(FetchActivityOptions(TenantQueue(in.Tenant, flow.Queue(StepFetch))), in.RetryBudget)
 	opts.Summary = fmt.Sprintf("fetch: %s %ss since %s, page %d",
 		flow.Source, flow.Kind, since.UTC().Format(time.RFC3339), n)
 	var page activities.FetchResult
@@ -300,7 +300,7 @@ func checkPage(ctx workflow.Context, flow Flow, in SyncInput, recs []activities.
 	if len(entries) == 0 {
 		return nil
 	}
-	opts := withRetryBudget(VendorActivityOptions(flow.Queue(StepCheckExistsBatch)), in.RetryBudget)
+	opts := withRetryBudget(VendorActivityOptions(TenantQueue(in.Tenant, flow.Queue(StepCheckExistsBatch))), in.RetryBudget)
 	opts.Summary = fmt.Sprintf("check-exists: look up the %d %ss of page %d in %s", len(entries), flow.Kind, n, flow.Target)
 	var res activities.CheckExistsBatchResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), flow.Activity(StepCheckExistsBatch),

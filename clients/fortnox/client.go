@@ -165,7 +165,9 @@ func (cl *Client) exchange(ctx context.Context, c call) (*resty.Response, error)
 		}
 	}
 	if resp.StatusCode() >= 300 {
-		return nil, cl.statusErr(c.op, resp)
+		err := cl.statusErr(c.op, resp)
+		clients.ReportRefusal(ctx, cl.tokens, tok, err)
+		return nil, err
 	}
 	return resp, nil
 }

@@ -251,7 +251,8 @@ func (c *Client) exchange(ctx context.Context, req call) (*resty.Response, error
 		if err != nil {
 			return nil, tokenError(req.op, err)
 		}
-		if resp, err = c.send(ctx, req, target, payload, cost, fresh); err != nil {
+		token = fresh
+		if resp, err = c.send(ctx, req, target, payload, cost, token); err != nil {
 			return nil, err
 		}
 	}
@@ -262,7 +263,9 @@ func (c *Client) exchange(ctx context.Context, req call) (*resty.Response, error
 		}
 		return resp, nil
 	}
-	return nil, c.statusError(req.op, resp, cost)
+	err = c.statusError(req.op, resp, cost)
+	clients.ReportRefusal(ctx, c.tokens, token, err)
+	return nil, err
 }
 
 // send waits for the client's turn and the pacer, then sends one request.

@@ -32,6 +32,21 @@ func ForTenant(base Config, name string, t mapping.Tenant) (Config, error) {
 		}
 		*r.dst = v
 	}
+	for _, u := range []struct {
+		key, value string
+		dst        *string
+	}{
+		{"fortnox.base_url", t.Fortnox.BaseURL, &c.Fortnox.BaseURL}, {"fortnox.auth_url", t.Fortnox.AuthURL, &c.Fortnox.AuthURL},
+		{"lightspeed.base_url", t.Lightspeed.BaseURL, &c.Lightspeed.BaseURL}, {"lightspeed.auth_url", t.Lightspeed.AuthURL, &c.Lightspeed.AuthURL},
+	} {
+		if u.value == "" {
+			continue
+		}
+		if err := checkURL(u.value); err != nil {
+			return Config{}, fmt.Errorf("tenant %q: %s: %w", name, u.key, err)
+		}
+		*u.dst = u.value
+	}
 	return c, nil
 }
 

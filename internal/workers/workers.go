@@ -6,10 +6,8 @@ package workers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -28,14 +26,10 @@ import (
 	"fortspeed/internal/logging"
 	"fortspeed/internal/notify"
 	"fortspeed/internal/temporalclient"
-	"fortspeed/internal/tokenfile"
+	"fortspeed/internal/connections"
 	"fortspeed/mapping"
 	"fortspeed/workflows"
 )
-
-// Tenant is the tenant a worker process serves. Further tenants of the settings file need
-// task queues of their own, which the workflows do not have yet.
-const Tenant = workflows.DefaultTenant
 
 // shopLocation is the time zone of order dates on Fortnox orders.
 const shopLocation = "Europe/Stockholm"
@@ -86,6 +80,7 @@ type Process struct {
 	client    client.Client
 	ownClient bool
 	workers   []queueWorker
+	tenants   []string
 	fatal     chan error
 }
 
@@ -112,11 +107,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		}
 		dc = converter.GetDefaultDataConverter()
 	}
-	settings, err := mapping.Load(cfg.Fortspeed.MappingFile)
-	if err != nil {
-		return nil, err
-	}
-	mapper, err := mapping.NewMapper(settings)
+	tenants, err := LoadTenants(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -124,27 +115,33 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	if err != nil {
 		return nil, err
 	}
+	location, err := time.LoadLocation(shopLocation)
+	if err != nil {
+		return nil, fmt.Errorf("load shop time zone %s: %w", shopLocation, err)
+	}
 
 	p := &Process{logger: logger, client: opts.Client, fatal: make(chan error, 3)}
 	queues := cfg.Fortspeed.TaskQueues
-	// A process builds only the vendor clients of the queues it polls: each activity
-	// struct talks to one vendor, so a fortnox-api worker needs no Lightspeed credentials.
-	var deps flowDeps
-	deps.mapper = mapper
-	deps.settings = settings
-	conns := connections{env: opts.Env, logger: logger, notifier: notify.All{webhook, email}}
-	if queues.Has(workflows.TaskQueueFortnox) {
-		if deps.fortnox, err = newFortnoxClient(cfg, opts, conns); err != nil {
-			return nil, err
+	// Every vendor client of the process is built before dialling, so a missing credential
+	// is reported without a Temporal server. A process builds only the vendor clients of
+	// the queues it polls: a fortnox-api worker needs no Lightspeed credentials.
+	deps := make([]flowDeps, len(tenants))
+	for i, t := range tenants {
+		mapper, err := mapping.NewMapper(t.Settings)
+		if err != nil {
+			return nil, tenantError(t.Name, err)
 		}
-	}
-	if queues.Has(workflows.TaskQueueLightspeed) {
-		if deps.lightspeed, err = newLightspeedClient(cfg, opts, conns); err != nil {
-			return nil, err
+		deps[i] = flowDeps{tenant: t.Name, mapper: mapper, settings: t.Settings, location: location}
+		if queues.Has(workflows.TaskQueueFortnox) {
+			if err := CheckApp(VendorFortnox, t.Config.Fortnox.ClientID, t.Config.Fortnox.ClientSecret); err != nil {
+				return nil, tenantError(t.Name, err)
+			}
 		}
-	}
-	if deps.location, err = time.LoadLocation(shopLocation); err != nil {
-		return nil, fmt.Errorf("load shop time zone %s: %w", shopLocation, err)
+		if queues.Has(workflows.TaskQueueLightspeed) {
+			if err := CheckApp(VendorLightspeed, t.Config.Lightspeed.ClientID, t.Config.Lightspeed.ClientSecret); err != nil {
+				return nil, tenantError(t.Name, err)
+			}
+		}
 	}
 	if p.client == nil {
 		if p.client, err = dial(ctx, cfg, logger, opts.MetricsHandler); err != nil {
@@ -152,14 +149,34 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		}
 		p.ownClient = true
 	}
+	for i, t := range tenants {
+		p.tenants = append(p.tenants, t.Name)
+		d := &deps[i]
+		if queues.Has(workflows.TaskQueueFortnox) {
+			if d.fortnox, err = newFortnoxClient(t.Name, t.Config, opts, p.client, logger); err != nil {
+				p.Close()
+				return nil, tenantError(t.Name, err)
+			}
+		}
+		if queues.Has(workflows.TaskQueueLightspeed) {
+			if d.lightspeed, err = newLightspeedClient(t.Name, t.Config, opts, p.client, logger); err != nil {
+				p.Close()
+				return nil, tenantError(t.Name, err)
+			}
+		}
+		if err := importConnections(ctx, p.client, t, opts.Env, logger); err != nil {
+			p.Close()
+			return nil, tenantError(t.Name, err)
+		}
+	}
 
 	for _, queue := range queues {
-		w, err := p.newWorker(queue, opts.Env)
-		if err != nil {
-			p.Close()
-			return nil, err
-		}
 		if queue == workflows.TaskQueueFortspeed {
+			w, err := p.newWorker(queue, queue, opts.Env)
+			if err != nil {
+				p.Close()
+				return nil, err
+			}
 			workflows.RegisterWorkflows(w)
 			w.RegisterActivityWithOptions(&activities.Notify{
 				Webhook: webhook, Email: email, WebUIURL: opts.Env.WebUIURL, Namespace: cfg.Temporal.Namespace,
@@ -170,21 +187,48 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 			}, activity.RegisterOptions{Name: activities.RecordsPrefix})
 			w.RegisterActivityWithOptions(&activities.StockSales{Client: p.client, Namespace: cfg.Temporal.Namespace},
 				activity.RegisterOptions{Name: activities.StockSalesPrefix})
+			w.RegisterActivityWithOptions(&activities.Schedules{Client: p.client},
+				activity.RegisterOptions{Name: activities.SchedulesPrefix})
+			p.workers = append(p.workers, queueWorker{queue: queue, w: w})
+			continue
 		}
-		for _, flow := range workflows.Flows() {
-			if len(flow.Methods(queue)) == 0 {
-				continue
-			}
-			steps, err := flowActivities(flow.ID, queue, deps)
+		// Each tenant polls its own queue of the vendor, with its own clients and limit.
+		for i, t := range tenants {
+			tq := workflows.TenantQueue(t.Name, queue)
+			w, err := p.newWorker(queue, tq, opts.Env)
 			if err != nil {
 				p.Close()
 				return nil, err
 			}
-			w.RegisterActivityWithOptions(steps, activity.RegisterOptions{Name: flow.Prefix})
+			for _, flow := range workflows.Flows() {
+				if len(flow.Methods(queue)) == 0 {
+					continue
+				}
+				steps, err := flowActivities(flow.ID, queue, deps[i])
+				if err != nil {
+					p.Close()
+					return nil, err
+				}
+				w.RegisterActivityWithOptions(steps, activity.RegisterOptions{Name: flow.Prefix})
+			}
+			oauth := FortnoxOAuth(t.Config, opts.HTTPClient)
+			if queue == workflows.TaskQueueLightspeed {
+				oauth = LightspeedOAuth(t.Config, opts.HTTPClient)
+			}
+			oauth.OnRefresh = opts.Hooks.onRefresh(oauth.Vendor)
+			w.RegisterActivityWithOptions(&activities.Connection{Tenant: t.Name, OAuth: oauth},
+				activity.RegisterOptions{Name: activities.ConnectionPrefix})
+			p.workers = append(p.workers, queueWorker{queue: tq, w: w})
 		}
-		p.workers = append(p.workers, queueWorker{queue: queue, w: w})
 	}
 	return p, nil
+}
+
+func tenantError(tenant string, err error) error {
+	if tenant == workflows.DefaultTenant {
+		return err
+	}
+	return fmt.Errorf("tenant %s: %w", tenant, err)
 }
 
 // The sweep of failed records waits this long after a record's first failure before it
@@ -197,6 +241,7 @@ const (
 // flowDeps are what the flows' activity structs are built from; a vendor client is nil
 // when the process does not poll that vendor's queue.
 type flowDeps struct {
+	tenant     string
 	fortnox    *fortnox.Client
 	lightspeed *lightspeed.Client
 	mapper     *mapping.Mapper
@@ -209,33 +254,34 @@ type flowDeps struct {
 func flowActivities(flow, queue string, d flowDeps) (any, error) {
 	switch {
 	case flow == workflows.FlowOrdersToFortnox && queue == workflows.TaskQueueLightspeed:
-		return activities.NewOrdersToFortnoxSource(Tenant, d.lightspeed, d.mapper, d.location)
+		return activities.NewOrdersToFortnoxSource(d.tenant, d.lightspeed, d.mapper, d.location)
 	case flow == workflows.FlowOrdersToFortnox && queue == workflows.TaskQueueFortnox:
-		return activities.NewOrdersToFortnoxTarget(Tenant, d.fortnox)
+		return activities.NewOrdersToFortnoxTarget(d.tenant, d.fortnox)
 	case flow == workflows.FlowOrdersToLightspeed && queue == workflows.TaskQueueFortnox:
-		return activities.NewOrdersToLightspeedSource(Tenant, d.fortnox, d.mapper), nil
+		return activities.NewOrdersToLightspeedSource(d.tenant, d.fortnox, d.mapper), nil
 	case flow == workflows.FlowOrdersToLightspeed && queue == workflows.TaskQueueLightspeed:
-		return activities.NewOrdersToLightspeedTarget(Tenant, d.lightspeed, d.mapper), nil
+		return activities.NewOrdersToLightspeedTarget(d.tenant, d.lightspeed, d.mapper), nil
 	case flow == workflows.FlowProducts && queue == workflows.TaskQueueFortnox:
-		return activities.NewProductsSource(Tenant, d.fortnox, d.mapper), nil
+		return activities.NewProductsSource(d.tenant, d.fortnox, d.mapper), nil
 	case flow == workflows.FlowProducts && queue == workflows.TaskQueueLightspeed:
-		return activities.NewProductsTarget(Tenant, d.lightspeed, d.mapper)
+		return activities.NewProductsTarget(d.tenant, d.lightspeed, d.mapper)
 	case flow == workflows.FlowStock && queue == workflows.TaskQueueFortnox:
-		return activities.NewStockSource(Tenant, d.fortnox, d.settings)
+		return activities.NewStockSource(d.tenant, d.fortnox, d.settings)
 	case flow == workflows.FlowStock && queue == workflows.TaskQueueLightspeed:
-		return activities.NewStockTarget(Tenant, d.lightspeed)
+		return activities.NewStockTarget(d.tenant, d.lightspeed)
 	}
 	return nil, fmt.Errorf("flow %s has steps on task queue %s but no activities for it", flow, queue)
 }
 
-func (p *Process) newWorker(queue string, env Env) (worker.Worker, error) {
+// newWorker is the worker of taskQueue, which is queue or a tenant's queue of that vendor.
+func (p *Process) newWorker(queue, taskQueue string, env Env) (worker.Worker, error) {
 	opts := worker.Options{
 		// In-flight vendor calls get a moment to finish on shutdown rather than being cut
 		// off between the write and its answer.
 		WorkerStopTimeout: workerStopTimeout,
 		OnFatalError: func(err error) {
 			select {
-			case p.fatal <- fmt.Errorf("worker on task queue %s: %w", queue, err):
+			case p.fatal <- fmt.Errorf("worker on task queue %s: %w", taskQueue, err):
 			default:
 			}
 		},
@@ -253,11 +299,14 @@ func (p *Process) newWorker(queue string, env Env) (worker.Worker, error) {
 	default:
 		return nil, fmt.Errorf("FORTSPEED_TASK_QUEUES: unknown task queue %q", queue)
 	}
-	return worker.New(p.client, queue, opts), nil
+	return worker.New(p.client, taskQueue, opts), nil
 }
 
 // Client is the process's Temporal client.
 func (p *Process) Client() client.Client { return p.client }
+
+// Tenants lists the tenants the process serves.
+func (p *Process) Tenants() []string { return p.tenants }
 
 // Queues lists the task queues the process polls.
 func (p *Process) Queues() []string {
@@ -375,88 +424,37 @@ func displayName(vendor string) string {
 	return "Fortnox"
 }
 
-// connections builds the token sources of the process's vendor connections.
-type connections struct {
-	env      Env
-	logger   *zap.Logger
-	notifier notify.Notifier
-}
-
-// tokenSource is a connection's rotating token pair from its token file: the file must
-// exist (written by `starter connect`) and every rotation is saved back to it.
-func (c connections) tokenSource(vendor string, oauth clients.OAuthConfig) (*clients.RefreshingSource, error) {
-	path := TokenPath(c.env.StateDir, Tenant, vendor)
-	tok, err := tokenfile.Load(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no %s token: run `starter connect %s` (looked for %s)", displayName(vendor), vendor, path)
-	}
-	if err != nil {
+// NewFortnoxClient is the Fortnox client of a tenant, its tokens from the tenant's
+// connection workflow, for a command outside a worker (the pre-flight checks of `starter`).
+func NewFortnoxClient(t Tenant, opts Options, c client.Client, logger *zap.Logger) (*fortnox.Client, error) {
+	if err := CheckApp(VendorFortnox, t.Config.Fortnox.ClientID, t.Config.Fortnox.ClientSecret); err != nil {
 		return nil, err
 	}
-	src := clients.NewRefreshingSource(oauth, tok, tokenfile.Saver(path))
-	src.OnSaveFailure(c.reportUnsaved(vendor, path))
-	return src, nil
+	return newFortnoxClient(t.Name, t.Config, opts, c, logger)
 }
 
-// NewFortnoxClient is the Fortnox client of the configured tenant, with the worker's
-// credentials (service account, or the token file of `starter connect`) and pacing, for a
-// command outside a worker (starter setup). A rotated pair it cannot save is logged.
-func NewFortnoxClient(cfg config.Config, opts Options, logger *zap.Logger) (*fortnox.Client, error) {
-	return newFortnoxClient(cfg, opts, connections{env: opts.Env, logger: logger, notifier: notify.Nop{}})
-}
-
-// reportUnsaved tells the operator, once, that a rotated token pair lives only in this
-// process until its file can be written again: a restart before then loses the connection.
-func (c connections) reportUnsaved(vendor, path string) func(context.Context, error) {
-	log := c.logger.With(zap.String("vendor", vendor), zap.String("token_file", path))
-	return func(ctx context.Context, err error) {
-		if err == nil {
-			log.Info("rotated token pair saved again")
-			return
-		}
-		reason := fmt.Sprintf("the rotated %s token pair could not be saved (%v); the worker keeps it in memory and saves it again on the next use: free disk space or make %s writable before the worker stops, or run `starter connect %s` after a restart",
-			displayName(vendor), err, path, vendor)
-		log.Error("rotated token pair not saved; kept in memory", zap.Error(err))
-		n := notify.Notification{Tenant: Tenant, WorkflowID: Tenant + ":connection:" + vendor, Status: "token_not_saved", Reason: reason}
-		if nerr := c.notifier.Notify(ctx, n); nerr != nil {
-			log.Error("notify: token pair not saved", zap.Error(nerr))
-		}
-	}
-}
-
-func newFortnoxClient(cfg config.Config, opts Options, conns connections) (*fortnox.Client, error) {
-	if err := CheckApp(VendorFortnox, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
+// NewLightspeedClient is NewFortnoxClient for Lightspeed.
+func NewLightspeedClient(t Tenant, opts Options, c client.Client, logger *zap.Logger) (*lightspeed.Client, error) {
+	if err := CheckApp(VendorLightspeed, t.Config.Lightspeed.ClientID, t.Config.Lightspeed.ClientSecret); err != nil {
 		return nil, err
 	}
-	oauth := FortnoxOAuth(cfg, opts.HTTPClient)
-	oauth.OnRefresh = opts.Hooks.onRefresh(VendorFortnox)
-	var tokens clients.TokenSource
-	if cfg.Fortnox.TenantID != "" {
-		// A service account mints its tokens with client credentials: nothing to store.
-		tokens = clients.NewRefreshingSource(oauth, clients.Token{}, nil)
-	} else {
-		src, err := conns.tokenSource(VendorFortnox, oauth)
-		if err != nil {
-			return nil, err
-		}
-		tokens = src
-	}
-	c, err := fortnox.New(fortnox.Config{
-		BaseURL: cfg.Fortnox.BaseURL, Tokens: tokens, TenantKey: Tenant,
-		// One pacer for the process: every Fortnox call of the tenant shares its limit.
+	return newLightspeedClient(t.Name, t.Config, opts, c, logger)
+}
+
+func newFortnoxClient(tenant string, cfg config.Config, opts Options, c client.Client, logger *zap.Logger) (*fortnox.Client, error) {
+	fc, err := fortnox.New(fortnox.Config{
+		BaseURL: cfg.Fortnox.BaseURL, Tokens: connections.NewSource(c, tenant, VendorFortnox), TenantKey: tenant,
+		// One pacer per tenant and process: every Fortnox call of the company shares its limit.
 		Pacer:  fortnox.NewPacer(opts.Env.FortnoxRequestsPer5s, 5*time.Second),
-		Logger: conns.logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
+		Logger: logger, Hook: opts.Hooks.Fortnox, HTTPClient: opts.HTTPClient,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("FORTNOX_BASE_URL: %w", err)
 	}
-	return c, nil
+	return fc, nil
 }
 
-func newLightspeedClient(cfg config.Config, opts Options, conns connections) (*lightspeed.Client, error) {
-	if err := CheckApp(VendorLightspeed, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
-		return nil, err
-	}
+func newLightspeedClient(tenant string, cfg config.Config, opts Options, c client.Client, logger *zap.Logger) (*lightspeed.Client, error) {
 	var account int64
 	if s := cfg.Lightspeed.AccountID; s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -465,19 +463,13 @@ func newLightspeedClient(cfg config.Config, opts Options, conns connections) (*l
 		}
 		account = n
 	}
-	oauth := LightspeedOAuth(cfg, opts.HTTPClient)
-	oauth.OnRefresh = opts.Hooks.onRefresh(VendorLightspeed)
-	tokens, err := conns.tokenSource(VendorLightspeed, oauth)
-	if err != nil {
-		return nil, err
-	}
-	c, err := lightspeed.New(lightspeed.Config{
-		BaseURL: cfg.Lightspeed.BaseURL, AccountID: account, Tokens: tokens,
-		Logger: conns.logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
+	lc, err := lightspeed.New(lightspeed.Config{
+		BaseURL: cfg.Lightspeed.BaseURL, AccountID: account, Tokens: connections.NewSource(c, tenant, VendorLightspeed),
+		Logger: logger, Hook: opts.Hooks.Lightspeed, HTTPClient: opts.HTTPClient,
 		Pacer: lightspeed.NewPacer(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("LIGHTSPEED_BASE_URL: %w", err)
 	}
-	return c, nil
+	return lc, nil
 }

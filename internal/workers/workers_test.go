@@ -23,6 +23,7 @@ import (
 	"fortspeed/internal/codec"
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
+	"fortspeed/internal/connections"
 	"fortspeed/internal/tokenfile"
 	fxsandbox "fortspeed/sandbox/fortnox"
 	lssandbox "fortspeed/sandbox/lightspeed"
@@ -131,7 +132,7 @@ func TestLoadEnv(t *testing.T) {
 	e, err := LoadEnv()
 	require.NoError(t, err)
 	assert.Equal(t, "/home/shop/.fortspeed", e.StateDir)
-	assert.Equal(t, "/home/shop/.fortspeed/tokens/default-fortnox.json", TokenPath(e.StateDir, Tenant, VendorFortnox))
+	assert.Equal(t, "/home/shop/.fortspeed/tokens/default-fortnox.json", TokenPath(e.StateDir, workflows.DefaultTenant, VendorFortnox))
 
 	t.Setenv("FORTSPEED_STATE_DIR", "/var/lib/fortspeed")
 	t.Setenv("FORTSPEED_FORTNOX_ACTIVITIES_PER_SECOND", "4.5")
@@ -194,7 +195,7 @@ func TestProcessSyncsOrdersOnDevServer(t *testing.T) {
 
 	env := Env{StateDir: t.TempDir()}
 	lsToken := mintToken(t, sb.lightspeed, 2)
-	tokenPath := TokenPath(env.StateDir, Tenant, VendorLightspeed)
+	tokenPath := TokenPath(env.StateDir, workflows.DefaultTenant, VendorLightspeed)
 	require.NoError(t, tokenfile.Save(tokenPath, lsToken))
 
 	cfg := sandboxConfig(t, sb)
@@ -215,8 +216,8 @@ func TestProcessSyncsOrdersOnDevServer(t *testing.T) {
 	since := time.Now().Add(-30 * 24 * time.Hour)
 	for _, flow := range []string{workflows.FlowOrdersToFortnox, workflows.FlowOrdersToLightspeed} {
 		run, err := proc.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: workflows.ScheduleID(Tenant, flow) + ":wiring-test", TaskQueue: workflows.TaskQueueFortspeed,
-		}, workflows.WorkflowFlowSync, workflows.SyncInput{Tenant: Tenant, Flow: flow, Since: &since, NeedsFixWait: time.Minute})
+			ID: workflows.ScheduleID(workflows.DefaultTenant, flow) + ":wiring-test", TaskQueue: workflows.TaskQueueFortspeed,
+		}, workflows.WorkflowFlowSync, workflows.SyncInput{Tenant: workflows.DefaultTenant, Flow: flow, Since: &since, NeedsFixWait: time.Minute})
 		require.NoError(t, err)
 		var res workflows.SyncResult
 		require.NoError(t, run.Get(ctx, &res), flow)
@@ -228,9 +229,16 @@ func TestProcessSyncsOrdersOnDevServer(t *testing.T) {
 	assert.Positive(t, hooks.Fortnox.(*countingHook).count())
 	assert.Positive(t, hooks.Lightspeed.(*countingHook).count())
 
-	rotated, err := tokenfile.Load(tokenPath)
-	require.NoError(t, err)
-	assert.NotEqual(t, lsToken.RefreshToken, rotated.RefreshToken, "the refresh was saved to the token file")
+	assert.NoFileExists(t, tokenPath, "the token file was handed to the connection workflow")
+	assert.FileExists(t, tokenPath+".imported")
+	for vendor, serviceAccount := range map[string]bool{VendorLightspeed: false, VendorFortnox: true} {
+		view, err := connections.State(ctx, proc.Client(), workflows.DefaultTenant, vendor)
+		require.NoError(t, err)
+		assert.Equal(t, workflows.ConnectionConnected, view.Status, vendor)
+		assert.Equal(t, serviceAccount, view.ServiceAccount, vendor)
+		assert.Positive(t, view.Refreshes, "%s: the connection minted or refreshed its token", vendor)
+		assertEncrypted(ctx, t, proc.Client(), workflows.ConnectionWorkflowID(workflows.DefaultTenant, vendor))
+	}
 
 	stop()
 	select {

@@ -163,6 +163,14 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
+// RevokeTokens retires every refresh token and expires every access token.
+func (s *Server) RevokeTokens() {
+	s.ExpireTokens()
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	clear(s.tokens.refresh)
+}
+
 // MintTokens answers POST /_sandbox/tokens: a token pair without the consent step.
 func (s *Server) MintTokens(body []byte) (any, error) {
 	var req struct {

@@ -25,6 +25,8 @@ type authCode struct {
 	clientID string
 	scope    string
 	expires  time.Time
+	// challenge and method are the PKCE code challenge of the authorization, if any.
+	challenge, method string
 }
 
 type accessToken struct {
@@ -118,7 +120,16 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		scope = "employee:all"
 	}
 	s.mu.Lock()
-	s.auth.codes[code] = &authCode{clientID: s.opts.ClientID, scope: scope, expires: s.clock.Now().Add(codeTTL)}
+	method := q.Get("code_challenge_method")
+	if q.Get("code_challenge") != "" && method == "" {
+		method = "plain"
+	}
+	if method != "" && method != "S256" && method != "plain" {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "Code challenge method must be `plain` or `S256`", "Check the `code_challenge_method` parameter")
+		return
+	}
+	s.auth.codes[code] = &authCode{clientID: s.opts.ClientID, scope: scope, expires: s.clock.Now().Add(codeTTL),
+		challenge: q.Get("code_challenge"), method: method}
 	s.mu.Unlock()
 	v := target.Query()
 	v.Set("code", code)
@@ -206,6 +217,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			invalidGrant("Authorization code has expired")
 			return
 		}
+		if c.challenge != "" && !verifierMatches(c.challenge, c.method, p["code_verifier"]) {
+			invalidGrant("Failed to verify `code_verifier`.")
+			return
+		}
 		writeJSON(w, http.StatusOK, s.issueLocked(c.clientID, c.scope, s.opts.TokenTTL, ""))
 	case "refresh_token":
 		if _, has := p["scope"]; has {
@@ -263,4 +278,16 @@ func (s *Server) authenticateLocked(w http.ResponseWriter, r *http.Request) (str
 		at.parentRefresh = ""
 	}
 	return at.clientID, true
+}
+
+// verifierMatches checks a PKCE code verifier against the authorization's challenge.
+func verifierMatches(challenge, method, verifier string) bool {
+	if verifier == "" {
+		return false
+	}
+	if method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		return hmac.Equal([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge))
+	}
+	return hmac.Equal([]byte(verifier), []byte(challenge))
 }

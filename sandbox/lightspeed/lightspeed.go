@@ -221,6 +221,16 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
+// RevokeTokens revokes every refresh token and expires every access token.
+func (s *Server) RevokeTokens() {
+	s.ExpireTokens()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.auth.refresh {
+		t.revoked = true
+	}
+}
+
 // mintRequest is the body of POST /_sandbox/tokens.
 type mintRequest struct {
 	ClientID  string `json:"client_id"`

@@ -32,6 +32,9 @@ type Faults struct {
 	// so a test can time out one step; empty: every request.
 	LatencyOn    string `json:"latency_on,omitempty"`
 	ExpireTokens bool   `json:"expire_tokens"` // expire every access token now (one-shot)
+	// RevokeTokens revokes every refresh token and expires every access token (one-shot),
+	// as a merchant removing the app does: the next refresh is invalid_grant.
+	RevokeTokens bool `json:"revoke_tokens"`
 }
 
 // ResetRequest is the body of POST /_sandbox/reset.
@@ -79,6 +82,7 @@ type Vendor interface {
 	// MintTokens answers POST /_sandbox/tokens: a token pair without the consent step.
 	MintTokens(body []byte) (any, error)
 	ExpireTokens()
+	RevokeTokens()
 	// Entities names the record kinds PUT /_sandbox/corrupt accepts; the sandbox passes
 	// each record it renders through Harness.Corrupt.
 	Entities() []string
@@ -133,6 +137,7 @@ func (h *Harness) SetFaults(f Faults) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f.ExpireTokens = false
+	f.RevokeTokens = false
 	h.faults = f
 }
 
@@ -258,6 +263,9 @@ func (h *Harness) Handler(v Vendor, api http.Handler) http.Handler {
 		}
 		if f.ExpireTokens {
 			v.ExpireTokens()
+		}
+		if f.RevokeTokens {
+			v.RevokeTokens()
 		}
 		h.SetFaults(f)
 		writeJSON(w, http.StatusOK, h.Faults())

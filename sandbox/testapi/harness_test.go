@@ -36,6 +36,7 @@ func (f *fakeVendor) MintTokens(body []byte) (any, error) {
 	return map[string]string{"access_token": "t"}, nil
 }
 func (f *fakeVendor) ExpireTokens()      { f.expired.Store(true) }
+func (f *fakeVendor) RevokeTokens()      { f.expired.Store(true) }
 func (f *fakeVendor) Entities() []string { return []string{"Thing"} }
 
 func newHarnessServer(t *testing.T) (*fakeVendor, *Harness, *httptest.Server) {
