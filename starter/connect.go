@@ -94,6 +94,13 @@ func newConnectCommand(out io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			app := e.cfg.Fortnox.ClientID != "" && e.cfg.Fortnox.ClientSecret != ""
+			if args[0] == workers.VendorLightspeed {
+				app = e.cfg.Lightspeed.ClientID != "" && e.cfg.Lightspeed.ClientSecret != ""
+			}
+			if !app { // said before dialling: the app is what is missing, not the server
+				return connect(cmd.Context(), nil, e.tenant, args[0], connectOptions{}, out)
+			}
 			c, err := e.dial(cmd.Context())
 			if err != nil {
 				return err

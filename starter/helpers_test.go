@@ -12,8 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.uber.org/zap"
 
+	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
+	"fortspeed/internal/workers"
 	fxsandbox "fortspeed/sandbox/fortnox"
 	lssandbox "fortspeed/sandbox/lightspeed"
 	"fortspeed/sandbox/testapi"
@@ -45,6 +48,26 @@ func startServer(t *testing.T, attrs temporal.SearchAttributes) *testsuite.DevSe
 	t.Setenv("TEMPORAL_ADDRESS", srv.FrontendHostPort())
 	t.Setenv("FORTSPEED_ALLOW_PLAINTEXT", "true")
 	return srv
+}
+
+// startWorker runs a worker process on the environment as the test set it (after
+// useSandboxes and startServer): the connections hand out their tokens through it.
+func startWorker(t *testing.T) {
+	t.Helper()
+	cfg, err := config.Load()
+	require.NoError(t, err)
+	env, err := workers.LoadEnv()
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: zap.NewNop()})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		proc.Close()
+	})
 }
 
 // serveSandbox starts a simulator whose links point at its own loopback address.

@@ -29,8 +29,10 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 			"last scheduled run and its counts, the records by sync status, the sync lag (how old the\n" +
 			"last run's cursor is: changes after it wait for the next run) and the oldest record in\n" +
 			"needs_fix; then the records waiting in needs_fix and those whose last run failed, with\n" +
-			"their reasons, and whether each vendor connection has its token stored. Exit code 4 when\n" +
-			"records wait in needs_fix or failed.",
+			"their reasons, and the state of each vendor connection (connected, reauthorize_required or\n" +
+			"not_connected) as its connection workflow holds it. Exit code 4 when a connection needs\n" +
+			"re-authorization or records wait in needs_fix or failed. Without --tenant it covers every\n" +
+			"tenant (JSON: {\"tenants\": [...]} when there are several).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if flow != "" {
@@ -158,6 +160,11 @@ func connectionStates(ctx context.Context, c client.Client, tenant string) ([]wo
 }
 
 func (r statusReport) attention() error {
+	for _, cs := range r.Connections {
+		if cs.Status == workflows.ConnectionReauthorizeRequired {
+			return attentionError(fmt.Errorf("the %s connection needs re-authorization: run `starter connect %s%s`", cs.Vendor, cs.Vendor, tenantArg(r.Tenant)))
+		}
+	}
 	if n := len(r.NeedsFix) + len(r.Failed); n > 0 {
 		return attentionError(fmt.Errorf("%d records wait in needs_fix, %d failed", len(r.NeedsFix), len(r.Failed)))
 	}
