@@ -106,4 +106,3 @@ func tenantArg(tenant string) string {
 	}
 	return " --tenant " + tenant
 }
-

@@ -11,14 +11,21 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"fortspeed/workflows"
 )
 
-// connectSandboxes connects both demo accounts: Fortnox by its service account, Lightspeed
-// by the OAuth flow the sandbox approves at once.
+// connectSandboxes starts a dev server and a worker and connects both demo accounts:
+// Fortnox by its service account (the worker connects it as it starts), Lightspeed by the
+// OAuth flow the sandbox approves at once.
 func connectSandboxes(ctx context.Context, t *testing.T) {
 	t.Helper()
+	if os.Getenv("TEMPORAL_ADDRESS") == "" {
+		startServer(t, workflows.DevServerSearchAttributes())
+	}
 	useSandboxes(t)
 	t.Setenv("FORTNOX_TENANT_ID", "1234567")
+	startWorker(t)
 	_, err := starter(ctx, "connect", "lightspeed", "--follow")
 	require.NoError(t, err)
 }
@@ -29,6 +36,7 @@ func connectSandboxes(ctx context.Context, t *testing.T) {
 func TestCheck(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	startServer(t, workflows.DevServerSearchAttributes())
 	t.Setenv("FORTNOX_CLIENT_ID", "")
 	_, err := starter(ctx, "check")
 	require.Error(t, err)

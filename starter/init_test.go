@@ -24,6 +24,7 @@ func TestInitNonInteractive(t *testing.T) {
 	c := startServer(t, workflows.DevServerSearchAttributes()).Client()
 	useSandboxes(t)
 	t.Setenv("FORTNOX_TENANT_ID", "1234567")
+	startWorker(t)
 	file := filepath.Join(t.TempDir(), "fortspeed.yaml")
 
 	out, err := starter(ctx, "init", "--non-interactive", "--follow", "--file", file,
@@ -33,7 +34,7 @@ func TestInitNonInteractive(t *testing.T) {
 		"--stock-calculation", "physical", "--stock-shop", "2")
 	require.NoError(t, err, out)
 	t.Logf("init:\n%s", out)
-	assert.Contains(t, out, "Lightspeed connected; token saved to ")
+	assert.Contains(t, out, "Lightspeed connected (default:connection:lightspeed, connected)")
 	assert.Contains(t, out, "wrote "+file+"; the worker and starter read it with FORTSPEED_MAPPING_FILE="+file+"\n")
 	assert.Contains(t, out, "schedule default:orders-to-fortnox: created, every 1m0s\n")
 	assert.Contains(t, out, "schedule default:stock: created, every 1m0s\n")

@@ -122,11 +122,12 @@ func TestSetupWalkInCustomer(t *testing.T) {
 	// Before Fortnox is connected: said, and the schedules are made all the same.
 	out, err := starter(ctx, "setup")
 	require.NoError(t, err)
-	assert.Contains(t, out, "anonymous sales: walk-in customer Kontantkund not checked: no Fortnox token: run `starter connect fortnox`")
+	assert.Contains(t, out, "anonymous sales: walk-in customer Kontantkund not checked: Fortnox is not connected: run `starter connect fortnox`")
 	assert.Contains(t, out, "; run `starter setup` again once Fortnox is connected\n")
 	assert.Contains(t, out, "schedule default:orders-to-fortnox: created")
 
 	t.Setenv("FORTNOX_TENANT_ID", "1234567") // the sandbox's service account
+	startWorker(t)                           // which connects it as it starts
 	out, err = starter(ctx, "setup")
 	require.NoError(t, err)
 	assert.Contains(t, out, "anonymous sales go to Fortnox customer "+fxsandbox.WalkInCustomerNumber+" Kontantkund (found)\n",

@@ -87,11 +87,11 @@ func statusOrder() []workflows.Status {
 // statusReport is the tenant's state. Only the default tenant is served today: further
 // tenants of the settings file have no workers yet.
 type statusReport struct {
-	Tenant      string            `json:"tenant"`
-	Retention   string            `json:"retention"`
-	Flows       []flowStatus      `json:"flows"`
-	NeedsFix    []recordIssue     `json:"needs_fix"`
-	Failed      []recordIssue     `json:"failed"`
+	Tenant      string                     `json:"tenant"`
+	Retention   string                     `json:"retention"`
+	Flows       []flowStatus               `json:"flows"`
+	NeedsFix    []recordIssue              `json:"needs_fix"`
+	Failed      []recordIssue              `json:"failed"`
 	Connections []workflows.ConnectionView `json:"connections,omitempty"`
 }
 

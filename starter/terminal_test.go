@@ -119,6 +119,7 @@ func TestInitOnATerminal(t *testing.T) {
 	startServer(t, workflows.DevServerSearchAttributes())
 	useSandboxes(t)
 	t.Setenv("FORTNOX_TENANT_ID", "1234567")
+	startWorker(t)
 	file := filepath.Join(t.TempDir(), "fortspeed.yaml")
 
 	term := startTerminal(ctx, t, "init", "--follow", "--file", file)
@@ -135,7 +136,7 @@ func TestInitOnATerminal(t *testing.T) {
 	pane := term.waitExit()
 	assert.Contains(t, pane, "exit=0")
 	assert.Contains(t, pane, "Lightspeed is not connected")
-	assert.Contains(t, pane, "Lightspeed connected; token saved to ")
+	assert.Contains(t, pane, "Lightspeed connected (default:connection:lightspeed, connected)")
 	assert.Contains(t, pane, "wrote "+file)
 	assert.Contains(t, pane, "schedule default:orders-to-fortnox: created, every 1m0s")
 	assert.Contains(t, pane, "pre-flight: the settings of orders-to-fortnox and stock match Fortnox and Lightspeed")
