@@ -78,6 +78,8 @@ type stackOptions struct {
 	extraEnv map[string]string
 	// warehouse turns the Fortnox sandbox's warehouse module on.
 	warehouse bool
+	// tokenTTL is the lifetime of the access tokens both sandboxes issue; zero: an hour.
+	tokenTTL time.Duration
 }
 
 // baseSettings is the settings file every stack starts from: the demo walk-in customer as
@@ -161,13 +163,13 @@ func startStack(tb testing.TB, opts stackOptions) *stack {
 	// has an address.
 	fxHTTP := httptest.NewUnstartedServer(nil)
 	s.fortnoxURL = "http://" + fxHTTP.Listener.Addr().String()
-	s.fortnox = fxsandbox.New(fxsandbox.Options{NoLimits: !opts.limits, BaseURL: s.fortnoxURL, Warehouse: opts.warehouse})
+	s.fortnox = fxsandbox.New(fxsandbox.Options{NoLimits: !opts.limits, BaseURL: s.fortnoxURL, Warehouse: opts.warehouse, TokenTTL: opts.tokenTTL})
 	fxHTTP.Config.Handler = s.fortnox
 	fxHTTP.Start()
 	tb.Cleanup(fxHTTP.Close)
 	lsHTTP := httptest.NewUnstartedServer(nil)
 	s.lightspeedURL = "http://" + lsHTTP.Listener.Addr().String()
-	s.lightspeed = lssandbox.New(lssandbox.Options{NoLimits: !opts.limits, BaseURL: s.lightspeedURL})
+	s.lightspeed = lssandbox.New(lssandbox.Options{NoLimits: !opts.limits, BaseURL: s.lightspeedURL, TokenTTL: opts.tokenTTL})
 	lsHTTP.Config.Handler = s.lightspeed
 	lsHTTP.Start()
 	tb.Cleanup(lsHTTP.Close)
