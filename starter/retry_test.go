@@ -106,7 +106,7 @@ func TestStatus(t *testing.T) {
 	assert.Contains(t, out, "  oldest     default:orders-to-fortnox:sale:3, in needs_fix for ")
 	assert.Contains(t, out, "waiting for a fix (1)")
 	assert.Contains(t, out, "  default:orders-to-fortnox:sale:3  reason not recorded yet; see the Web UI\n")
-	assert.Contains(t, out, "connection fortnox: FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET: both must be set")
+	assert.Contains(t, out, "connection fortnox: not_connected (run `starter connect fortnox`)")
 
 	out, err = starter(ctx, "status", "--flow", "orders-to-lightspeed")
 	require.NoError(t, err, "nothing waits in this flow")
