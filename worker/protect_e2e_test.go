@@ -213,7 +213,11 @@ func TestHistoriesAndLogsCarryNoPersonalData(t *testing.T) {
 		secrets = append(secrets, tok)
 	}
 	for _, p := range pairs {
-		secrets = append(secrets, p.AccessToken, p.RefreshToken)
+		for _, tok := range []string{p.AccessToken, p.RefreshToken} {
+			if tok != "" {
+				secrets = append(secrets, tok)
+			}
+		}
 	}
 	histories := 0
 	for _, ex := range listAll(ctx, t, s.client) {

@@ -169,8 +169,8 @@ func Start(ctx context.Context, c client.Client, tenant, vendor string, req work
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// Otherwise the SDK answers with the running workflow as if it had started it.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:            "connection: " + tenant + " " + vendor,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:                            "connection: " + tenant + " " + vendor,
 	}, workflows.WorkflowConnection, workflows.ConnectionInput{Tenant: tenant, Vendor: vendor, State: workflows.ConnectionState{
 		Token: req.Token, ServiceAccount: req.ServiceAccount, Status: workflows.ConnectionConnected,
 		MintedAt: now, RefreshedAt: now,

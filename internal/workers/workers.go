@@ -23,10 +23,10 @@ import (
 	"fortspeed/clients/fortnox"
 	"fortspeed/clients/lightspeed"
 	"fortspeed/internal/config"
+	"fortspeed/internal/connections"
 	"fortspeed/internal/logging"
 	"fortspeed/internal/notify"
 	"fortspeed/internal/temporalclient"
-	"fortspeed/internal/connections"
 	"fortspeed/mapping"
 	"fortspeed/workflows"
 )
@@ -139,6 +139,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		}
 		if queues.Has(workflows.TaskQueueLightspeed) {
 			if err := CheckApp(VendorLightspeed, t.Config.Lightspeed.ClientID, t.Config.Lightspeed.ClientSecret); err != nil {
+				return nil, tenantError(t.Name, err)
+			}
+			if _, err := lightspeedAccount(t.Config.Lightspeed.AccountID); err != nil {
 				return nil, tenantError(t.Name, err)
 			}
 		}
@@ -455,13 +458,9 @@ func newFortnoxClient(tenant string, cfg config.Config, opts Options, c client.C
 }
 
 func newLightspeedClient(tenant string, cfg config.Config, opts Options, c client.Client, logger *zap.Logger) (*lightspeed.Client, error) {
-	var account int64
-	if s := cfg.Lightspeed.AccountID; s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("LIGHTSPEED_ACCOUNT_ID: want a positive number, got %q", s)
-		}
-		account = n
+	account, err := lightspeedAccount(cfg.Lightspeed.AccountID)
+	if err != nil {
+		return nil, err
 	}
 	lc, err := lightspeed.New(lightspeed.Config{
 		BaseURL: cfg.Lightspeed.BaseURL, AccountID: account, Tokens: connections.NewSource(c, tenant, VendorLightspeed),
@@ -472,4 +471,17 @@ func newLightspeedClient(tenant string, cfg config.Config, opts Options, c clien
 		return nil, fmt.Errorf("LIGHTSPEED_BASE_URL: %w", err)
 	}
 	return lc, nil
+}
+
+// lightspeedAccount reads LIGHTSPEED_ACCOUNT_ID; empty is 0: the client reads the account
+// from the token.
+func lightspeedAccount(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("LIGHTSPEED_ACCOUNT_ID: want a positive number, got %q", s)
+	}
+	return n, nil
 }
