@@ -74,5 +74,7 @@ bench: $(TEMPORAL)
 	@if grep -Eq '^(--- )?FAIL' bench-report.txt; then echo "make bench: a benchmark failed, see bench-report.txt" >&2; exit 1; fi
 	@echo "make bench: figures written to bench-report.txt"
 
+# The stack's worker serves its metrics on 127.0.0.1:9464 unless FORTSPEED_METRICS_ADDR is
+# set (starter dev picks the default, so `go run ./starter dev` does the same).
 run: $(TEMPORAL)
 	$(GO) run ./starter dev

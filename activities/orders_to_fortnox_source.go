@@ -72,7 +72,7 @@ func decodeSalesToken(token string) (salesToken, error) {
 // Fetch returns one page of completed sales changed at or after in.Since, with lines,
 // items, payment types and customer contacts loaded, so Enrich needs no call. Each page is
 // one Lightspeed listing that goes on from the previous page's link, so a backlog of N
-// sales costs N/100 listings. The cursor of every page is when the run's first page was
+// sales costs N/100 listings; an Until bounds the listing itself. The cursor of every page is when the run's first page was
 // listed (see lightspeed.CompletedSalesPage). Voided sales are left out; a sale that does
 // not decode is a record with its Problem, so it becomes needs_fix on its own.
 func (a *OrdersToFortnoxSource) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
@@ -87,7 +87,7 @@ func (a *OrdersToFortnoxSource) Fetch(ctx context.Context, in FetchInput) (Fetch
 			return FetchResult{}, InvalidInputError("fetch: %v", err)
 		}
 	}
-	page, err := a.lightspeed.CompletedSalesPage(ctx, lightspeed.SalesPageQuery{Since: in.Since, Next: pos.Next, Limit: in.PageSize})
+	page, err := a.lightspeed.CompletedSalesPage(ctx, lightspeed.SalesPageQuery{Since: in.Since, Until: in.Until, Next: pos.Next, Limit: in.PageSize})
 	if err != nil {
 		return FetchResult{}, vendorError(err)
 	}

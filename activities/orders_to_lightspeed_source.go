@@ -61,7 +61,7 @@ func lsRecordLogger(ctx context.Context, sourceID string) log.Logger {
 // pages, orders only join the window (a change keeps an order changed since Since), so a
 // later page may repeat an order but never skips one. The page token carries the time the
 // first page was listed, the cursor of every page: an order changed after it is found by
-// the next run.
+// the next run. With an Until, the orders changed after it are left out (changedAtOrAfter).
 func (a *OrdersToLightspeedSource) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
 	if err := a.check(in.Tenant); err != nil {
 		return FetchResult{}, err
@@ -82,8 +82,14 @@ func (a *OrdersToLightspeedSource) Fetch(ctx context.Context, in FetchInput) (Fe
 	if page == 1 {
 		listedAt = list.ListedAt
 	}
+	drop, err := changedAtOrAfter(ctx, in.Until, a.Fortnox.OrderNumbersChangedSince)
+	if err != nil {
+		return FetchResult{}, err
+	}
+	orders, after := without(list.Orders, func(o fortnox.OrderListItem) string { return strings.TrimSpace(string(o.DocumentNumber)) }, drop)
+	undecodable, afterBad := without(list.Undecodable, func(u clients.Undecodable) string { return u.ID }, drop)
 	res := FetchResult{Cursor: listedAt}
-	for _, item := range list.Orders {
+	for _, item := range orders {
 		// Cancelled orders are taken too: one that was sent has an open sale to void.
 		if strings.HasPrefix(string(item.ExternalInvoiceReference1), mapping.LightspeedReferencePrefix) {
 			continue
@@ -91,14 +97,14 @@ func (a *OrdersToLightspeedSource) Fetch(ctx context.Context, in FetchInput) (Fe
 		rec := mapping.FromFortnoxListItem(item)
 		res.Records = append(res.Records, NewRecord(rec.ID, rec.Created, rec))
 	}
-	for _, u := range list.Undecodable {
+	for _, u := range undecodable {
 		res.Records = append(res.Records, Record{ID: u.ID, Problem: u.Reason})
 	}
 	if page < list.TotalPages {
 		res.NextPageToken = lsFormatPageToken(page+1, listedAt)
 	}
 	activity.GetLogger(ctx).Info("fetch: read Fortnox orders", "page", page, "of", list.TotalPages,
-		"records", len(res.Records), "undecodable", len(list.Undecodable), "more", res.NextPageToken != "")
+		"records", len(res.Records), "undecodable", len(undecodable), "changed_after_until", after+afterBad, "more", res.NextPageToken != "")
 	return res, nil
 }
 

@@ -97,7 +97,8 @@ func (a *ProductsSource) check(tenant string) error {
 // fortnox.ArticlesPage); the page token carries the first page's listing time, the cursor
 // of the run, and the window's article count, so that a deletion while the run pages, which
 // moves the later articles one place back, makes the fetch read the page before again
-// rather than skip the article that moved onto it.
+// rather than skip the article that moved onto it. With an Until, the articles changed
+// after it are left out (changedAtOrAfter).
 func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult, error) {
 	if err := a.check(in.Tenant); err != nil {
 		return FetchResult{}, err
@@ -121,6 +122,12 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 	if tok.listedAt.IsZero() {
 		tok.listedAt = list.ListedAt // the run's first listing (a page read again keeps it)
 	}
+	drop, err := changedAtOrAfter(ctx, in.Until, a.Fortnox.ArticleNumbersChangedSince)
+	if err != nil {
+		return FetchResult{}, err
+	}
+	articles, after := without(list.Articles, func(it fortnox.ArticleListItem) string { return strings.TrimSpace(string(it.ArticleNumber)) }, drop)
+	undecodable, afterBad := without(list.Undecodable, func(u clients.Undecodable) string { return u.ID }, drop)
 	res := FetchResult{Cursor: tok.listedAt}
 	byKey := map[string]int{}
 	add := func(key, sku, problem string) {
@@ -141,7 +148,7 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 		res.Records = append(res.Records, rec)
 	}
 	byField := a.Mapper.FamilyField() != ""
-	for _, item := range list.Articles {
+	for _, item := range articles {
 		n := strings.TrimSpace(string(item.ArticleNumber))
 		if n == "" {
 			continue
@@ -162,7 +169,7 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 		}
 		add(key, n, "")
 	}
-	for _, u := range list.Undecodable {
+	for _, u := range undecodable {
 		if u.ID == "" {
 			res.Records = append(res.Records, Record{Problem: u.Reason})
 			continue
@@ -184,7 +191,7 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 		res.NextPageToken = articlePageToken{page: next, listedAt: tok.listedAt, total: list.Total}.String()
 	}
 	activity.GetLogger(ctx).Info("fetch: read Fortnox articles", "page", tok.page, "of", list.TotalPages,
-		"articles", len(list.Articles), "records", len(res.Records), "undecodable", len(list.Undecodable), "more", res.NextPageToken != "")
+		"articles", len(articles), "records", len(res.Records), "undecodable", len(undecodable), "changed_after_until", after+afterBad, "more", res.NextPageToken != "")
 	return res, nil
 }
 

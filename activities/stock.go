@@ -70,6 +70,7 @@ type StockCheckShopsResult struct {
 type StockFetchInput struct {
 	Tenant    string            `json:"tenant"`
 	Since     time.Time         `json:"since,omitzero"`
+	Until     time.Time         `json:"until,omitzero"` // as FetchInput's
 	PageToken string            `json:"page_token,omitempty"`
 	PageSize  int               `json:"page_size,omitempty"`
 	Plan      mapping.StockPlan `json:"plan"`
@@ -199,7 +200,9 @@ type StockReadResult struct {
 type StockOrderedInput struct {
 	Tenant string    `json:"tenant"`
 	Since  time.Time `json:"since"`
-	Max    int       `json:"max"`
+	// Until, when not zero, leaves out the orders changed after it (a backfill's end).
+	Until time.Time `json:"until,omitzero"`
+	Max   int       `json:"max"`
 }
 
 // StockOrderedResult lists the article numbers on those orders, sorted; Overflow says more

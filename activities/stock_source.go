@@ -140,7 +140,8 @@ func decodeArticlesToken(token string) (articlesToken, error) {
 // every article for a full reconcile, and with the warehouse module the page's balances at
 // the plan's stock points (one request per 100 articles). An article whose figure is not a
 // number is a record with its Problem, so it becomes needs_fix on its own. The cursor of
-// every page is when the run's first page was listed.
+// every page is when the run's first page was listed. With an Until, the articles changed
+// after it are left out (changedAtOrAfter).
 func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResult, error) {
 	if err := checkTenant(a.tenant, "fetch", in.Tenant); err != nil {
 		return FetchResult{}, err
@@ -171,6 +172,12 @@ func (a *StockSource) Fetch(ctx context.Context, in StockFetchInput) (FetchResul
 		page.Articles = append(before.Articles, page.Articles...)
 		page.Undecodable = append(before.Undecodable, page.Undecodable...)
 	}
+	drop, err := changedAtOrAfter(ctx, in.Until, a.fortnox.ArticleNumbersChangedSince)
+	if err != nil {
+		return FetchResult{}, err
+	}
+	page.Articles, _ = without(page.Articles, func(it fortnox.ArticleListItem) string { return strings.TrimSpace(string(it.ArticleNumber)) }, drop)
+	page.Undecodable, _ = without(page.Undecodable, func(u clients.Undecodable) string { return u.ID }, drop)
 	res := FetchResult{Cursor: pos.ListedAt}
 	res.Records, err = a.stockRecords(ctx, in.Plan, page)
 	if err != nil {
@@ -268,7 +275,8 @@ func stockArticle(item fortnox.ArticleListItem, plan mapping.StockPlan) (mapping
 
 // OrderedArticles lists the articles on the orders changed at or after in.Since: one
 // listing per 500 changed orders, then one read per order for its rows (list items have
-// none). With more than in.Max changed orders it reads none and says Overflow.
+// none). With more than in.Max changed orders it reads none and says Overflow. With an
+// Until, the orders changed after it are left out.
 func (a *StockSource) OrderedArticles(ctx context.Context, in StockOrderedInput) (StockOrderedResult, error) {
 	if err := checkTenant(a.tenant, "changed-by-orders", in.Tenant); err != nil {
 		return StockOrderedResult{}, err
@@ -299,6 +307,11 @@ func (a *StockSource) OrderedArticles(ctx context.Context, in StockOrderedInput)
 			break
 		}
 	}
+	drop, err := changedAtOrAfter(ctx, in.Until, a.fortnox.OrderNumbersChangedSince)
+	if err != nil {
+		return StockOrderedResult{}, err
+	}
+	docs, _ = without(docs, func(d string) string { return strings.TrimSpace(d) }, drop)
 	slices.Sort(docs)
 	docs = slices.Compact(docs)
 	seen := map[string]bool{}

@@ -13,10 +13,12 @@ import (
 
 // FetchInput asks the source for one page of orders changed at or after Since. The fetch
 // overlaps the previous run on purpose (at, not after), so records with equal timestamps
-// are never lost; the per-record workflow ids dedupe them.
+// are never lost; the per-record workflow ids dedupe them. Until, when not zero, is the
+// end of a backfill: records changed after it are left out of the page.
 type FetchInput struct {
 	Tenant    string    `json:"tenant"`
 	Since     time.Time `json:"since"`
+	Until     time.Time `json:"until,omitzero"`
 	PageToken string    `json:"page_token,omitempty"` // "" for the first page
 	PageSize  int       `json:"page_size"`
 }

@@ -24,6 +24,7 @@ import (
 	"fortspeed/internal/config"
 	"fortspeed/internal/devserver"
 	"fortspeed/internal/logging"
+	"fortspeed/internal/metrics"
 	"fortspeed/internal/temporalclient"
 	"fortspeed/internal/workers"
 	"fortspeed/mapping"
@@ -42,6 +43,7 @@ const (
 	devFortnoxAddr    = "127.0.0.1:8081"
 	devLightspeedAddr = "127.0.0.1:8082"
 	devCodecAddr      = "127.0.0.1:8083"
+	devMetricsAddr    = "127.0.0.1:9464"
 	devSchedule       = 30 * time.Second
 	devTrickle        = 10 * time.Second
 	devKeyID          = "demo"
@@ -56,8 +58,10 @@ func newDevCommand(out io.Writer) *cobra.Command {
 		Long: "dev starts the Temporal dev server from ./bin/temporal (127.0.0.1:7233, Web UI on 8233,\n" +
 			"data kept in .run/), the Fortnox and Lightspeed sandboxes with demo data and new demo\n" +
 			"activity every 10 s (127.0.0.1:8081 and 8082), connects both, creates 30-second schedules\n" +
-			"for both order flows and runs the worker. Payloads are encrypted with a demo key made\n" +
-			"in .run/ on first start. Ctrl-C stops everything it started.\n\n" +
+			"for both order flows and runs the worker, which serves its Prometheus metrics on\n" +
+			"http://127.0.0.1:9464/metrics (FORTSPEED_METRICS_ADDR when set; set empty: none).\n" +
+			"Payloads are encrypted with a demo key made in .run/ on first start. Ctrl-C stops\n" +
+			"everything it started.\n\n" +
 			"The sandboxes start from the same demo data on every start, with the same ids, so the\n" +
 			"workflow history starts fresh too: kept, it would take the new records for ones already\n" +
 			"synced. --keep-history keeps the last run's database instead.",
@@ -79,7 +83,12 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	for _, addr := range []string{devTemporalAddr, "127.0.0.1:" + devUIPort, devFortnoxAddr, devLightspeedAddr, devCodecAddr} {
+	metricsAddr := devMetrics(e.cfg.Fortspeed.MetricsAddr, os.LookupEnv)
+	addrs := []string{devTemporalAddr, "127.0.0.1:" + devUIPort, devFortnoxAddr, devLightspeedAddr, devCodecAddr}
+	if metricsAddr != "" {
+		addrs = append(addrs, metricsAddr)
+	}
+	for _, addr := range addrs {
 		if err := checkFree(addr); err != nil {
 			return err
 		}
@@ -94,6 +103,7 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 		return err
 	}
 	cfg := devConfig(e.cfg, keys)
+	cfg.Fortspeed.MetricsAddr = metricsAddr
 	if cfg.Fortspeed.MappingFile == "" {
 		if cfg.Fortspeed.MappingFile, err = demoSettings(dir); err != nil {
 			return err
@@ -129,7 +139,19 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	defer stopCodec()
 	go serveCodec(codecCtx, codecLn, keys, codecOpts)
 
-	srv, err := startDevServer(ctx, dir, cfg, logger)
+	// The worker's metrics, as the worker process serves them; built before the client,
+	// which reports the SDK's metrics into them.
+	var m *metrics.Metrics
+	var sdkMetrics client.MetricsHandler
+	if cfg.Fortspeed.MetricsAddr != "" {
+		if m, err = metrics.New(logger); err != nil {
+			return err
+		}
+		defer m.Close()
+		sdkMetrics = m.Handler()
+	}
+
+	srv, err := startDevServer(ctx, dir, cfg, logger, sdkMetrics)
 	if err != nil {
 		return err
 	}
@@ -146,11 +168,24 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 
 	// The worker runs first: the connections hand out their tokens through it, and setup's
 	// pre-flight checks read the accounts with them.
-	proc, err := workers.New(ctx, cfg, workers.Options{Env: env, Logger: logger, Client: srv.client})
+	workerOpts := workers.Options{Env: env, Logger: logger, Client: srv.client}
+	if m != nil {
+		workerOpts.Hooks = m.Hooks()
+	}
+	proc, err := workers.New(ctx, cfg, workerOpts)
 	if err != nil {
 		return err
 	}
 	defer proc.Close()
+	metricsLine := "Metrics: off (FORTSPEED_METRICS_ADDR is empty)"
+	if m != nil {
+		bound, stopMetrics, err := m.Serve(cfg.Fortspeed.MetricsAddr, srv.client, cfg.Temporal.Namespace, proc.Tenants())
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+		metricsLine = "Metrics: http://" + bound + "/metrics"
+	}
 	runCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
 	ran := make(chan error, 1)
@@ -170,6 +205,7 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 	rep.writeText(out)
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "Web UI: %s\n", devWebUI)
+	fmt.Fprintln(out, metricsLine)
 	fmt.Fprintf(out, "Payloads are encrypted with the demo key in %s; the Web UI reads them through\n"+
 		"the codec server on http://%s, the CLI with its token:\n"+
 		"  %s workflow show -w <id> --codec-endpoint http://%s --codec-auth \"Bearer $(cat %s)\"\n",
@@ -178,6 +214,16 @@ func dev(ctx context.Context, dir string, keepHistory bool, out io.Writer) error
 		"  FORTSPEED_ENCRYPTION_KEYS=$(cat %s) go run ./starter status\n", keyFile)
 	fmt.Fprintln(out, "Ctrl-C stops the worker, the sandboxes and the dev server.")
 	return <-ran
+}
+
+// devMetrics is where the stack's worker serves its metrics: FORTSPEED_METRICS_ADDR when
+// the user set it (empty: off), else devMetricsAddr rather than the worker's default, so
+// a worker started beside the stack (go run ./worker) still gets 127.0.0.1:9090.
+func devMetrics(configured string, lookup func(string) (string, bool)) string {
+	if _, set := lookup("FORTSPEED_METRICS_ADDR"); set {
+		return configured
+	}
+	return devMetricsAddr
 }
 
 // devConfig points the configuration at the local stack; everything else (webhook,
@@ -287,7 +333,7 @@ type devServer struct {
 	client client.Client
 }
 
-func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *zap.Logger) (*devServer, error) {
+func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *zap.Logger, sdkMetrics client.MetricsHandler) (*devServer, error) {
 	path, err := devserver.CLIPath()
 	if err != nil {
 		return nil, err
@@ -345,6 +391,7 @@ func startDevServer(ctx context.Context, dir string, cfg config.Config, logger *
 		}
 	}
 	opts.Logger = logging.NewTemporalLogger(logger)
+	opts.MetricsHandler = sdkMetrics
 	if s.client, err = client.DialContext(ctx, opts); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("connect to the dev server: %w", err)

@@ -122,13 +122,16 @@ func newBackfillCommand(out io.Writer) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
 		Use:   "backfill <flow> --from T [--to T]",
-		Short: "Sync a flow's records changed since a past time (records from before fortspeed, or a gap)",
-		Long: "backfill runs the flow once from --from, as `sync --since` does, under its own workflow id\n" +
-			"(<tenant>:<flow>:backfill-<unix time>), so the schedule's cursor does not move. The flow\n" +
-			"engine reads the sources from a time onwards and has no upper bound: records changed after\n" +
-			"--to are read too, and those already synced are skipped by their idempotency key. A\n" +
-			"schedule backfill (`temporal schedule backfill`) would not help here: every scheduled run\n" +
-			"reads from the cursor of the run before it, not from its scheduled time.",
+		Short: "Sync a flow's records changed in a past period (records from before fortspeed, or a gap)",
+		Long: "backfill runs the flow once for the records changed from --from to --to (default now),\n" +
+			"under its own workflow id (<tenant>:<flow>:backfill-<unix time>), so the schedule's cursor\n" +
+			"does not move. A record whose last change is after --to is left out (the schedule syncs\n" +
+			"it), and the run's cursor stops at --to. Lightspeed bounds its listing to the second;\n" +
+			"Fortnox keeps changes by the minute, so with a --to inside a minute the Fortnox records\n" +
+			"changed in that minute before it are left out too. Records already synced are skipped by\n" +
+			"their idempotency key. A schedule backfill (`temporal schedule backfill`) would not help\n" +
+			"here: every scheduled run reads from the cursor of the run before it, not from its\n" +
+			"scheduled time.",
 		Example: "  starter backfill orders-to-fortnox --from 2026-11-01 --to 2026-11-16 --wait",
 		Args:    flowArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -154,19 +157,19 @@ func newBackfillCommand(out io.Writer) *cobra.Command {
 				return err
 			}
 			input := scheduledInput(e.tenant.Name, e.settings, args[0])
-			input.Since = &start
+			input.Since, input.Until = &start, &end
 			c, err := e.dial(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			run := syncRun{id: fmt.Sprintf("%s:%s:backfill-%d", input.Tenant, input.Flow, now.Unix()), what: "backfill",
-				input: input, wait: wait, until: end}
+				input: input, wait: wait}
 			return syncNow(cmd, c, e, run, out)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "sync the records changed since this time, date or duration ago (required)")
-	cmd.Flags().StringVar(&to, "to", "", "the end of the gap (default now); see above for what is read after it")
+	cmd.Flags().StringVar(&to, "to", "", "leave out the records changed after this time, date or duration ago (default now)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run and print its counts")
 	return cmd
 }

@@ -100,7 +100,6 @@ type syncRun struct {
 	id, what string
 	input    workflows.SyncInput
 	wait     bool
-	until    time.Time // backfill's --to: shown, not a bound the engine keeps
 }
 
 // syncReport is what sync or backfill started and, when it waited, what the run did.
@@ -163,10 +162,7 @@ func syncNow(cmd *cobra.Command, c client.Client, e environment, run syncRun, ou
 		return fmt.Errorf("start %s of %s: %w", run.what, in.Flow, err)
 	}
 	rep := syncReport{WorkflowID: run.id, RunID: wr.GetRunID(), Kind: run.what, Flow: in.Flow, Since: in.Since,
-		WebUI: e.workflowURL(run.id)}
-	if !run.until.IsZero() {
-		rep.Until = &run.until
-	}
+		Until: in.Until, WebUI: e.workflowURL(run.id)}
 	bar := !jsonOutput(cmd) && isTerminal(out)
 	if !run.wait && !bar {
 		return emit(cmd, out, rep)

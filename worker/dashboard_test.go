@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"fortspeed/internal/metrics"
 	"fortspeed/workflows"
 )
 
@@ -129,20 +129,19 @@ func TestMetricNames(t *testing.T) {
 // its registry or a metric of the workflows. (The SDK's temporal_ series exist only once
 // the worker runs; TestMetricsDuringASync checks every name against a real scrape.)
 func TestDashboardNamesFortspeedSeries(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	m, err := newMetrics(reg, zap.NewNop())
+	m, err := metrics.New(zap.NewNop())
 	require.NoError(t, err)
-	defer m.close()
+	defer m.Close()
 	// A series appears in a gather once it has a value: give each vendor metric one.
-	hook := m.vendor.hook("fortnox")
-	hook.Request("GET /3/orders", 200, 0)
-	hook.Throttle("GET /3/orders", 0)
-	m.vendor.tokenRefresh("fortnox", "client_credentials", nil)
-	families, err := reg.Gather()
+	hooks := m.Hooks()
+	hooks.Fortnox.Request("GET /3/orders", 200, 0)
+	hooks.Fortnox.Throttle("GET /3/orders", 0)
+	hooks.TokenRefresh("fortnox", "client_credentials", nil)
+	families, err := m.Registry().Gather()
 	require.NoError(t, err)
 	defined := []string{
 		workflows.MetricRecords + "_total", workflows.MetricFlowCursor,
-		recordsWaitingName,
+		metrics.RecordsWaitingName,
 	}
 	histograms := map[string]bool{}
 	for _, f := range families {

@@ -5,21 +5,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.uber.org/zap"
 
 	"fortspeed/internal/config"
 	"fortspeed/internal/logging"
+	"fortspeed/internal/metrics"
 	"fortspeed/internal/workers"
 )
 
@@ -49,15 +42,13 @@ func run(ctx context.Context) error {
 	defer logger.Sync()
 
 	opts := workers.Options{Env: env, Logger: logger}
-	var reg *prometheus.Registry
+	var m *metrics.Metrics
 	if cfg.Fortspeed.MetricsAddr != "" {
-		reg = prometheus.NewRegistry()
-		m, err := newMetrics(reg, logger)
-		if err != nil {
+		if m, err = metrics.New(logger); err != nil {
 			return err
 		}
-		defer m.close()
-		opts.Hooks, opts.MetricsHandler = m.hooks(), m.sdk
+		defer m.Close()
+		opts.Hooks, opts.MetricsHandler = m.Hooks(), m.Handler()
 	}
 	// The process is built before anything listens, so a missing key or credential is the
 	// one line the worker stops with.
@@ -66,42 +57,12 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer proc.Close()
-	if reg != nil {
-		for _, t := range proc.Tenants() {
-			reg.MustRegister(newRecordsWaiting(proc.Client(), cfg.Temporal.Namespace, t))
-		}
-		_, stopMetrics, err := serveMetrics(cfg.Fortspeed.MetricsAddr, reg, logger)
+	if m != nil {
+		_, stopMetrics, err := m.Serve(cfg.Fortspeed.MetricsAddr, proc.Client(), cfg.Temporal.Namespace, proc.Tenants())
 		if err != nil {
 			return err
 		}
 		defer stopMetrics()
 	}
 	return proc.Run(ctx)
-}
-
-// serveMetrics serves /metrics on addr and returns the address it listens on. It listens
-// before returning, so a port in use is a start-up error rather than a log line later.
-func serveMetrics(addr string, reg *prometheus.Registry, logger *zap.Logger) (bound string, stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("FORTSPEED_METRICS_ADDR: listen on %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	// A collector that cannot answer (visibility down) leaves its series out of the scrape
-	// rather than failing the whole scrape.
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		Registry: reg, ErrorHandling: promhttp.ContinueOnError, ErrorLog: zap.NewStdLog(logger),
-	}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("metrics server stopped", zap.Error(err))
-		}
-	}()
-	logger.Info("metrics on /metrics", zap.String("addr", ln.Addr().String()))
-	return ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -163,6 +164,67 @@ func TestOrdersSyncCarriesTheCursor(t *testing.T) {
 			assert.Equal(t, []string{"default:orders-to-lightspeed:order:1"}, children.sortedIDs())
 		})
 	}
+}
+
+// A backfill's Until reaches every page's fetch, the continued run keeps it, and the run's
+// cursor stops at it however late the pages' cursors are.
+func TestFlowSyncBackfillStopsAtUntil(t *testing.T) {
+	until := t0.Add(90 * time.Second)
+	env := newEnv(t)
+	env.SetContinueAsNewSuggested(true)
+	steps := &fakeSteps{fetch: pages(map[string]activities.FetchResult{
+		"":   {Records: records("1"), NextPageToken: "p2", Cursor: t0.Add(time.Minute)},
+		"p2": {Records: records("2"), Cursor: t0.Add(time.Hour)},
+	})}
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	env.RegisterWorkflowWithOptions((&fakeChildren{}).run, workflow.RegisterOptions{Name: "RecordSync"})
+
+	env.ExecuteWorkflow(FlowSync, SyncInput{Tenant: "default", Flow: FlowOrdersToFortnox, Since: &t0, Until: &until})
+
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(env.GetWorkflowError(), &can), "got %v", env.GetWorkflowError())
+	var next SyncInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.NotNil(t, next.Until, "the continued run keeps the bound")
+	assert.True(t, until.Equal(*next.Until))
+	require.Len(t, steps.fetchIn, 1)
+	assert.True(t, until.Equal(steps.fetchIn[0].Until), "the fetch is bounded: %s", steps.fetchIn[0].Until)
+
+	env = newEnv(t)
+	steps = &fakeSteps{fetch: steps.fetch}
+	steps.register(env, mustFlow(t, FlowOrdersToFortnox))
+	env.RegisterWorkflowWithOptions((&fakeChildren{}).run, workflow.RegisterOptions{Name: "RecordSync"})
+	env.ExecuteWorkflow(FlowSync, next)
+	require.NoError(t, env.GetWorkflowError())
+	var res SyncResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Len(t, steps.fetchIn, 1)
+	assert.True(t, until.Equal(steps.fetchIn[0].Until))
+	assert.True(t, until.Equal(res.Cursor), "cursor %s stops at %s, not at the page's", res.Cursor, until)
+	assert.Equal(t, 2, res.Records)
+}
+
+// A scheduled run has no Until: its fetch is unbounded, as before Until existed.
+func TestFlowSyncWithoutUntilIsUnbounded(t *testing.T) {
+	in := SyncInput{}
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(
+		mustPayloads(t, map[string]any{"tenant": "default", "flow": FlowOrdersToFortnox, "since": t0}), &in))
+	assert.Nil(t, in.Until, "an input recorded before Until decodes unbounded")
+	assert.True(t, untilTime(in.Until).IsZero())
+	assert.Equal(t, t0.Add(time.Hour), advanceCursor(t0, t0.Add(time.Hour), nil))
+	assert.Equal(t, t0, advanceCursor(t0, t0.Add(-time.Hour), nil), "never backwards")
+	until := t0.Add(time.Minute)
+	assert.Equal(t, until, advanceCursor(t0, t0.Add(time.Hour), &until))
+	assert.Equal(t, t0.Add(30*time.Second), advanceCursor(t0, t0.Add(30*time.Second), &until))
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mustPayloads(t *testing.T, v any) *commonpb.Payloads {
+	t.Helper()
+	p, err := converter.GetDefaultDataConverter().ToPayloads(v)
+	require.NoError(t, err)
+	return p
 }
 
 func TestOrdersSyncContinuesAsNewWithItsState(t *testing.T) {
@@ -391,11 +453,13 @@ func TestFlowSyncAlertsOncePerStreakOfFailedRuns(t *testing.T) {
 
 func TestOrdersSyncRejectsBadInput(t *testing.T) {
 	tests := map[string]SyncInput{
-		"unknown flow":      {Tenant: "default", Flow: "invoices"},
-		"empty tenant":      {Flow: FlowOrdersToFortnox},
-		"negative pagesize": {Tenant: "default", Flow: FlowOrdersToFortnox, PageSize: -1},
-		"negative budget":   {Tenant: "default", Flow: FlowOrdersToFortnox, RetryBudget: -time.Second},
-		"negative backoff":  {Tenant: "default", Flow: FlowOrdersToFortnox, SweepBackoff: -time.Second},
+		"unknown flow":       {Tenant: "default", Flow: "invoices"},
+		"empty tenant":       {Flow: FlowOrdersToFortnox},
+		"negative pagesize":  {Tenant: "default", Flow: FlowOrdersToFortnox, PageSize: -1},
+		"negative budget":    {Tenant: "default", Flow: FlowOrdersToFortnox, RetryBudget: -time.Second},
+		"negative backoff":   {Tenant: "default", Flow: FlowOrdersToFortnox, SweepBackoff: -time.Second},
+		"until before since": {Tenant: "default", Flow: FlowOrdersToFortnox, Since: &t0, Until: ptr(t0.Add(-time.Minute))},
+		"until at since":     {Tenant: "default", Flow: FlowOrdersToFortnox, Since: &t0, Until: &t0},
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {

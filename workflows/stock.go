@@ -135,10 +135,10 @@ func stockPlan(ctx workflow.Context, flow Flow, tenant string, budget time.Durat
 // never missed.
 //
 // sinceRun is the incremental run's cursor (zero in a full run): the SKUs of sales at or
-// after it come back too, so the run compares their articles again — a sale that completed
+// after it (and not after a backfill's until) come back too, so the run compares their articles again — a sale that completed
 // between the last run's compare and its write was put back by that write, and this run
 // takes it off again.
-func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget time.Duration, sinceRun time.Time) ([]activities.SoldUnits, []string, string, error) {
+func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget time.Duration, sinceRun time.Time, until *time.Time) ([]activities.SoldUnits, []string, string, error) {
 	since := workflow.Now(ctx).Add(-window)
 	opts := SweepActivityOptions()
 	opts.Summary = "stuck-sales: orders-to-fortnox sales not committed (Temporal)"
@@ -161,7 +161,7 @@ func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget ti
 	for _, sale := range pending.Sales {
 		// The cursor is Fortnox's clock, the sale's Lightspeed's: a minute's margin
 		// covers the two running apart.
-		if sinceRun.IsZero() || sale.At.Before(sinceRun.Add(-stockClockMargin)) {
+		if sinceRun.IsZero() || sale.At.Before(sinceRun.Add(-stockClockMargin)) || (until != nil && sale.At.After(*until)) {
 			continue
 		}
 		for _, l := range sale.Lines {
@@ -252,7 +252,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 		}
 	}
 
-	sold, recentlySold, soldLine, err := stockSold(ctx, flow, in.Tenant, plan.PendingWindow, in.RetryBudget, since)
+	sold, recentlySold, soldLine, err := stockSold(ctx, flow, in.Tenant, plan.PendingWindow, in.RetryBudget, since, in.Until)
 	if err != nil {
 		return fail("pending sales", err)
 	}
@@ -271,7 +271,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 		opts.Summary = fmt.Sprintf("fetch: Fortnox article stock, page %d (%s)", n, mode)
 		var page activities.FetchResult
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), flow.Activity(StepFetch),
-			activities.StockFetchInput{Tenant: in.Tenant, Since: since, PageToken: token, PageSize: stockPageSize(in), Plan: plan.Plan},
+			activities.StockFetchInput{Tenant: in.Tenant, Since: since, Until: untilTime(in.Until), PageToken: token, PageSize: stockPageSize(in), Plan: plan.Plan},
 		).Get(ctx, &page)
 		if err != nil {
 			fan.drain(ctx)
@@ -286,9 +286,7 @@ func stockSync(ctx workflow.Context, in SyncInput, flow Flow, logger log.Logger)
 			fan.drain(ctx)
 			return fail(fmt.Sprintf("compare page %d", n), err)
 		}
-		if page.Cursor.After(result.Cursor) {
-			result.Cursor = page.Cursor
-		}
+		result.Cursor = advanceCursor(result.Cursor, page.Cursor, in.Until)
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("%s\n\npage %d compared. %s", header, result.Pages, result.line()))
 
 		token = page.NextPageToken
@@ -353,7 +351,7 @@ func stockOrderedArticles(ctx workflow.Context, flow Flow, in SyncInput, plan ac
 	recentlySold []string, since time.Time, read map[string]bool, fan *fanOut, result *SyncResult) error {
 	ordered, err := stockActivity[activities.StockOrderedResult](ctx, flow, stepOrdered, stockPagedOptions(flow, in.Tenant, stepOrdered, in.RetryBudget),
 		fmt.Sprintf("changed-by-orders: articles on the Fortnox orders changed since %s", since.UTC().Format(time.RFC3339)),
-		activities.StockOrderedInput{Tenant: in.Tenant, Since: since, Max: stockOrderedMax})
+		activities.StockOrderedInput{Tenant: in.Tenant, Since: since, Until: untilTime(in.Until), Max: stockOrderedMax})
 	if err != nil {
 		return err
 	}
@@ -460,7 +458,7 @@ func restock(ctx workflow.Context, r *recordRun) (activities.StockWrite, *Record
 		return activities.StockWrite{}, nil, err
 	}
 	r.note(ctx, stepStockPlan, plan.Summary)
-	sold, _, soldLine, err := stockSold(ctx, r.flow, r.in.Tenant, plan.PendingWindow, r.in.RetryBudget, time.Time{})
+	sold, _, soldLine, err := stockSold(ctx, r.flow, r.in.Tenant, plan.PendingWindow, r.in.RetryBudget, time.Time{}, nil)
 	if err != nil {
 		return activities.StockWrite{}, nil, err
 	}

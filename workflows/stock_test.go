@@ -106,3 +106,23 @@ func TestStockRunIsFullWhenTheReconcileIsDue(t *testing.T) {
 		})
 	}
 }
+
+// A stock backfill's Until reaches the article fetch and the changed orders, and its
+// cursor stops at it (the fetch's listing time is later).
+func TestStockBackfillStopsAtUntil(t *testing.T) {
+	since := time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
+	until := time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+	env := newEnv(t)
+	env.RegisterWorkflowWithOptions(FlowSync, workflow.RegisterOptions{Name: WorkflowFlowSync})
+	fakes := &stockFakes{}
+	fakes.register(env)
+	env.ExecuteWorkflow(WorkflowFlowSync, SyncInput{Tenant: DefaultTenant, Flow: FlowStock, Since: &since, Until: &until})
+	require.NoError(t, env.GetWorkflowError())
+	var res SyncResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Len(t, fakes.fetches, 1)
+	assert.True(t, until.Equal(fakes.fetches[0].Until), "fetch until %s", fakes.fetches[0].Until)
+	require.Len(t, fakes.ordered, 1)
+	assert.True(t, until.Equal(fakes.ordered[0].Until), "changed orders until %s", fakes.ordered[0].Until)
+	assert.True(t, until.Equal(res.Cursor), "cursor %s stops at %s", res.Cursor, until)
+}

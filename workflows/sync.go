@@ -40,13 +40,17 @@ func invalidInput(what string, err error) error {
 }
 
 // SyncInput starts one run of a flow's parent. The schedule passes the settings;
-// `starter sync` may add Since and DryRun. PageToken and Carried are set only by the
-// parent itself when it continues as new.
+// `starter sync` may add Since and DryRun, `starter backfill` Since and Until. PageToken
+// and Carried are set only by the parent itself when it continues as new.
 type SyncInput struct {
 	Tenant string `json:"tenant"`
 	Flow   string `json:"flow"`
 	// Since overrides the cursor of the previous run (`starter sync --since`).
-	Since  *time.Time `json:"since,omitempty"`
+	Since *time.Time `json:"since,omitempty"`
+	// Until bounds a backfill (`starter backfill --to`): the sources leave out the records
+	// changed after it, and the run's cursor never goes past it. Absent (every scheduled
+	// run, and every input recorded before it existed): no bound.
+	Until  *time.Time `json:"until,omitempty"`
 	DryRun bool       `json:"dry_run"`
 
 	PageSize      int           `json:"page_size,omitempty"`
@@ -79,6 +83,10 @@ func (in SyncInput) withDefaults() (SyncInput, Flow, error) {
 	if in.PageSize < 0 || in.MaxConcurrent < 0 || in.Lookback < 0 || in.RetryBudget < 0 || in.SweepBackoff < 0 {
 		return in, flow, fmt.Errorf("negative page size %d, max concurrent %d, lookback %s, retry budget %s or sweep backoff %s",
 			in.PageSize, in.MaxConcurrent, in.Lookback, in.RetryBudget, in.SweepBackoff)
+	}
+	if in.Until != nil && in.Since != nil && !in.Since.IsZero() && !in.Until.After(*in.Since) {
+		return in, flow, fmt.Errorf("until %s is not after since %s",
+			in.Until.UTC().Format(time.RFC3339), in.Since.UTC().Format(time.RFC3339))
 	}
 	if in.PageSize == 0 {
 		in.PageSize = DefaultPageSize
@@ -199,9 +207,7 @@ func flowSync(ctx workflow.Context, in SyncInput, logger log.Logger) (SyncResult
 			}
 			fan.start(ctx, rec, known, activities.FailedRecord{})
 		}
-		if page.Cursor.After(result.Cursor) {
-			result.Cursor = page.Cursor
-		}
+		result.Cursor = advanceCursor(result.Cursor, page.Cursor, in.Until)
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s %s**: page %d fetched. %s",
 			in.Tenant, in.Flow, result.Pages, result.line()))
 
@@ -261,13 +267,40 @@ func syncStart(ctx workflow.Context, flow Flow, in SyncInput) (time.Time, error)
 	return workflow.Now(ctx).Add(-in.Lookback), nil
 }
 
+// advanceCursor is the run's cursor after a page whose cursor is page: the later of the
+// two, but never past until, so a backfill's result never claims what it left out.
+func advanceCursor(cursor, page time.Time, until *time.Time) time.Time {
+	if page.After(cursor) {
+		cursor = page
+	}
+	if until != nil && cursor.After(*until) {
+		cursor = *until
+	}
+	return cursor
+}
+
+// untilTime is the bound an activity takes: zero for none.
+func untilTime(until *time.Time) time.Time {
+	if until == nil {
+		return time.Time{}
+	}
+	return *until
+}
+
+// window names a fetch's time window for its summary.
+func window(since time.Time, until *time.Time) string {
+	if until == nil {
+		return "since " + since.UTC().Format(time.RFC3339)
+	}
+	return "from " + since.UTC().Format(time.RFC3339) + " to " + until.UTC().Format(time.RFC3339)
+}
+
 func fetchPage(ctx workflow.Context, flow Flow, in SyncInput, since time.Time, token string, n int) (activities.FetchResult, error) {
 	opts := withRetryBudget(FetchActivityOptions(TenantQueue(in.Tenant, flow.Queue(StepFetch))), in.RetryBudget)
-	opts.Summary = fmt.Sprintf("fetch: %s %ss since %s, page %d",
-		flow.Source, flow.Kind, since.UTC().Format(time.RFC3339), n)
+	opts.Summary = fmt.Sprintf("fetch: %s %ss %s, page %d", flow.Source, flow.Kind, window(since, in.Until), n)
 	var page activities.FetchResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), flow.Activity(StepFetch),
-		activities.FetchInput{Tenant: in.Tenant, Since: since, PageToken: token, PageSize: in.PageSize},
+		activities.FetchInput{Tenant: in.Tenant, Since: since, Until: untilTime(in.Until), PageToken: token, PageSize: in.PageSize},
 	).Get(ctx, &page)
 	return page, err
 }

@@ -357,6 +357,46 @@ func (cl *Client) UpdateCustomer(ctx context.Context, customerNumber string, in 
 		path: "/3/customers/" + id, body: map[string]any{"Customer": in}}, "Customer")
 }
 
+// numbered is a list item read for its number alone, so a record whose other fields do not
+// decode is still named.
+type numbered struct {
+	DocumentNumber Text `json:"DocumentNumber"`
+	ArticleNumber  Text `json:"ArticleNumber"`
+}
+
+// numbersChangedSince lists the numbers of every record of resource modified at or after
+// since (all pages, 500 a page).
+func numbersChangedSince(ctx context.Context, cl *Client, op, resource, wrapper string, since time.Time, number func(numbered) Text) ([]string, error) {
+	if since.IsZero() {
+		return nil, &clients.Error{Kind: clients.Validation, Vendor: vendor, Op: op, Message: "modified-since time is zero"}
+	}
+	var out []string
+	err := listPages(ctx, cl, call{op: op, method: http.MethodGet, endpoint: "GET /3/" + resource, path: "/3/" + resource,
+		query: url.Values{"lastmodified": {cl.lastModified(since)}}}, wrapper, func(page []numbered) error {
+		for _, item := range page {
+			if n := strings.TrimSpace(string(number(item))); n != "" {
+				out = append(out, n)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OrderNumbersChangedSince lists the DocumentNumber of every order modified at or after
+// since (floored to the minute, Fortnox's resolution). lastmodified has no upper end and
+// the list items carry no modification time, so this is how a listing bounded above
+// learns which orders changed after its end.
+func (cl *Client) OrderNumbersChangedSince(ctx context.Context, since time.Time) ([]string, error) {
+	return numbersChangedSince(ctx, cl, "list orders changed since", "orders", "Orders", since, func(n numbered) Text { return n.DocumentNumber })
+}
+
+// ArticleNumbersChangedSince lists the ArticleNumber of every article modified at or after
+// since, as OrderNumbersChangedSince does for orders.
+func (cl *Client) ArticleNumbersChangedSince(ctx context.Context, since time.Time) ([]string, error) {
+	return numbersChangedSince(ctx, cl, "list articles changed since", "articles", "Articles", since, func(n numbered) Text { return n.ArticleNumber })
+}
+
 // --- Articles ---
 
 // ArticlesChangedSince lists every article modified at or after since (all pages).

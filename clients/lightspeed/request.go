@@ -93,6 +93,15 @@ func after(since time.Time) string {
 	return ">," + since.UTC().Format(time.RFC3339)
 }
 
+// timeStampWindow is the timeStamp filter of the changes at or after since and, when
+// until is not zero, at or before until (between is inclusive; both to the second).
+func timeStampWindow(since, until time.Time) string {
+	if until.IsZero() {
+		return atOrAfter(since)
+	}
+	return "><," + since.UTC().Format(time.RFC3339) + "," + until.UTC().Format(time.RFC3339)
+}
+
 // atOrAfter is a "changed since" filter that keeps since's own second: timeStamps are whole
 // seconds and since is floored to one, so nothing stamped in that second is missed.
 func atOrAfter(since time.Time) string {

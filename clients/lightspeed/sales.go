@@ -42,6 +42,10 @@ type SalesPageQuery struct {
 	// Since bounds the first page: sales whose timeStamp is at or after it, floored to the
 	// second. A zero Since means every completed sale.
 	Since time.Time
+	// Until, when not zero, bounds the first page above: sales whose timeStamp is at or
+	// before it (to the second), so a sale changed later is not listed. The next links
+	// carry the bound on.
+	Until time.Time
 	// Next is the previous page's SalePage.Next, followed verbatim; "" asks for the first page.
 	Next string
 	// Limit is the first page's size, at most 100 (the default); larger values are capped.
@@ -96,7 +100,7 @@ func (c *Client) CompletedSalesPage(ctx context.Context, q SalesPageQuery) (Sale
 		}
 		v := url.Values{}
 		v.Set("completed", "true")
-		v.Set("timeStamp", atOrAfter(since))
+		v.Set("timeStamp", timeStampWindow(since, q.Until))
 		v.Set("sort", "saleID")
 		v.Set("limit", strconv.Itoa(limit))
 		v.Set("load_relations", saleRelations())

@@ -255,3 +255,38 @@ func TestSalesPageRequestShapeAndListingTime(t *testing.T) {
 	assert.Equal(t, clients.Transient, kindOf(t, err).Kind, "a next link that leads to itself")
 	assert.Len(t, f.requests(), 3, "one request a page")
 }
+
+// An Until bounds the listing above: a sale stamped after it is not listed, on the first
+// page or behind a next link, and one changed after it leaves the window.
+func TestSalesPagesStopAtUntil(t *testing.T) {
+	p := newPagingStore(t)
+	since := p.clock.Now().Truncate(time.Second)
+	inside := p.sell(3, 1)
+	until := p.clock.Now().Add(-time.Second) // the last sale's second
+	p.clock.Advance(time.Minute)
+	p.sell(2, 1) // after the window
+	p.touch(inside[0])
+
+	var ids []Int
+	q := SalesPageQuery{Since: since, Until: until, Limit: 1}
+	for {
+		page, err := p.c.CompletedSalesPage(context.Background(), q)
+		require.NoError(t, err)
+		for _, s := range page.Sales {
+			ids = append(ids, s.SaleID)
+			assert.False(t, s.TimeStamp.Time.After(until), "sale %d stamped %s, after %s", s.SaleID, s.TimeStamp.Time, until)
+		}
+		if page.Next == "" {
+			break
+		}
+		q = SalesPageQuery{Next: page.Next}
+	}
+	assert.Equal(t, inside[1:], ids, "the sales of the window, without the one changed after it")
+}
+
+func TestTimeStampWindow(t *testing.T) {
+	since := time.Date(2026, 11, 1, 8, 0, 0, 500, time.UTC)
+	until := time.Date(2026, 11, 16, 9, 30, 15, 900_000_000, time.FixedZone("CET", 3600))
+	assert.Equal(t, ">=,2026-11-01T08:00:00Z", timeStampWindow(since, time.Time{}), "no Until: unbounded, as before")
+	assert.Equal(t, "><,2026-11-01T08:00:00Z,2026-11-16T08:30:15Z", timeStampWindow(since, until), "inclusive, to the second, in UTC")
+}

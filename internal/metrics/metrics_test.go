@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"errors"
@@ -62,10 +62,10 @@ func TestTokenRefreshesByOutcome(t *testing.T) {
 // The SDK's metrics reach the registry with Prometheus names: counters as counters with
 // _total, timers as histograms in seconds, gauges as gauges, each with the handler's tags.
 func TestSDKMetricsExportToTheRegistry(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	m, err := newMetrics(reg, zap.NewNop())
+	m, err := New(zap.NewNop())
 	require.NoError(t, err)
-	defer m.close()
+	defer m.Close()
+	reg := m.Registry()
 	h := m.sdk.WithTags(map[string]string{"flow": "stock"})
 	h.Counter("temporal_workflow_completed").Inc(2)
 	h.Timer("temporal_activity_execution_latency").Record(1500 * time.Millisecond)
@@ -94,7 +94,7 @@ func TestSDKMetricsExportToTheRegistry(t *testing.T) {
 func TestServeMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	newVendorMetrics(reg).hook("fortnox").Request("GET /3/orders", 200, time.Millisecond)
-	addr, stop, err := serveMetrics("127.0.0.1:0", reg, zap.NewNop())
+	addr, stop, err := serve("127.0.0.1:0", reg, zap.NewNop())
 	require.NoError(t, err)
 	defer stop()
 
@@ -105,6 +105,6 @@ func TestServeMetrics(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(body), `fortspeed_vendor_requests_total{endpoint="GET /3/orders",status="200",vendor="fortnox"} 1`)
 
-	_, _, err = serveMetrics(addr, reg, zap.NewNop())
+	_, _, err = serve(addr, reg, zap.NewNop())
 	require.ErrorContains(t, err, "FORTSPEED_METRICS_ADDR: listen on "+addr)
 }

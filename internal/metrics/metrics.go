@@ -1,13 +1,19 @@
-package main
+// Package metrics is what a worker serves on FORTSPEED_METRICS_ADDR, shared by the worker
+// process and `starter dev`, so the local stack exposes the same series as production.
+package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/otlptranslator"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -24,17 +30,22 @@ import (
 	"fortspeed/workflows"
 )
 
-// metrics is everything the worker serves on FORTSPEED_METRICS_ADDR, on one registry: the
-// Go runtime, the vendor clients' requests, pacing waits and token requests, and, through
-// an OpenTelemetry meter exported to the same registry, the Temporal SDK's metrics and the
-// workflows' own (workflows.MetricRecords, workflows.MetricFlowCursor).
-type metrics struct {
+// Metrics is everything a worker serves, on one registry: the Go runtime, the vendor
+// clients' requests, pacing waits and token requests, and, through an OpenTelemetry meter
+// exported to the same registry, the Temporal SDK's metrics and the workflows' own
+// (workflows.MetricRecords, workflows.MetricFlowCursor).
+type Metrics struct {
+	reg      *prometheus.Registry
+	logger   *zap.Logger
 	vendor   *vendorMetrics
 	sdk      client.MetricsHandler
 	provider *sdkmetric.MeterProvider
 }
 
-func newMetrics(reg prometheus.Registerer, logger *zap.Logger) (*metrics, error) {
+// New builds the metrics on a registry of their own. Build them before the worker, whose
+// clients and SDK report into them (Hooks, Handler); serve them once it has a client.
+func New(logger *zap.Logger) (*Metrics, error) {
+	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exporter, err := otelprom.New(
 		otelprom.WithRegisterer(reg),
@@ -53,7 +64,49 @@ func newMetrics(reg prometheus.Registerer, logger *zap.Logger) (*metrics, error)
 		// The default panics; a metric that cannot be recorded must not stop a sync.
 		OnError: func(err error) { logger.Warn("metric not recorded", zap.Error(err)) },
 	})
-	return &metrics{vendor: newVendorMetrics(reg), sdk: sdk, provider: provider}, nil
+	return &Metrics{reg: reg, logger: logger, vendor: newVendorMetrics(reg), sdk: sdk, provider: provider}, nil
+}
+
+// Registry is the registry the metrics are gathered from.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler is the Temporal SDK's metrics handler (client.Options.MetricsHandler).
+func (m *Metrics) Handler() client.MetricsHandler { return m.sdk }
+
+// Serve adds the waiting records of the tenants (read through c) and serves /metrics on addr;
+// it returns the address it listens on.
+func (m *Metrics) Serve(addr string, c client.Client, namespace string, tenants []string) (bound string, stop func(), err error) {
+	if err := m.reg.Register(newRecordsWaiting(c, namespace, tenants...)); err != nil {
+		return "", nil, fmt.Errorf("metrics: %w", err)
+	}
+	return serve(addr, m.reg, m.logger)
+}
+
+// serve serves /metrics on addr and returns the address it listens on. It listens before
+// returning, so a port in use is a start-up error rather than a log line later.
+func serve(addr string, reg *prometheus.Registry, logger *zap.Logger) (bound string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("FORTSPEED_METRICS_ADDR: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	// A collector that cannot answer (visibility down) leaves its series out of the scrape
+	// rather than failing the whole scrape.
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		Registry: reg, ErrorHandling: promhttp.ContinueOnError, ErrorLog: zap.NewStdLog(logger),
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics server stopped", zap.Error(err))
+		}
+	}()
+	logger.Info("metrics on /metrics", zap.String("addr", ln.Addr().String()))
+	return ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }
 
 // secondsBuckets gives the SDK's latencies (seconds) buckets from 5 ms to a day: the OTel
@@ -67,16 +120,16 @@ func secondsBuckets(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 	return sdkmetric.DefaultAggregationSelector(kind)
 }
 
-// hooks connects the vendor clients and token sources to the metrics.
-func (m *metrics) hooks() workers.Hooks {
+// Hooks connects the vendor clients and token sources to the metrics.
+func (m *Metrics) Hooks() workers.Hooks {
 	return workers.Hooks{
 		Fortnox: m.vendor.hook(workers.VendorFortnox), Lightspeed: m.vendor.hook(workers.VendorLightspeed),
 		TokenRefresh: m.vendor.tokenRefresh,
 	}
 }
 
-// close flushes nothing (Prometheus pulls) but releases the meter provider.
-func (m *metrics) close() {
+// Close flushes nothing (Prometheus pulls) but releases the meter provider.
+func (m *Metrics) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	m.provider.Shutdown(ctx)
@@ -165,18 +218,19 @@ func (h vendorHook) Throttle(endpoint string, wait time.Duration) {
 type recordsWaiting struct {
 	client    client.Client
 	namespace string
-	tenant    string
+	tenants   []string
 	desc      *prometheus.Desc
 }
 
-const recordsWaitingName = "fortspeed_records_waiting"
+// RecordsWaitingName is the series of the records waiting now.
+const RecordsWaitingName = "fortspeed_records_waiting"
 
 // recordsWaitingTimeout bounds the visibility queries of one scrape.
 const recordsWaitingTimeout = 10 * time.Second
 
-func newRecordsWaiting(c client.Client, namespace, tenant string) *recordsWaiting {
-	return &recordsWaiting{client: c, namespace: namespace, tenant: tenant, desc: prometheus.NewDesc(
-		recordsWaitingName,
+func newRecordsWaiting(c client.Client, namespace string, tenants ...string) *recordsWaiting {
+	return &recordsWaiting{client: c, namespace: namespace, tenants: tenants, desc: prometheus.NewDesc(
+		RecordsWaitingName,
 		"Records waiting now, by tenant, flow and status: needs_fix (parked for a fix at the source) or failed (latest run failed; a later run starts it again).",
 		[]string{"tenant", "flow", "status"}, nil)}
 }
@@ -187,23 +241,29 @@ func (r *recordsWaiting) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordsWaitingTimeout)
 	defer cancel()
 	records := &activities.Records{Client: r.client, Namespace: r.namespace}
+	for _, tenant := range r.tenants {
+		r.collect(ctx, ch, records, tenant)
+	}
+}
+
+func (r *recordsWaiting) collect(ctx context.Context, ch chan<- prometheus.Metric, records *activities.Records, tenant string) {
 	for _, flow := range workflows.Flows() {
 		query := fmt.Sprintf("%s = '%s' AND %s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
-			workflows.SearchAttrTenant, r.tenant, workflows.SearchAttrSyncFlow, flow.ID,
+			workflows.SearchAttrTenant, tenant, workflows.SearchAttrSyncFlow, flow.ID,
 			workflows.SearchAttrSyncStatus, workflows.StatusNeedsFix)
 		parked, err := r.client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: r.namespace, Query: query})
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(r.desc, fmt.Errorf("count needs_fix records of %s: %w", flow.ID, err))
 			return
 		}
-		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.GaugeValue, float64(parked.GetCount()), r.tenant, flow.ID, string(workflows.StatusNeedsFix))
+		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.GaugeValue, float64(parked.GetCount()), tenant, flow.ID, string(workflows.StatusNeedsFix))
 		// A negative backoff lists every failed record, due or not.
-		failed, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: r.tenant, Flow: flow.ID,
-			Prefix: workflows.RecordWorkflowID(r.tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
+		failed, err := records.Failed(ctx, activities.FailedRecordsInput{Tenant: tenant, Flow: flow.ID,
+			Prefix: workflows.RecordWorkflowID(tenant, flow.ID, flow.Kind+":"), Limit: 1 << 20, Backoff: -1})
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(r.desc, fmt.Errorf("list failed records of %s: %w", flow.ID, err))
 			return
 		}
-		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.GaugeValue, float64(len(failed.Records)+failed.Waiting), r.tenant, flow.ID, string(workflows.StatusFailed))
+		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.GaugeValue, float64(len(failed.Records)+failed.Waiting), tenant, flow.ID, string(workflows.StatusFailed))
 	}
 }
