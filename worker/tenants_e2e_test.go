@@ -89,6 +89,7 @@ func TestTwoTenantsSideBySide(t *testing.T) {
 	view, err := connections.State(ctx, s.client, "shop2", workflows.VendorLightspeed)
 	require.NoError(t, err)
 	assert.Equal(t, workflows.ConnectionReauthorizeRequired, view.Status)
+	replayAndRecord(ctx, t, s, workflows.ConnectionWorkflowID("shop2", workflows.VendorLightspeed), "connection-refused.json")
 
 	fx, ls := s.fortnoxState(ctx), s.lightspeedState(ctx)
 	item := anyItem(t, fx, ls)

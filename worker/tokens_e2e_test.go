@@ -87,5 +87,6 @@ func TestTokensExpiringUnderThreeWorkers(t *testing.T) {
 		assert.Positive(t, tokenCalls, vendor)
 		assert.LessOrEqual(t, tokenCalls, view.Refreshes, "%s: every token request was the connection's", vendor)
 		assert.LessOrEqual(t, view.Refreshes, maxRefreshes, "%s: at most one refresh per token lifetime or burst", vendor)
+		replayAndRecord(ctx, t, s, workflows.ConnectionWorkflowID(workflows.DefaultTenant, vendor), "connection-"+vendor+".json")
 	}
 }
