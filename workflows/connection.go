@@ -175,12 +175,18 @@ func Connection(ctx workflow.Context, in ConnectionInput) error {
 	}
 	for {
 		c.details(ctx)
-		wake, why := c.nextWake(ctx)
+		at, why := c.wakeAt()
 		woke := func() bool {
-			return c.st.Pending != "" || c.handled >= limit || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+			// A token handed out or replaced moves the wake-up time: sleep again from it.
+			next, _ := c.wakeAt()
+			return c.st.Pending != "" || c.handled >= limit || workflow.GetInfo(ctx).GetContinueAsNewSuggested() || !next.Equal(at)
 		}
 		var timedOut bool
-		if wake > 0 {
+		if !at.IsZero() {
+			wake := at.Sub(workflow.Now(ctx))
+			if wake < time.Millisecond {
+				wake = time.Millisecond
+			}
 			ok, err := workflow.AwaitWithTimeout(ctx, wake, woke)
 			if err != nil {
 				return err
@@ -363,15 +369,14 @@ func (c *connection) refreshAfter() time.Time {
 	return c.st.Token.Expiry.Add(-margin)
 }
 
-// nextWake is how long the loop sleeps before refreshing on its own, and why; zero sleeps
-// until something happens. A used token is refreshed when it starts to expire; an idle
-// connection only keeps its refresh token alive.
-func (c *connection) nextWake(ctx workflow.Context) (time.Duration, string) {
-	if c.st.Status != ConnectionConnected {
-		return 0, ""
-	}
-	now := workflow.Now(ctx)
+// wakeAt is when the loop refreshes on its own, and why; zero: only when something
+// happens. A used token is refreshed when it starts to expire; an idle connection only
+// keeps its refresh token alive.
+func (c *connection) wakeAt() (time.Time, string) {
 	var at time.Time
+	if c.st.Status != ConnectionConnected {
+		return at, ""
+	}
 	why := ""
 	if c.st.Used && c.st.Token.AccessToken != "" {
 		at, why = c.refreshAfter(), "ahead of expiry"
@@ -382,13 +387,7 @@ func (c *connection) nextWake(ctx workflow.Context) (time.Duration, string) {
 			at, why = keep, "keep the unused refresh token alive"
 		}
 	}
-	if at.IsZero() {
-		return 0, ""
-	}
-	if d := at.Sub(now); d > time.Millisecond {
-		return d, why
-	}
-	return time.Millisecond, why
+	return at, why
 }
 
 // onRefused pauses the tenant's schedules and alerts once.
