@@ -91,8 +91,8 @@ func TestConnectionContinuesAsNew(t *testing.T) {
 	view, err := connections.State(ctx, srv.Client(), "default", VendorFortnox)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), view.Refreshes, "one mint; the count came along")
-	desc, err := srv.Client().DescribeWorkflowExecution(ctx, id, "")
+	desc, err := srv.Client().DescribeWorkflow(ctx, id, "")
 	require.NoError(t, err)
-	firstRun := desc.GetWorkflowExecutionInfo().GetFirstRunId()
-	assert.NotEqual(t, firstRun, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), "the connection continued as new")
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
+	assert.NotEqual(t, info.GetFirstRunId(), info.GetExecution().GetRunId(), "the connection continued as new")
 }
