@@ -100,7 +100,7 @@ func OldestWaitingRecord(ctx context.Context, c client.Client, namespace, tenant
 	for {
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: namespace,
 			Query: query + " ORDER BY StartTime ASC", PageSize: lagPage, NextPageToken: token})
-		if orderUnsupported(err) {
+		if len(token) == 0 && orderUnsupported(err) {
 			break
 		}
 		if err != nil {
@@ -131,10 +131,13 @@ func OldestWaitingRecord(ctx context.Context, c client.Client, namespace, tenant
 	return firstWaiting(ctx, c, all)
 }
 
-// orderUnsupported recognises the answer of a visibility store that cannot order.
+// orderUnsupported recognises the answer of a visibility store that cannot order (the SQL
+// stores say "operation is not supported: 'order by' clause"); any refusal of the query
+// is taken as one, and the unordered query says what else is wrong with it.
 func orderUnsupported(err error) bool {
 	var invalid *serviceerror.InvalidArgument
-	return errors.As(err, &invalid) && strings.Contains(strings.ToLower(invalid.Error()), "order by")
+	var unimplemented *serviceerror.Unimplemented
+	return errors.As(err, &invalid) || errors.As(err, &unimplemented)
 }
 
 // candidate is one execution of the waiting-records listing.
