@@ -96,7 +96,7 @@ func (a *Records) Health(ctx context.Context, in HealthInput) (HealthResult, err
 			res.Problems = append(res.Problems, Problem{
 				Key: "lag:" + f.Flow, Status: AlertLagging, Flow: f.Flow, ScheduleID: f.ScheduleID,
 				Reason: fmt.Sprintf("the oldest unsynced change of %s is %s old, over alerts.lag %s: %s",
-					f.Flow, roundAge(age), f.Lag, lag.describe()),
+					f.Flow, roundAge(age), f.Lag, lag.Describe()),
 			})
 		}
 	}

@@ -39,8 +39,8 @@ type Lag struct {
 	Status     string    `json:"status,omitempty"`
 }
 
-// describe says in words what the lag is measured from.
-func (l Lag) describe() string {
+// Describe says in words what the lag is measured from.
+func (l Lag) Describe() string {
 	at := l.Since.UTC().Format(time.RFC3339)
 	switch l.From {
 	case LagFromRecord:

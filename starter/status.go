@@ -29,9 +29,10 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 			"last scheduled run and its counts, the records by sync status, the sync lag (the age of\n" +
 			"the oldest unsynced change: the oldest record running, in needs_fix or failed, or the\n" +
 			"cursor of the last successful scheduled run when that is older, since the changes after\n" +
-			"it wait for the next run) and the oldest record in needs_fix; then the records waiting in needs_fix and those whose last run failed, with\n" +
-			"their reasons, and whether each vendor connection has its token stored. Exit code 4 when\n" +
-			"records wait in needs_fix or failed.",
+			"it wait for the next run) and the oldest record in needs_fix; then the records waiting\n" +
+			"in needs_fix and those whose last run failed, with their reasons, and whether each\n" +
+			"vendor connection has its token stored. Exit code 4 when records wait in needs_fix or\n" +
+			"failed.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if flow != "" {
@@ -179,7 +180,7 @@ func (r statusReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, "  last run   %s %s since %s\n", l.WorkflowID, l.Status, l.Started.UTC().Format(time.RFC3339))
 		}
 		if f.LagSeconds != nil && f.LagFrom != nil {
-			fmt.Fprintf(w, "  lag        %s, the oldest unsynced change: %s\n", time.Duration(*f.LagSeconds)*time.Second, lagSource(*f.LagFrom))
+			fmt.Fprintf(w, "  lag        %s, the oldest unsynced change: %s\n", time.Duration(*f.LagSeconds)*time.Second, f.LagFrom.Describe())
 		}
 		if o := f.Oldest; o != nil {
 			fmt.Fprintf(w, "  oldest     %s, in needs_fix for %s\n", o.WorkflowID, time.Duration(o.AgeSeconds)*time.Second)
@@ -346,15 +347,6 @@ func (f *flowStatus) measureLag(ctx context.Context, c client.Client, namespace,
 	seconds := int64(now.Sub(lag.Since) / time.Second)
 	f.LagSeconds, f.LagFrom = &seconds, &lag
 	return nil
-}
-
-// lagSource says what the lag is measured from.
-func lagSource(l activities.Lag) string {
-	at := l.Since.UTC().Format(time.RFC3339)
-	if l.From == activities.LagFromRecord {
-		return fmt.Sprintf("record %s (%s) started %s", l.WorkflowID, l.Status, at)
-	}
-	return fmt.Sprintf("changes after %s, the cursor of the last successful run %s", at, l.WorkflowID)
 }
 
 // readLastRun describes a scheduled run (its latest run, after continue-as-new) and reads

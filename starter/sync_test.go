@@ -118,7 +118,7 @@ func TestSyncOnTheStack(t *testing.T) {
 	okOrAttention(t, out, err)
 	t.Logf("status after a scheduled run:\n%s", out)
 	assert.Regexp(t, `\n  last run   default:orders-to-lightspeed-\S+ completed at \S+: \d+ records on \d+ pages: `, out)
-	assert.Regexp(t, `\n  lag        \S+, the oldest unsynced change: (record default:orders-to-lightspeed:order:\S+ \((running|needs_fix|failed)\) started|changes after \S+, the cursor of the last successful run default:orders-to-lightspeed-)`, out)
+	assert.Regexp(t, `\n  lag        \S+, the oldest unsynced change: (record default:orders-to-lightspeed:order:\S+, (running|needs_fix|failed), started|the cursor \S+ of the last successful run default:orders-to-lightspeed-)`, out)
 }
 
 // startStack starts the sandboxes and a dev server, connects both accounts and runs the
