@@ -117,6 +117,23 @@ func TestFlowLagOnDevServer(t *testing.T) {
 	})
 	assert.Equal(t, Lag{Since: cursor, From: LagFromCursor, WorkflowID: "default:products-2026-01-02T03:04:05Z"}, lag,
 		"the schedule's cursor is older than the waiting record; the manual run's is not the schedule's")
+
+	// The lag alert measures the same: over a threshold it alerts, naming the cursor.
+	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: "default:products",
+		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 24 * 365 * time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{Workflow: "FlowSync", TaskQueue: "no-worker", Args: []any{cursor}}})
+	require.NoError(t, err)
+	records := &Records{Client: c, Namespace: "default"}
+	health, err := records.Health(ctx, HealthInput{Tenant: "default", Flows: []HealthFlow{
+		{Flow: flow, ScheduleID: "default:products", Lag: time.Hour}}})
+	require.NoError(t, err)
+	require.Len(t, health.Problems, 1)
+	assert.Equal(t, AlertLagging, health.Problems[0].Status)
+	assert.Contains(t, health.Problems[0].Reason, "over alerts.lag 1h0m0s: the cursor 2026-01-02T03:04:05Z of the last successful run default:products-2026-01-02T03:04:05Z")
+	health, err = records.Health(ctx, HealthInput{Tenant: "default", Flows: []HealthFlow{
+		{Flow: flow, ScheduleID: "default:products", Lag: 100 * 365 * 24 * time.Hour}}})
+	require.NoError(t, err)
+	assert.Empty(t, health.Problems, "under the threshold")
 }
 
 // pollLag checks cond every 100 ms until it holds; the context bounds the wait.
