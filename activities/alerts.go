@@ -57,9 +57,9 @@ type HealthResult struct {
 func (r HealthResult) StepSummary() string { return r.Summary }
 
 // Health finds the flows whose schedule is paused (with its note and who paused it) and
-// those with no successful run for longer than their lag. A flow without a schedule has
-// not been set up and is left out. One describe per schedule and one count per lagging
-// candidate.
+// those whose oldest unsynced change (FlowLag) is older than their lag. A flow without a
+// schedule has not been set up and is left out. One describe per schedule, and FlowLag's
+// reads per flow with a lag set.
 func (a *Records) Health(ctx context.Context, in HealthInput) (HealthResult, error) {
 	var res HealthResult
 	for _, f := range in.Flows {
@@ -80,26 +80,37 @@ func (a *Records) Health(ctx context.Context, in HealthInput) (HealthResult, err
 			})
 			continue // a paused flow lags by design; the pause is the alert
 		}
-		if f.Lag <= 0 || time.Since(desc.Info.CreatedAt) < f.Lag {
+		if f.Lag <= 0 {
 			continue
 		}
-		since := time.Now().Add(-f.Lag).UTC()
-		query := fmt.Sprintf("WorkflowType = 'FlowSync' AND Tenant = '%s' AND SyncFlow = '%s' AND ExecutionStatus = 'Completed' AND CloseTime > '%s'",
-			in.Tenant, f.Flow, since.Format(time.RFC3339))
-		resp, err := a.Client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: a.Namespace, Query: query})
+		lag, err := FlowLag(ctx, a.Client, a.Namespace, in.Tenant, f.Flow, f.ScheduleID)
 		if err != nil {
-			return HealthResult{}, fmt.Errorf("count the recent runs of %s: %w", f.Flow, err)
+			return HealthResult{}, err
 		}
-		if resp.GetCount() == 0 {
+		if lag.Since.IsZero() {
+			// Nothing waits and no run has succeeded: the changes since the schedule was
+			// made are the unsynced ones.
+			lag = Lag{Since: desc.Info.CreatedAt, From: LagFromSchedule, WorkflowID: f.ScheduleID}
+		}
+		if age := time.Since(lag.Since); age > f.Lag {
 			res.Problems = append(res.Problems, Problem{
 				Key: "lag:" + f.Flow, Status: AlertLagging, Flow: f.Flow, ScheduleID: f.ScheduleID,
-				Reason: fmt.Sprintf("no run of %s has succeeded for more than %s (alerts.lag)", f.Flow, f.Lag),
+				Reason: fmt.Sprintf("the oldest unsynced change of %s is %s old, over alerts.lag %s: %s",
+					f.Flow, roundAge(age), f.Lag, lag.Describe()),
 			})
 		}
 	}
 	slices.SortFunc(res.Problems, func(x, y Problem) int { return strings.Compare(x.Key, y.Key) })
 	res.Summary = fmt.Sprintf("health: %d of %d flows need attention", len(res.Problems), len(in.Flows))
 	return res, nil
+}
+
+// roundAge rounds a lag for reading: to the second, or to the millisecond under one.
+func roundAge(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // pausedBy says who paused the schedule and when, as " by <identity> at <time>". Temporal

@@ -126,8 +126,6 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 	if err != nil {
 		return FetchResult{}, err
 	}
-	articles, after := without(list.Articles, func(it fortnox.ArticleListItem) string { return strings.TrimSpace(string(it.ArticleNumber)) }, drop)
-	undecodable, afterBad := without(list.Undecodable, func(u clients.Undecodable) string { return u.ID }, drop)
 	res := FetchResult{Cursor: tok.listedAt}
 	byKey := map[string]int{}
 	add := func(key, sku, problem string) {
@@ -148,7 +146,16 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 		res.Records = append(res.Records, rec)
 	}
 	byField := a.Mapper.FamilyField() != ""
-	for _, item := range articles {
+	// A family is one record: one member changed after Until leaves the whole family out,
+	// as its record reads every member as it is now. Under rule field only the page's
+	// articles say their family.
+	late := map[string]bool{}
+	if !byField {
+		for n := range drop {
+			late[a.Mapper.RecordKey(n)] = true
+		}
+	}
+	for _, item := range list.Articles {
 		n := strings.TrimSpace(string(item.ArticleNumber))
 		if n == "" {
 			continue
@@ -167,17 +174,27 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 				return FetchResult{}, vendorError(err)
 			}
 		}
+		if drop[n] {
+			late[key] = true
+			continue
+		}
 		add(key, n, "")
 	}
-	for _, u := range undecodable {
+	for _, u := range list.Undecodable {
 		if u.ID == "" {
 			res.Records = append(res.Records, Record{Problem: u.Reason})
 			continue
 		}
 		// Its record reads it in full: the family's other articles sync, and this one is a
 		// problem of the record if Fortnox sends it malformed there too.
+		if drop[u.ID] {
+			late[a.Mapper.RecordKey(u.ID)] = true
+			continue
+		}
 		add(a.Mapper.RecordKey(u.ID), u.ID, "")
 	}
+	var dropped int
+	res.Records, dropped = without(res.Records, func(r Record) string { return r.ID }, late)
 	next := tok.page + 1
 	if tok.total > 0 && list.Total < tok.total {
 		// Articles were deleted since the page before was read: the ones after them moved
@@ -191,7 +208,7 @@ func (a *ProductsSource) Fetch(ctx context.Context, in FetchInput) (FetchResult,
 		res.NextPageToken = articlePageToken{page: next, listedAt: tok.listedAt, total: list.Total}.String()
 	}
 	activity.GetLogger(ctx).Info("fetch: read Fortnox articles", "page", tok.page, "of", list.TotalPages,
-		"articles", len(articles), "records", len(res.Records), "undecodable", len(undecodable), "changed_after_until", after+afterBad, "more", res.NextPageToken != "")
+		"articles", len(list.Articles), "records", len(res.Records), "undecodable", len(list.Undecodable), "changed_after_until", dropped, "more", res.NextPageToken != "")
 	return res, nil
 }
 

@@ -45,8 +45,9 @@ func TestChangedAtOrAfterWithoutUntilCallsNothing(t *testing.T) {
 }
 
 // Every Fortnox fetch with an Until leaves out what changed after it: an order cancelled
-// and an article edited three minutes later are not on the pages of orders-to-lightspeed,
-// products or stock, nor among stock's changed orders; without the Until they are.
+// and a variant edited three minutes later are not on the pages of orders-to-lightspeed,
+// products (nor is the rest of its family, one record) or stock, nor among stock's changed
+// orders; without the Until they are.
 func TestFortnoxFetchesStopAtUntil(t *testing.T) {
 	srv := httptest.NewServer(fxsandbox.New(fxsandbox.Options{NoLimits: true}))
 	t.Cleanup(srv.Close)
@@ -74,7 +75,15 @@ func TestFortnoxFetchesStopAtUntil(t *testing.T) {
 	articles, err := fx.ArticlesChangedSince(ctx, time.Unix(0, 0))
 	require.NoError(t, err)
 	require.NotEmpty(t, articles)
-	sku := string(articles[0].ArticleNumber)
+	// A variant: its family is one products record, left out whole.
+	sku, family := "", ""
+	for _, art := range articles {
+		if n := string(art.ArticleNumber); mapper.RecordKey(n) != n {
+			sku, family = n, mapper.RecordKey(n)
+			break
+		}
+	}
+	require.NotEmpty(t, sku, "the demo data has variant families")
 	// The demo data was written now; the bound is a minute on (Fortnox keeps changes by the
 	// minute), and the two changes come three minutes on.
 	since, until := time.Now().Add(-time.Hour), time.Now().Add(time.Minute)
@@ -142,6 +151,7 @@ func TestFortnoxFetchesStopAtUntil(t *testing.T) {
 		bounded := !bound.IsZero()
 		assert.NotEmpty(t, orders)
 		assert.Equal(t, !bounded, slices.Contains(orders, "3"), "until %s: the order cancelled after it", bound)
+		assert.Equal(t, !bounded, slices.Contains(products, family), "until %s: the family of the article edited after it (products)", bound)
 		assert.Equal(t, !bounded, slices.Contains(products, sku), "until %s: the article edited after it (products)", bound)
 		assert.Equal(t, !bounded, slices.Contains(stocked, sku), "until %s: the article edited after it (stock)", bound)
 		assert.Greater(t, len(stocked), 1, "the articles of the window stay")

@@ -110,6 +110,7 @@ func TestDevServesMetrics(t *testing.T) {
 	pollUntil(ctx, t, "dev prints the metrics URL", func() bool {
 		select {
 		case err := <-done:
+			done <- err // for the deferred wait
 			require.NoError(t, err, out.String())
 			require.Fail(t, "dev returned", out.String())
 		default:

@@ -26,13 +26,15 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 		Use:   "status",
 		Short: "Show per flow the schedule, the last run, the records by status and those that need a person",
 		Long: "status shows for the tenant and each flow: the schedule (next run, or paused and why), the\n" +
-			"last scheduled run and its counts, the records by sync status, the sync lag (how old the\n" +
-			"last run's cursor is: changes after it wait for the next run) and the oldest record in\n" +
-			"needs_fix; then the records waiting in needs_fix and those whose last run failed, with\n" +
-			"their reasons, and the state of each vendor connection (connected, reauthorize_required or\n" +
-			"not_connected) as its connection workflow holds it. Exit code 4 when a connection needs\n" +
-			"re-authorization or records wait in needs_fix or failed. Without --tenant it covers every\n" +
-			"tenant (JSON: {\"tenants\": [...]} when there are several).",
+			"last scheduled run and its counts, the records by sync status, the sync lag (the age of\n" +
+			"the oldest unsynced change: the oldest record running, in needs_fix or failed, or the\n" +
+			"cursor of the last successful scheduled run when that is older, since the changes after\n" +
+			"it wait for the next run) and the oldest record in needs_fix; then the records waiting\n" +
+			"in needs_fix and those whose last run failed, with their reasons, and the state of each\n" +
+			"vendor connection (connected, reauthorize_required or not_connected) as its connection\n" +
+			"workflow holds it. Exit code 4 when a connection needs re-authorization or records wait\n" +
+			"in needs_fix or failed. Without --tenant it covers every tenant (JSON: {\"tenants\":\n" +
+			"[...]} when there are several).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if flow != "" {
@@ -100,9 +102,10 @@ type flowStatus struct {
 	Schedule *scheduleInfo    `json:"schedule"`
 	LastRun  *lastRun         `json:"last_run"`
 	Records  map[string]int64 `json:"records"`
-	// LagSeconds is how old the last run's cursor is: source changes after it are not
-	// read yet. Absent before the first completed run.
-	LagSeconds *int64 `json:"lag_seconds,omitempty"`
+	// LagSeconds is the age of the oldest unsynced change, and LagFrom what it is measured
+	// from (activities.FlowLag). Absent while nothing waits and no scheduled run completed.
+	LagSeconds *int64          `json:"lag_seconds,omitempty"`
+	LagFrom    *activities.Lag `json:"lag_from,omitempty"`
 	// Oldest is the record waiting in needs_fix that fortspeed first met earliest (its
 	// source change is older still); failed records are listed apart, without an age.
 	Oldest *recordAge `json:"oldest_unsynced,omitempty"`
@@ -196,8 +199,8 @@ func (r statusReport) writeText(w io.Writer) {
 		default:
 			fmt.Fprintf(w, "  last run   %s %s since %s\n", l.WorkflowID, l.Status, l.Started.UTC().Format(time.RFC3339))
 		}
-		if f.LagSeconds != nil {
-			fmt.Fprintf(w, "  lag        %s (changes after the last run's cursor wait for the next run)\n", time.Duration(*f.LagSeconds)*time.Second)
+		if f.LagSeconds != nil && f.LagFrom != nil {
+			fmt.Fprintf(w, "  lag        %s, the oldest unsynced change: %s\n", time.Duration(*f.LagSeconds)*time.Second, f.LagFrom.Describe())
 		}
 		if o := f.Oldest; o != nil {
 			fmt.Fprintf(w, "  oldest     %s, in needs_fix for %s\n", o.WorkflowID, time.Duration(o.AgeSeconds)*time.Second)
@@ -301,7 +304,7 @@ func (f *flowStatus) noteOldest(ex childExecution, now time.Time) {
 	f.Oldest = &recordAge{WorkflowID: ex.workflowID, Since: ex.started, AgeSeconds: int64(now.Sub(ex.started) / time.Second)}
 }
 
-// flowState reads a flow's schedule, its last scheduled run and its record counts.
+// flowState reads a flow's record counts, its schedule and last scheduled run, and its lag.
 func flowState(ctx context.Context, c client.Client, dc converter.DataConverter, namespace, tenant, flow string, now time.Time) (flowStatus, error) {
 	fs := flowStatus{Flow: flow, Records: map[string]int64{}}
 	for _, st := range statusOrder() {
@@ -318,13 +321,22 @@ func flowState(ctx context.Context, c client.Client, dc converter.DataConverter,
 		fs.Records[string(st)] = resp.GetCount()
 	}
 	id := workflows.ScheduleID(tenant, flow)
+	if err := fs.readSchedule(ctx, c, dc, id); err != nil {
+		return fs, err
+	}
+	return fs, fs.measureLag(ctx, c, namespace, tenant, id, now)
+}
+
+// readSchedule reads the flow's schedule and its last scheduled run; a flow without a
+// schedule has neither.
+func (f *flowStatus) readSchedule(ctx context.Context, c client.Client, dc converter.DataConverter, id string) error {
 	desc, err := c.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return fs, nil
+		return nil
 	}
 	if err != nil {
-		return fs, fmt.Errorf("describe schedule %s: %w", id, err)
+		return fmt.Errorf("describe schedule %s: %w", id, err)
 	}
 	si := &scheduleInfo{ID: id}
 	if spec := desc.Schedule.Spec; spec != nil && len(spec.Intervals) > 0 {
@@ -336,21 +348,36 @@ func flowState(ctx context.Context, c client.Client, dc converter.DataConverter,
 	if next := desc.Info.NextActionTimes; len(next) > 0 && !si.Paused {
 		si.NextRun = &next[0]
 	}
-	fs.Schedule = si
+	f.Schedule = si
 	recent := desc.Info.RecentActions
 	if len(recent) == 0 || recent[len(recent)-1].StartWorkflowResult == nil {
-		return fs, nil
+		return nil
 	}
-	wid := recent[len(recent)-1].StartWorkflowResult.WorkflowID
-	fs.LastRun, err = readLastRun(ctx, c, dc, wid)
+	f.LastRun, err = readLastRun(ctx, c, dc, recent[len(recent)-1].StartWorkflowResult.WorkflowID)
+	return err
+}
+
+// measureLag sets the flow's lag (activities.FlowLag). The cursor is the last scheduled
+// run's when the schedule's latest run completed (read from the schedule, it is newer than
+// what visibility may have indexed yet), else the latest completed one visibility lists.
+func (f *flowStatus) measureLag(ctx context.Context, c client.Client, namespace, tenant, scheduleID string, now time.Time) error {
+	record, err := activities.OldestWaitingRecord(ctx, c, namespace, tenant, f.Flow)
 	if err != nil {
-		return fs, err
+		return err
 	}
-	if r := fs.LastRun.Result; r != nil && !r.Cursor.IsZero() {
-		lag := int64(now.Sub(r.Cursor) / time.Second)
-		fs.LagSeconds = &lag
+	var cursor activities.Lag
+	if l := f.LastRun; l != nil && l.Result != nil && !l.Result.Cursor.IsZero() {
+		cursor = activities.Lag{Since: l.Result.Cursor, From: activities.LagFromCursor, WorkflowID: l.WorkflowID}
+	} else if cursor, err = activities.LastScheduledCursor(ctx, c, namespace, tenant, f.Flow, scheduleID); err != nil {
+		return err
 	}
-	return fs, nil
+	lag := activities.OldestUnsynced(record, cursor)
+	if lag.Since.IsZero() {
+		return nil
+	}
+	seconds := int64(now.Sub(lag.Since) / time.Second)
+	f.LagSeconds, f.LagFrom = &seconds, &lag
+	return nil
 }
 
 // readLastRun describes a scheduled run (its latest run, after continue-as-new) and reads

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"fortspeed/activities"
 	"fortspeed/internal/config"
 	"fortspeed/internal/workers"
 	"fortspeed/workflows"
@@ -104,12 +105,20 @@ func TestSyncOnTheStack(t *testing.T) {
 	assert.Positive(t, f.LastRun.Result.Records, "the demo orders")
 	require.NotNil(t, f.LagSeconds, "a completed run has a cursor")
 	assert.GreaterOrEqual(t, *f.LagSeconds, int64(0))
+	require.NotNil(t, f.LagFrom, "the lag says what it is measured from")
+	if f.LagFrom.From == activities.LagFromRecord {
+		assert.Contains(t, []string{"running", "needs_fix", "failed"}, f.LagFrom.Status, "a record not synced yet: %+v", f.LagFrom)
+	} else {
+		assert.Equal(t, activities.LagFromCursor, f.LagFrom.From)
+		assert.Regexp(t, `^default:orders-to-lightspeed-`, f.LagFrom.WorkflowID, "the scheduled run's cursor")
+		assert.True(t, f.LagFrom.Since.Equal(f.LastRun.Result.Cursor), "the last run's cursor: %+v", f.LagFrom)
+	}
 	assert.Equal(t, "test: one triggered run", f.Schedule.Note)
 	out, err = starter(ctx, "status", "--flow", "orders-to-lightspeed")
 	okOrAttention(t, out, err)
 	t.Logf("status after a scheduled run:\n%s", out)
 	assert.Regexp(t, `\n  last run   default:orders-to-lightspeed-\S+ completed at \S+: \d+ records on \d+ pages: `, out)
-	assert.Contains(t, out, "\n  lag        ")
+	assert.Regexp(t, `\n  lag        \S+, the oldest unsynced change: (record default:orders-to-lightspeed:order:\S+, (running|needs_fix|failed), started|the cursor \S+ of the last successful run default:orders-to-lightspeed-)`, out)
 }
 
 // startStack starts the sandboxes and a dev server, connects both accounts and runs the

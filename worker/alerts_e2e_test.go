@@ -126,7 +126,7 @@ func TestAlerts(t *testing.T) {
 			"lightspeed refused fortspeed's authorization (met by default:orders-to-fortnox-", "run `starter connect lightspeed`", "invalid_grant"}},
 		{"flow run failed", []string{"default:orders-to-lightspeed-", "is flow_failed", "fortnox: list a page of changed orders: Transient"}},
 		{"paused schedule", []string{"default:orders-to-fortnox is schedule_paused", fmt.Sprintf("note %q", note), "paused by "}},
-		{"lag", []string{"default:products is lagging", "no run of products has succeeded for more than 1ms"}},
+		{"lag", []string{"default:products is lagging", "over alerts.lag 1ms", "no run has succeeded since schedule default:products was made"}},
 		{"digest", []string{"default:alerts-digest is digest", "1 failed"}},
 	}
 	for _, a := range alerts {

@@ -212,8 +212,8 @@ type AlertsCheckResult struct {
 }
 
 // AlertsCheck is the periodic check of what no record or flow run can report itself: a
-// paused schedule (its runs do not happen) and a flow that has not succeeded for longer
-// than its lag.
+// paused schedule (its runs do not happen) and a flow whose oldest unsynced change is
+// older than its lag (activities.FlowLag).
 func AlertsCheck(ctx workflow.Context, in AlertsCheckInput) (AlertsCheckResult, error) {
 	if err := checkTenant(in.Tenant); err != nil {
 		return AlertsCheckResult{}, invalidInput("alerts check", err)

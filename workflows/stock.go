@@ -135,9 +135,9 @@ func stockPlan(ctx workflow.Context, flow Flow, tenant string, budget time.Durat
 // never missed.
 //
 // sinceRun is the incremental run's cursor (zero in a full run): the SKUs of sales at or
-// after it (and not after a backfill's until) come back too, so the run compares their articles again — a sale that completed
-// between the last run's compare and its write was put back by that write, and this run
-// takes it off again.
+// after it (and not after a backfill's until) come back too, so the run compares their
+// articles again — a sale that completed between the last run's compare and its write was
+// put back by that write, and this run takes it off again.
 func stockSold(ctx workflow.Context, flow Flow, tenant string, window, budget time.Duration, sinceRun time.Time, until *time.Time) ([]activities.SoldUnits, []string, string, error) {
 	since := workflow.Now(ctx).Add(-window)
 	opts := SweepActivityOptions()
