@@ -30,7 +30,7 @@ import (
 func TestTwoTenantsSideBySide(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	s := startStack(t, stackOptions{})
+	s := startStack(t, stackOptions{webhook: true})
 	fx2, ls2 := serveTenantSandboxes(t)
 	s.env["SHOP2_CLIENT_ID"], s.env["SHOP2_CLIENT_SECRET"] = testapi.DemoClientID, testapi.DemoClientSecret
 	s.env["SHOP2_FORTNOX_TENANT"], s.env["SHOP2_LIGHTSPEED_ACCOUNT"] = "1234567", "316401"
@@ -101,6 +101,23 @@ func TestTwoTenantsSideBySide(t *testing.T) {
 	view, err = connections.State(ctx, s.client, "default", workflows.VendorLightspeed)
 	require.NoError(t, err)
 	assert.Equal(t, workflows.ConnectionConnected, view.Status)
+
+	// A sale at shop2 while it is disconnected, then `starter connect` again (the pair its
+	// consent gives): the backlog syncs on the running worker, and one alert was sent.
+	own, ownTokens := s.lightspeedURL, s.tokens
+	s.lightspeedURL, s.tokens = ls2.URL, map[string]string{} // the stack's API helpers on shop2's account
+	waiting := s.createSale(ctx, "", paymentTypeID(t, ls, "Cash"), lsNewLine{itemID: item.ItemID, qty: 2, price: "99.00"})
+	s.lightspeedURL, s.tokens = own, ownTokens
+	s.sandboxCall(ctx, http.MethodPost, ls2.URL+"/_sandbox/tokens", map[string]any{}, &tok)
+	view, err = connections.Connect(ctx, s.client, "shop2", workflows.VendorLightspeed, workflows.ConnectRequest{Token: clients.Token{
+		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(time.Hour)}})
+	require.NoError(t, err)
+	assert.Equal(t, workflows.ConnectionConnected, view.Status)
+	_, err = runTenant("shop2", "reconnected")
+	require.NoError(t, err)
+	assert.Equal(t, workflows.StatusCommitted, s.recordStatus(ctx, workflows.RecordWorkflowID("shop2", workflows.FlowOrdersToFortnox, "sale:"+waiting)))
+	alerts := s.webhook.mentioning("shop2", "starter connect lightspeed")
+	assert.Len(t, alerts, 1, "one re-authorization alert: %v", s.webhook.texts())
 }
 
 // serveTenantSandboxes starts a further Fortnox and Lightspeed sandbox with the demo store.
