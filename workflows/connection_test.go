@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"fortspeed/activities"
 	"fortspeed/clients"
@@ -75,4 +76,48 @@ func TestConnectionRefreshesAUsedTokenAheadOfExpiry(t *testing.T) {
 	assert.Equal(t, "a0", got.Token, "a valid token is handed out as it is")
 	assert.WithinDuration(t, start.Add(59*time.Minute), got.RefreshAfter, 0, "a tenth of its lifetime, at most a minute, before expiry")
 	assert.Equal(t, 1, refreshes, "refreshed once ahead of expiry; the new token, unused, waits")
+}
+
+// TestConnectionRefusedForAMissingScope: a 403 for the token in use makes the connection
+// reauthorize_required and pauses the tenant's schedules; a refusal naming an older token
+// changes nothing, and a token request is then refused without touching the vendor.
+func TestConnectionRefusedForAMissingScope(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	start := env.Now()
+	var paused []string
+	env.RegisterActivityWithOptions(func(_ context.Context, in activities.PauseInput) (activities.PauseResult, error) {
+		paused = append(paused, in.ScheduleIDs...)
+		return activities.PauseResult{Paused: in.ScheduleIDs}, nil
+	}, activity.RegisterOptions{Name: activities.SchedulesPause})
+	env.RegisterWorkflowWithOptions(func(workflow.Context, ConnectionAlertInput) error { return nil },
+		workflow.RegisterOptions{Name: WorkflowConnectionAlert})
+	update := func(name string, arg any, check func(any, error)) {
+		env.UpdateWorkflow(name, name+"-"+time.Now().String(), &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { check(nil, err) }, OnComplete: check}, arg)
+	}
+	env.RegisterDelayedCallback(func() {
+		update(UpdateRefused, RefusedRequest{Token: "old", Reason: "403"}, func(v any, err error) {
+			require.NoError(t, err)
+			assert.Equal(t, ConnectionConnected, v.(ConnectionView).Status, "an older token's refusal is stale")
+		})
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() {
+		update(UpdateRefused, RefusedRequest{Token: "a0", Reason: "fortnox: list customers: InvalidGrant (HTTP 403): missing scope"}, func(v any, err error) {
+			require.NoError(t, err)
+			assert.Equal(t, ConnectionReauthorizeRequired, v.(ConnectionView).Status)
+		})
+	}, 2*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		update(UpdateToken, TokenRequest{}, func(_ any, err error) {
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "needs re-authorization (`starter connect fortnox`): fortnox: list customers")
+		})
+		env.CancelWorkflow()
+	}, 3*time.Minute)
+	env.ExecuteWorkflow(Connection, ConnectionInput{Tenant: "default", Vendor: VendorFortnox, State: ConnectionState{
+		Token:  clients.Token{AccessToken: "a0", RefreshToken: "r0", Expiry: start.Add(time.Hour)},
+		Status: ConnectionConnected, MintedAt: start, RefreshedAt: start,
+	}})
+	assert.Equal(t, []string{"default:orders-to-fortnox", "default:orders-to-lightspeed", "default:products", "default:stock"}, paused)
 }
