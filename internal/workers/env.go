@@ -10,11 +10,12 @@ import (
 	"github.com/kelseyhightower/envconfig"
 )
 
-// Env is the part of a worker's environment that internal/config does not hold: where the
-// token files live, the Web UI address for links in notifications, and the caps on the
-// vendor task queues.
+// Env is the part of a worker's environment that internal/config does not hold: where
+// token files of an earlier fortspeed are imported from, the Web UI address for links in
+// notifications, and the caps on the vendor task queues.
 type Env struct {
-	// StateDir holds the token file of each connection; default $HOME/.fortspeed.
+	// StateDir may hold token files of an earlier fortspeed, which a worker hands to the
+	// connection workflows; default $HOME/.fortspeed.
 	StateDir string `envconfig:"FORTSPEED_STATE_DIR"`
 	// WebUIURL makes each needs_fix notification link to its workflow; empty: no link.
 	WebUIURL string `envconfig:"FORTSPEED_WEB_UI_URL"`
@@ -66,8 +67,8 @@ const (
 	VendorLightspeed = "lightspeed"
 )
 
-// TokenPath is the token file of one tenant's connection to vendor, shared by `starter
-// connect` (which writes it) and the worker (which reads and rotates it).
+// TokenPath is where an earlier fortspeed's `starter connect` kept one tenant's token pair
+// for vendor; a worker imports it into the connection workflow (importConnections).
 func TokenPath(stateDir, tenant, vendor string) string {
 	return filepath.Join(stateDir, "tokens", tenant+"-"+vendor+".json")
 }
