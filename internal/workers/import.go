@@ -42,7 +42,8 @@ func importConnections(ctx context.Context, c client.Client, t Tenant, env Env, 
 		if err != nil {
 			return err
 		}
-		if err := os.Rename(path, path+".imported"); err != nil {
+		// Processes starting together may all read the file; one of them renames it.
+		if err := os.Rename(path, path+".imported"); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		log.Info("token file handed to the connection workflow", zap.String("vendor", vendor), zap.String("token_file", path),
