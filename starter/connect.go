@@ -94,12 +94,9 @@ func newConnectCommand(out io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			app := e.cfg.Fortnox.ClientID != "" && e.cfg.Fortnox.ClientSecret != ""
-			if args[0] == workers.VendorLightspeed {
-				app = e.cfg.Lightspeed.ClientID != "" && e.cfg.Lightspeed.ClientSecret != ""
-			}
-			if !app { // said before dialling: the app is what is missing, not the server
-				return connect(cmd.Context(), nil, e.tenant, args[0], connectOptions{}, out)
+			// Said before dialling: the app is what is missing, not the server.
+			if err := checkConnectApp(e.tenant, args[0]); err != nil {
+				return err
 			}
 			c, err := e.dial(cmd.Context())
 			if err != nil {
@@ -129,12 +126,12 @@ func connect(ctx context.Context, c client.Client, t workers.Tenant, vendor stri
 	}
 	cfg := t.Config
 	name := displayVendor(vendor)
+	if err := checkConnectApp(t, vendor); err != nil {
+		return err
+	}
 	var oauth clients.OAuthConfig
 	switch vendor {
 	case workers.VendorFortnox:
-		if err := workers.CheckApp(vendor, cfg.Fortnox.ClientID, cfg.Fortnox.ClientSecret); err != nil {
-			return usageError(tenantError(t.Name, err))
-		}
 		oauth = workers.FortnoxOAuth(cfg, hc)
 		if cfg.Fortnox.TenantID != "" {
 			if _, err := clients.NewRefreshingSource(oauth, clients.Token{}, nil).Mint(ctx); err != nil {
@@ -149,9 +146,6 @@ func connect(ctx context.Context, c client.Client, t workers.Tenant, vendor stri
 			return nil
 		}
 	case workers.VendorLightspeed:
-		if err := workers.CheckApp(vendor, cfg.Lightspeed.ClientID, cfg.Lightspeed.ClientSecret); err != nil {
-			return usageError(tenantError(t.Name, err))
-		}
 		oauth = workers.LightspeedOAuth(cfg, hc)
 	default:
 		return fmt.Errorf("unknown vendor %q: want fortnox or lightspeed", vendor)
@@ -224,6 +218,15 @@ func connect(ctx context.Context, c client.Client, t workers.Tenant, vendor stri
 	}
 	fmt.Fprintf(out, "%s connected (%s, %s); running workers use it now\n", name, workflows.ConnectionWorkflowID(t.Name, vendor), view.Status)
 	return nil
+}
+
+// checkConnectApp names the variables of a vendor app the tenant has not configured.
+func checkConnectApp(t workers.Tenant, vendor string) error {
+	id, secret := t.Config.Fortnox.ClientID, t.Config.Fortnox.ClientSecret
+	if vendor == workers.VendorLightspeed {
+		id, secret = t.Config.Lightspeed.ClientID, t.Config.Lightspeed.ClientSecret
+	}
+	return usageError(workers.TenantError(t.Name, workers.CheckApp(vendor, id, secret)))
 }
 
 func displayVendor(vendor string) string {

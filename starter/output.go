@@ -6,8 +6,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"fortspeed/workflows"
 )
 
 // The --output values.
@@ -91,12 +89,4 @@ func emitTenants[R report](cmd *cobra.Command, out io.Writer, reps []R) error {
 		return fmt.Errorf("write the JSON answer: %w", err)
 	}
 	return nil
-}
-
-// tenantError names the tenant a command failed for, unless it is the default one.
-func tenantError(tenant string, err error) error {
-	if tenant == workflows.DefaultTenant || err == nil {
-		return err
-	}
-	return fmt.Errorf("tenant %s: %w", tenant, err)
 }

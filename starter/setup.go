@@ -68,7 +68,7 @@ func newSetupCommand(out io.Writer) *cobra.Command {
 			for _, t := range e.scope(cmd) {
 				rep, err := setup(cmd.Context(), c, e.cfg.Temporal.Namespace, t, 0, openAccounts(c, t, e.env))
 				if err != nil {
-					return tenantError(t.Name, err)
+					return workers.TenantError(t.Name, err)
 				}
 				rep.Retention = kept
 				reps = append(reps, rep)

@@ -17,6 +17,7 @@ import (
 
 	"fortspeed/activities"
 	"fortspeed/internal/connections"
+	"fortspeed/internal/workers"
 	"fortspeed/workflows"
 )
 
@@ -60,14 +61,14 @@ func newStatusCommand(out io.Writer) *cobra.Command {
 			for _, t := range e.scope(cmd) {
 				rep, err := status(cmd.Context(), c, dc, e.cfg.Temporal.Namespace, t.Name, flow, time.Now())
 				if err != nil {
-					return tenantError(t.Name, err)
+					return workers.TenantError(t.Name, err)
 				}
 				if rep.Connections, err = connectionStates(cmd.Context(), c, t.Name); err != nil {
-					return tenantError(t.Name, err)
+					return workers.TenantError(t.Name, err)
 				}
 				reps = append(reps, rep)
 				if err := rep.attention(); err != nil && attention == nil {
-					attention = tenantError(t.Name, err)
+					attention = workers.TenantError(t.Name, err)
 				}
 			}
 			if err := emitTenants(cmd, out, reps); err != nil {

@@ -146,7 +146,12 @@ func ConnectionAlert(ctx workflow.Context, in ConnectionAlertInput) error {
 // was alerted within the quiet time). It waits only for the start: the alert outlives the
 // record or run that met the refusal.
 func alertConnection(ctx workflow.Context, tenant, flow, metBy string, cause error, logger log.Logger) {
-	vendor := vendorOf(cause)
+	startConnectionAlert(ctx, ConnectionAlertInput{Tenant: tenant, Vendor: vendorOf(cause), Flow: flow, MetBy: metBy, Reason: rootCause(cause)}, logger)
+}
+
+// startConnectionAlert starts the connection's alert of in unless it already runs.
+func startConnectionAlert(ctx workflow.Context, in ConnectionAlertInput, logger log.Logger) {
+	tenant, vendor := in.Tenant, in.Vendor
 	opts := workflow.ChildWorkflowOptions{
 		WorkflowID:            ConnectionAlertID(tenant, vendor),
 		TaskQueue:             TaskQueueFortspeed,
@@ -154,9 +159,7 @@ func alertConnection(ctx workflow.Context, tenant, flow, metBy string, cause err
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		StaticSummary:         "re-authorization alert: " + vendor,
 	}
-	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), WorkflowConnectionAlert, ConnectionAlertInput{
-		Tenant: tenant, Vendor: vendor, Flow: flow, MetBy: metBy, Reason: rootCause(cause),
-	})
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), WorkflowConnectionAlert, in)
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !isAlreadyStarted(err) {
 		logger.Error("re-authorization alert not started", "vendor", vendor, "error", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	enums "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -406,19 +405,8 @@ func (c *connection) onRefused(ctx workflow.Context) {
 		c.logger.Error("schedules not paused", "error", err)
 	}
 	c.st.Paused = append(c.st.Paused, paused.Paused...)
-	alertOpts := workflow.ChildWorkflowOptions{
-		WorkflowID:            ConnectionAlertID(c.in.Tenant, c.in.Vendor),
-		TaskQueue:             TaskQueueFortspeed,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
-		StaticSummary:         "re-authorization alert: " + c.in.Vendor,
-	}
-	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, alertOpts), WorkflowConnectionAlert, ConnectionAlertInput{
-		Tenant: c.in.Tenant, Vendor: c.in.Vendor, MetBy: ConnectionWorkflowID(c.in.Tenant, c.in.Vendor), Reason: c.st.Reason,
-	})
-	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !isAlreadyStarted(err) {
-		c.logger.Error("re-authorization alert not started", "error", err)
-	}
+	startConnectionAlert(ctx, ConnectionAlertInput{Tenant: c.in.Tenant, Vendor: c.in.Vendor,
+		MetBy: ConnectionWorkflowID(c.in.Tenant, c.in.Vendor), Reason: c.st.Reason}, c.logger)
 }
 
 // onConnected ends the alert's quiet time, resumes what onRefused paused and lets the

@@ -129,20 +129,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	for i, t := range tenants {
 		mapper, err := mapping.NewMapper(t.Settings)
 		if err != nil {
-			return nil, tenantError(t.Name, err)
+			return nil, TenantError(t.Name, err)
 		}
 		deps[i] = flowDeps{tenant: t.Name, mapper: mapper, settings: t.Settings, location: location}
 		if queues.Has(workflows.TaskQueueFortnox) {
 			if err := CheckApp(VendorFortnox, t.Config.Fortnox.ClientID, t.Config.Fortnox.ClientSecret); err != nil {
-				return nil, tenantError(t.Name, err)
+				return nil, TenantError(t.Name, err)
 			}
 		}
 		if queues.Has(workflows.TaskQueueLightspeed) {
 			if err := CheckApp(VendorLightspeed, t.Config.Lightspeed.ClientID, t.Config.Lightspeed.ClientSecret); err != nil {
-				return nil, tenantError(t.Name, err)
+				return nil, TenantError(t.Name, err)
 			}
 			if _, err := lightspeedAccount(t.Config.Lightspeed.AccountID); err != nil {
-				return nil, tenantError(t.Name, err)
+				return nil, TenantError(t.Name, err)
 			}
 		}
 	}
@@ -158,18 +158,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 		if queues.Has(workflows.TaskQueueFortnox) {
 			if d.fortnox, err = newFortnoxClient(t.Name, t.Config, opts, p.client, logger); err != nil {
 				p.Close()
-				return nil, tenantError(t.Name, err)
+				return nil, TenantError(t.Name, err)
 			}
 		}
 		if queues.Has(workflows.TaskQueueLightspeed) {
 			if d.lightspeed, err = newLightspeedClient(t.Name, t.Config, opts, p.client, logger); err != nil {
 				p.Close()
-				return nil, tenantError(t.Name, err)
+				return nil, TenantError(t.Name, err)
 			}
 		}
 		if err := importConnections(ctx, p.client, t, opts.Env, logger); err != nil {
 			p.Close()
-			return nil, tenantError(t.Name, err)
+			return nil, TenantError(t.Name, err)
 		}
 	}
 
@@ -227,8 +227,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Process, error)
 	return p, nil
 }
 
-func tenantError(tenant string, err error) error {
-	if tenant == workflows.DefaultTenant {
+// TenantError names the tenant an error is about, unless it is the default one.
+func TenantError(tenant string, err error) error {
+	if tenant == workflows.DefaultTenant || err == nil {
 		return err
 	}
 	return fmt.Errorf("tenant %s: %w", tenant, err)
